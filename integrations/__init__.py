@@ -1,0 +1,1 @@
+"""Clients for Microsoft identity platform, Microsoft Graph and Proofpoint Essentials (no Django models)."""
