@@ -39,10 +39,9 @@ def graph_error_parts(response: requests.Response) -> tuple[str, str, str]:
     return error.get("code", ""), message, request_id
 
 
-def describe_graph_error(response: requests.Response) -> tuple[str, str]:
-    """(code, message) for http.send's TransientError."""
-    code, message, _ = graph_error_parts(response)
-    return code, message
+def describe_graph_error(response: requests.Response) -> tuple[str, str, str]:
+    """(code, message, request-id) for http.send's TransientError."""
+    return graph_error_parts(response)
 
 
 def graph_error(response: requests.Response, doing: str) -> IntegrationError:

@@ -75,7 +75,7 @@ def _log_response(response: requests.Response, *args, **kwargs) -> None:
     """Log one exchange: method, path, status, vendor trace ids, elapsed. Never headers or bodies."""
     request = response.request
     logger.info(
-        "%s %s -> %s in %.0f ms %s",
+        "%s %s -> %s in %.0f ms%s",
         request.method,
         urlsplit(request.url).path,
         response.status_code,
@@ -89,8 +89,8 @@ def _trace_ids(request_headers: Mapping[str, str], response_headers: Mapping[str
     for name in TRACE_HEADERS:
         value = response_headers.get(name) or request_headers.get(name)
         if value:
-            found.append(f"{name}={value}")
-    return " ".join(found)
+            found.append(f" {name}={value}")
+    return "".join(found)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -117,9 +117,9 @@ def backoff_delay(attempt: int, config: OutboundConfig) -> float:
     return random.uniform(0, ceiling)
 
 
-def describe_generic_error(response: requests.Response) -> tuple[str, str]:
-    """(code, message) for a response whose vendor client gave no parser."""
-    return "", f"HTTP {response.status_code} {response.reason or ''}".strip()
+def describe_generic_error(response: requests.Response) -> tuple[str, str, str]:
+    """(code, message, request id) for a response whose vendor client gave no parser."""
+    return "", f"HTTP {response.status_code} {response.reason or ''}".strip(), request_id_of(response)
 
 
 @dataclass
@@ -149,7 +149,7 @@ def send(
     config: OutboundConfig,
     service: str,
     idempotent: bool = True,
-    describe_error: Callable[[requests.Response], tuple[str, str]] = describe_generic_error,
+    describe_error: Callable[[requests.Response], tuple[str, str, str]] = describe_generic_error,
     **kwargs,
 ) -> requests.Response:
     """Send a request, retrying 429/503/504 and connection failures within the config's bounds.
@@ -210,14 +210,14 @@ def _tls_error(url: str, service: str) -> PermanentError:
 
 
 def _throttled_error(response, service, retry_after, tries, describe_error) -> TransientError:
-    code, message = describe_error(response)
+    code, message, request_id = describe_error(response)
     return TransientError(
         message=f"{service} is busy or unavailable (HTTP {response.status_code}) after {tries} "
         f"attempt(s): {message}",
         status=response.status_code,
         code=code,
         service=service,
-        request_id=request_id_of(response),
+        request_id=request_id or request_id_of(response),
         retry_after=retry_after,
     )
 

@@ -364,8 +364,8 @@ def _items(body, key: str) -> list:
     return body if isinstance(body, list) else []
 
 
-def _describe(response: requests.Response) -> tuple[str, str]:
-    return "", error_text(response)
+def _describe(response: requests.Response) -> tuple[str, str, str]:
+    return str(response.status_code), error_text(response), request_id_of(response)
 
 
 def proofpoint_error(response: requests.Response, doing: str, user: str) -> IntegrationError:
