@@ -155,9 +155,7 @@ class GraphClient:
                     raise
                 if remaining <= 0:
                     raise _replication_pending(error, doing) from error
-                self.config.sleep(
-                    min(remaining, self.config.backoff_cap, self.config.backoff_base * 2**tries)
-                )
+                self.config.sleep(min(remaining, self.config.backoff_cap, self.config.backoff_base * 2**tries))
 
     # --- paging ---------------------------------------------------------------------------------
 
@@ -366,9 +364,7 @@ class GraphClient:
     # https://learn.microsoft.com/en-us/graph/api/application-addpassword?view=graph-rest-1.0
     def add_password(self, app_object_id: str, display_name: str, end_datetime: datetime | str) -> dict:
         """A new client secret; `secretText` is in this answer only, never again."""
-        body = {
-            "passwordCredential": {"displayName": display_name, "endDateTime": graph_datetime(end_datetime)}
-        }
+        body = {"passwordCredential": {"displayName": display_name, "endDateTime": graph_datetime(end_datetime)}}
         doing = "Creating the client secret"
         # Not idempotent (each call makes another secret): http.send must not repeat it after a timeout.
         return self._until_replicated(

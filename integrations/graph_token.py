@@ -25,9 +25,7 @@ from .errors import (
 )
 
 SERVICE = "Microsoft Entra token endpoint"
-NATIONAL_GRAPH_HOSTS = frozenset(
-    {"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"}
-)
+NATIONAL_GRAPH_HOSTS = frozenset({"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"})
 CREDENTIAL_MESSAGES = {
     "AADSTS7000215": "The client secret was refused (invalid secret). A brand-new secret can take "
     "a minute to work; otherwise check that the stored secret is the current one.",
@@ -155,7 +153,7 @@ def token_error(result: dict, tenant_id: str) -> IntegrationError:
     first_line = description.splitlines()[0] if description else result.get("error", "")
     common = {"service": SERVICE, "request_id": result.get("correlation_id", "")}
     if code in CREDENTIAL_MESSAGES:
-        return InvalidClientCredentials(message=CREDENTIAL_MESSAGES[code], code=code, status=401, **common)
+        return InvalidClientCredentials(message=CREDENTIAL_MESSAGES[code], code=code, **common)
     if code == "AADSTS90002":
         return tenant_not_found(tenant_id, common["request_id"])
     if code in CONSENT_CODES or "consent" in description.lower():

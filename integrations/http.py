@@ -155,8 +155,10 @@ def send(
     """Send a request, retrying 429/503/504 and connection failures within the config's bounds.
 
     Returns the response for any other status (the vendor client maps 4xx/5xx to typed errors).
-    Raises TransientError when retries run out. `idempotent=False` (e.g. Graph addPassword) limits
-    retries to answers that prove the server did nothing: 429, 503 and failures to connect.
+    Raises TransientError when retries run out, with (code, message, request id) taken from the last
+    answer by `describe_error`; PermanentError when the server's TLS certificate is not trusted.
+    `idempotent=False` (e.g. Graph addPassword) limits retries to answers that prove the server did
+    nothing: 429, 503 and failures to connect.
     """
     attempts = _Attempts(config, config.clock())
     while True:
@@ -212,8 +214,7 @@ def _tls_error(url: str, service: str) -> PermanentError:
 def _throttled_error(response, service, retry_after, tries, describe_error) -> TransientError:
     code, message, request_id = describe_error(response)
     return TransientError(
-        message=f"{service} is busy or unavailable (HTTP {response.status_code}) after {tries} "
-        f"attempt(s): {message}",
+        message=f"{service} is busy or unavailable (HTTP {response.status_code}) after {tries} attempt(s): {message}",
         status=response.status_code,
         code=code,
         service=service,

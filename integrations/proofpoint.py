@@ -88,9 +88,7 @@ def _org_lock(base_url: str, org: str) -> threading.RLock:
 class ProofpointClient:
     """Calls to one Proofpoint Essentials stack as the channel-admin API user."""
 
-    def __init__(
-        self, base_url: str, user: str, password: str, session: requests.Session, config: OutboundConfig
-    ):
+    def __init__(self, base_url: str, user: str, password: str, session: requests.Session, config: OutboundConfig):
         self.base_url = base_url.rstrip("/")
         self.user = user
         self._password = password  # never logged, never in an error message
@@ -169,9 +167,7 @@ class ProofpointClient:
     # GET /orgs/{partner}/orgs (Proofpoint Essentials API v1, "Organizations")
     def list_child_orgs(self, partner: str) -> list[dict]:
         """Customer orgs under the partner org."""
-        body = self._json(
-            "GET", f"/orgs/{_segment(partner)}/orgs", doing="Listing customer orgs", org=partner
-        )
+        body = self._json("GET", f"/orgs/{_segment(partner)}/orgs", doing="Listing customer orgs", org=partner)
         return _items(body, "orgs")
 
     # POST /orgs/{partner}/orgs (Proofpoint Essentials API v1, "Organizations")
@@ -194,9 +190,7 @@ class ProofpointClient:
     # GET /orgs/{org}/domains (Proofpoint Essentials API v1, "Domains")
     def list_domains(self, org: str) -> list[dict]:
         """The org's domains: {name, is_active, is_relay, destination, failovers}."""
-        return _items(
-            self._json("GET", f"/orgs/{_segment(org)}/domains", doing="Listing domains", org=org), "domains"
-        )
+        return _items(self._json("GET", f"/orgs/{_segment(org)}/domains", doing="Listing domains", org=org), "domains")
 
     # POST /orgs/{org}/domains (Proofpoint Essentials API v1, "Domains")
     def add_domain(self, org: str, name: str, destination: str) -> bool:
@@ -223,9 +217,7 @@ class ProofpointClient:
     # GET /orgs/{org}/users (Proofpoint Essentials API v1, "Users"; no paging)
     def list_users(self, org: str) -> list[dict]:
         """Every account of the org."""
-        return _items(
-            self._json("GET", f"/orgs/{_segment(org)}/users", doing="Listing users", org=org), "users"
-        )
+        return _items(self._json("GET", f"/orgs/{_segment(org)}/users", doing="Listing users", org=org), "users")
 
     # POST /orgs/{org}/users with a JSON list (Proofpoint Essentials API v1, "Users"; 201 or 207)
     def create_users(self, org: str, users: list[dict]) -> BatchResult:
@@ -233,9 +225,7 @@ class ProofpointClient:
         if not users:
             return BatchResult()
         path = f"/orgs/{_segment(org)}/users"
-        response = self._request(
-            "POST", path, doing="Creating users", org=org, ok=(200, 201, 207, 409), json=users
-        )
+        response = self._request("POST", path, doing="Creating users", org=org, ok=(200, 201, 207, 409), json=users)
         body = response.json() if response.content else None
         if response.status_code == 409 and not error_items(response):
             return self._create_one_by_one(org, users)  # which one exists is not said: ask per user
@@ -278,18 +268,14 @@ class ProofpointClient:
     # DELETE /orgs/{org}/users/{email} (Proofpoint Essentials API v1, "Users"; 204)
     def delete_user(self, org: str, email: str) -> bool:
         """Delete an account; False if it was already gone."""
-        return self._delete(
-            f"/orgs/{_segment(org)}/users/{_segment(email)}", doing=f"Deleting {email}", org=org
-        )
+        return self._delete(f"/orgs/{_segment(org)}/users/{_segment(email)}", doing=f"Deleting {email}", org=org)
 
     # --- Azure sync settings ---------------------------------------------------------------------
 
     # GET /orgs/{org}/settings/azure (Proofpoint Essentials API v1, "Azure AD sync")
     def get_azure_settings(self, org: str) -> dict | None:
         """The org's Azure sync settings (`ad_key` masked), or None if never set up."""
-        return self._optional(
-            f"/orgs/{_segment(org)}/settings/azure", doing="Reading the Azure sync settings", org=org
-        )
+        return self._optional(f"/orgs/{_segment(org)}/settings/azure", doing="Reading the Azure sync settings", org=org)
 
     # PUT /orgs/{org}/settings/azure (Proofpoint Essentials API v1, "Azure AD sync"; 204)
     def put_azure_settings(self, org: str, settings: dict) -> None:
@@ -308,9 +294,7 @@ class ProofpointClient:
     # DELETE /orgs/{org}/settings/azure (Proofpoint Essentials API v1, "Azure AD sync"; 204)
     def delete_azure_settings(self, org: str) -> bool:
         """Remove the Azure sync settings; False if there were none."""
-        return self._delete(
-            f"/orgs/{_segment(org)}/settings/azure", doing="Removing the Azure sync settings", org=org
-        )
+        return self._delete(f"/orgs/{_segment(org)}/settings/azure", doing="Removing the Azure sync settings", org=org)
 
     # GET /orgs/{org}/settings/azure/exemptions (Proofpoint Essentials API v1, "Azure AD sync")
     def list_exemptions(self, org: str) -> list[str]:

@@ -24,9 +24,7 @@ def openid_configuration(base: str, tenant: str = TENANT, **extra) -> dict:
 
 def script_login(stub, *token_answers):
     """The tenant's discovery document, and token answers (default: one good token)."""
-    stub.on(
-        "GET", f"/{TENANT}/v2.0/.well-known/openid-configuration", answer(200, openid_configuration(stub.url))
-    )
+    stub.on("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration", answer(200, openid_configuration(stub.url)))
     good = answer(200, {"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600})
     stub.on("POST", TOKEN_PATH, *(token_answers or (good,)))
 

@@ -33,6 +33,7 @@ class Seen:
     query: str  # raw, undecoded query string
     headers: dict
     body: bytes
+    raw_uri: str = ""
 
     def json(self):
         return json.loads(self.body)
@@ -82,6 +83,7 @@ class StubServer:
             environ.get("QUERY_STRING", ""),
             dict(request.headers),
             request.get_data(),
+            environ.get("RAW_URI", ""),
         )
         with self._lock:
             self.seen.append(seen)
@@ -145,9 +147,7 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     paths[2].write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return paths
 

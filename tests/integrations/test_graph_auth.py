@@ -43,9 +43,7 @@ def test_the_token_is_reused_across_clients(stub, session, config):
 
 
 def _token_error(code: int, text: str, error: str = "invalid_client", status: int = 401):
-    return answer(
-        status, {"error": error, "error_description": f"AADSTS{code}: {text}", "error_codes": [code]}
-    )
+    return answer(status, {"error": error, "error_description": f"AADSTS{code}: {text}", "error_codes": [code]})
 
 
 def test_an_invalid_secret_is_invalid_client_credentials_and_can_be_retried(stub, session, config):
@@ -73,9 +71,7 @@ def test_unknown_app_and_expired_secret_are_invalid_client_credentials(stub, ses
 
 
 def test_missing_consent_is_consent_missing(stub, session, config):
-    script_login(
-        stub, _token_error(65001, "The user or administrator has not consented.", "invalid_grant", 400)
-    )
+    script_login(stub, _token_error(65001, "The user or administrator has not consented.", "invalid_grant", 400))
     with pytest.raises(ConsentMissing):
         graph_client(stub, session, config).acquire_token()
 
@@ -117,9 +113,7 @@ def test_resolve_tenant_finds_the_tenant_id(stub, session, config):
 def test_resolve_tenant_flags_gcc_high(stub, session, config):
     from .graph_world import openid_configuration
 
-    document = openid_configuration(
-        stub.url, tenant_region_scope="USGov", cloud_instance_name="microsoftonline.us"
-    )
+    document = openid_configuration(stub.url, tenant_region_scope="USGov", cloud_instance_name="microsoftonline.us")
     stub.on("GET", "/agency.gov/v2.0/.well-known/openid-configuration", answer(200, document))
     assert resolve_tenant(stub.url, "agency.gov", session, config).is_national_cloud
 
@@ -156,8 +150,7 @@ def test_admin_consent_url_v1():
     )
     parts = urlsplit(url)
     assert (
-        f"{parts.scheme}://{parts.netloc}{parts.path}"
-        == "https://login.microsoftonline.com/contoso.com/adminconsent"
+        f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://login.microsoftonline.com/contoso.com/adminconsent"
     )
     assert parse_qs(parts.query) == {
         "client_id": [CLIENT_ID],
@@ -167,9 +160,7 @@ def test_admin_consent_url_v1():
 
 
 def test_admin_consent_url_v2_asks_for_graph_default_scope():
-    url = admin_consent_url(
-        "https://login.microsoftonline.com/", TENANT, CLIENT_ID, "https://p/cb", "st8", v2=True
-    )
+    url = admin_consent_url("https://login.microsoftonline.com/", TENANT, CLIENT_ID, "https://p/cb", "st8", v2=True)
     parts = urlsplit(url)
     assert parts.path == f"/{TENANT}/v2.0/adminconsent"
     assert parse_qs(parts.query)["scope"] == ["https://graph.microsoft.com/.default"]

@@ -252,9 +252,7 @@ def test_page_size_must_be_1_to_999(graph):
 
 
 def test_a_next_link_to_another_host_is_not_followed(stub, graph):
-    stub.on(
-        "GET", f"{V1}/groups", answer(200, {"value": [], "@odata.nextLink": "https://evil.example/steal"})
-    )
+    stub.on("GET", f"{V1}/groups", answer(200, {"value": [], "@odata.nextLink": "https://evil.example/steal"}))
     with pytest.raises(PermanentError):
         list(graph.iter_group_pages(["id"]))
 

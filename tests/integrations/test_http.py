@@ -117,9 +117,7 @@ def test_it_retries_connection_errors_then_raises_transient(session, config, fak
 
 
 def test_it_applies_the_default_timeout(stub, ca_bundle, fake_time):
-    config = OutboundConfig(
-        ca_bundle, timeout=0.2, max_attempts=1, sleep=fake_time.sleep, clock=fake_time.clock
-    )
+    config = OutboundConfig(ca_bundle, timeout=0.2, max_attempts=1, sleep=fake_time.sleep, clock=fake_time.clock)
     stub.on("GET", "/slow", lambda seen: (time.sleep(1), answer(200, {}))[1])
     with make_session(config) as session, pytest.raises(TransientError) as caught:
         call(session, config, f"{stub.url}/slow")
