@@ -179,3 +179,14 @@ def test_a_consent_callback_with_the_wrong_state_is_refused():
 def test_a_good_consent_callback_returns_the_claimed_tenant():
     answer_ = read_consent_callback({"admin_consent": "True", "tenant": TENANT, "state": "s"}, "s")
     assert answer_.claimed_tenant == TENANT
+
+
+def test_a_new_secret_for_the_same_app_gets_its_own_token(stub, session, config):
+    """Rotation check: verifying a new secret must really ask the token endpoint, not msal's cache."""
+    from integrations.graph import GraphClient
+
+    script_login(stub)
+    graph_client(stub, session, config).acquire_token()
+    GraphClient(stub.url, f"{stub.url}/graph", TENANT, CLIENT_ID, "new-secret", session, config).acquire_token()
+    secrets_sent = [seen.form["client_secret"] for seen in stub.requests_to(TOKEN_PATH)]
+    assert secrets_sent == [SECRET, "new-secret"]
