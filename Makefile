@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make demo` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench chaos install clean-var
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: the portal on embedded defaults (SQLite, file broker) with the sandbox emulators.
+demo: $(STAMP)
+	$(PY) scripts/demo.py
+
+## make test: ruff, migrations check, then pytest (PostgreSQL and Redis when reachable, else embedded).
+test: $(STAMP)
+	bash scripts/test.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+chaos: $(STAMP)
+	bash scripts/test.sh -m chaos --chaos-full
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,1 @@
+"""Onboarding jobs, their steps, consent links, the sync report and the audit trail."""

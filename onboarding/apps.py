@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OnboardingConfig(AppConfig):
+    name = "onboarding"
+    verbose_name = "Onboarding"
+
+    def ready(self) -> None:
+        from onboarding import receivers  # noqa: F401  (connects the signal receivers)

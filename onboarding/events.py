@@ -1,0 +1,21 @@
+"""Job events (started, step succeeded/failed, waiting, completed, ...) for notifications and webhooks.
+
+The engine only announces; receivers (emails, webhooks) subscribe, so the engine knows none of them.
+"""
+
+from django.dispatch import Signal
+
+# Sent with: job, event (str), step (Step | None)
+job_event = Signal()
+
+STARTED = "job.started"
+STEP_SUCCEEDED = "step.succeeded"
+STEP_FAILED = "step.failed"
+WAITING = "job.waiting"
+COMPLETED = "job.completed"
+CANCELLED = "job.cancelled"
+ALL_EVENTS = [STARTED, STEP_SUCCEEDED, STEP_FAILED, WAITING, COMPLETED, CANCELLED]
+
+
+def emit(job, event: str, step=None) -> None:
+    job_event.send(sender=job.__class__, job=job, event=event, step=step)

@@ -1,0 +1,100 @@
+"""The onboarding job, its steps and what they record.
+
+The job row, not Celery's result backend, is the source of truth for progress (style.md).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from tenants.models import Tenant
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    WAITING_CUSTOMER = "waiting_customer", "Waiting for the customer"
+    WAITING_REVIEW = "waiting_review", "Waiting for review"
+    COUNTDOWN = "countdown", "Routing countdown"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_JOB_STATES = [
+    JobState.QUEUED,
+    JobState.RUNNING,
+    JobState.WAITING_CUSTOMER,
+    JobState.WAITING_REVIEW,
+    JobState.COUNTDOWN,
+    JobState.FAILED,  # a failed job can be retried, so it still blocks a second one
+]
+FINISHED_JOB_STATES = [JobState.COMPLETED, JobState.CANCELLED]
+
+
+class StepState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class OnboardingJob(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="jobs")
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
+    current_step = models.CharField(max_length=40, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    routing_ready_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(state__in=ACTIVE_JOB_STATES), name="one_active_job_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Onboarding #{self.pk} of {self.tenant.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("job-detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED_JOB_STATES
+
+
+class Step(models.Model):
+    job = models.ForeignKey(OnboardingJob, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=40)
+    order = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=20, choices=StepState.choices, default=StepState.PENDING)
+    message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    wake_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    log = models.JSONField(default=list, blank=True)
+    # The step's own bookkeeping across attempts (for example, the name of the secret it is adding).
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["job", "order"]
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="one_step_per_key")]
+        indexes = [models.Index(fields=["state", "lease_expires_at"]), models.Index(fields=["state", "wake_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

@@ -1,0 +1,1 @@
+"""One module per external system: the domain logic of each onboarding step (no Celery)."""

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from onboarding.views import jobs, outbox, tenants
+
+urlpatterns = [
+    path("tenants/", tenants.tenant_list, name="tenant-list"),
+    path("tenants/<int:pk>/", tenants.tenant_detail, name="tenant-detail"),
+    path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
+    path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),
+    path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/", outbox.outbox_message, name="outbox-message"),
+]

@@ -1,0 +1,40 @@
+"""The tenant list (with each tenant's onboarding state) and the tenant page."""
+
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import render
+
+from onboarding.access import get_tenant_for_user, tenants_for
+from onboarding.models import OnboardingJob
+from tenants.access import staff_required
+
+
+def with_latest_job(tenants):
+    latest = OnboardingJob.objects.filter(tenant=OuterRef("pk")).order_by("-created_at")
+    return tenants.annotate(
+        job_state=Subquery(latest.values("state")[:1]),
+        job_id=Subquery(latest.values("pk")[:1]),
+        job_step=Subquery(latest.values("current_step")[:1]),
+    )
+
+
+@staff_required
+def tenant_list(request):
+    query = request.GET.get("q", "").strip()
+    tenants = with_latest_job(tenants_for(request.user))
+    if query:
+        tenants = tenants.filter(
+            Q(name__icontains=query) | Q(primary_domain__icontains=query) | Q(customer_admin_email__icontains=query)
+        )
+    page = Paginator(tenants.order_by("name"), 50).get_page(request.GET.get("page"))
+    return render(request, "onboarding/tenant_list.html", {"page": page, "query": query})
+
+
+@staff_required
+def tenant_detail(request, pk: int):
+    tenant = get_tenant_for_user(request.user, pk)
+    jobs = tenant.jobs.select_related("started_by").order_by("-created_at")
+    active = jobs.exclude(state__in=["completed", "cancelled"]).first()
+    app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
+    context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app}
+    return render(request, "onboarding/tenant_detail.html", context)

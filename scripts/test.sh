@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` and CI run it. Uses PostgreSQL and Redis on localhost when they
+# answer (CI), else the embedded defaults (SQLite, file broker), and says which.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+echo "== ruff"
+.venv/bin/ruff check .
+
+# Isolate from anything else on this machine: our own var/, database and Redis db number.
+export VAR_DIR="${VAR_DIR:-$PWD/var/test}"
+rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
+export DJANGO_DEBUG=false DJANGO_SECRET_KEY="test-only-secret-key" PORTAL_BASE_URL="http://127.0.0.1:8000"
+unset DATABASE_URL CELERY_BROKER_URL MSP_APP_CLIENT_ID MSP_APP_CLIENT_SECRET PROOFPOINT_API_USER \
+      PROOFPOINT_API_PASSWORD PROOFPOINT_API_URL OUTBOUND_CA_BUNDLE MICROSOFT_LOGIN_URL MICROSOFT_GRAPH_URL || true
+
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/msp_onboarding"
+  echo "== database: PostgreSQL on 127.0.0.1:5432 (test database test_msp_onboarding)"
+else
+  echo "== database: embedded SQLite under $VAR_DIR"
+fi
+if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; then
+  export CELERY_BROKER_URL="redis://127.0.0.1:6379/13"
+  redis-cli -h 127.0.0.1 -p 6379 -n 13 flushdb >/dev/null
+  echo "== broker: Redis on 127.0.0.1:6379, db 13 (flushed)"
+else
+  echo "== broker: embedded file-system broker under $VAR_DIR"
+fi
+
+echo "== makemigrations --check"
+$PY manage.py makemigrations --check --dry-run >/dev/null
+
+echo "== pytest"
+set +e
+$PY -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest selected no tests: that is a failure here." >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,1 @@
+"""Customers (tenants), their domains and contacts, and their encrypted credentials."""

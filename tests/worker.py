@@ -1,0 +1,71 @@
+"""Start and stop a real Celery worker process on the suite's own broker and test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, so the worker sees what the test writes."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
+
+
+class Worker:
+    """One `celery worker` process (threads pool: a SIGKILL takes the whole worker down at once)."""
+
+    def __init__(self, env: dict | None = None, concurrency: int = 2, beat: bool = True):
+        self.env = {**os.environ, "DATABASE_URL": test_database_url(), "SWEEP_INTERVAL_SECONDS": "1", **(env or {})}
+        self.concurrency = concurrency
+        self.beat = beat
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(self.env.get("VAR_DIR", ROOT / "var")) / f"worker-{os.getpid()}-{time.time_ns()}.log"
+
+    def start(self) -> "Worker":
+        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "threads",
+                   "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "-l", "INFO"]
+        if self.beat:
+            command += ["-B", "-s", str(self.log_path.with_suffix(".beat"))]
+        self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log_file,
+                                        stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed machine or the OOM killer would."""
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log_file", None):
+            self.log_file.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.25, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
