@@ -1,4 +1,6 @@
-from django.urls import path
+"""Page routes of the onboarding app. Each area keeps its own module so they grow independently."""
+
+from django.urls import include, path
 
 from onboarding.views import jobs, outbox, tenants
 
@@ -12,4 +14,7 @@ urlpatterns = [
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox-message"),
+    path("", include("onboarding.consent_urls")),
+    path("", include("onboarding.report_urls")),
+    path("", include("onboarding.manager_urls")),
 ]

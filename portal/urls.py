@@ -12,5 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("tenants/", include("tenants.urls")),
+    path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
 ]

@@ -1,0 +1,3 @@
+"""API routes under /api/. Filled in by the API area."""
+
+urlpatterns: list = []

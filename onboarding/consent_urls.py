@@ -1,0 +1,3 @@
+"""URL routes; see onboarding/urls.py."""
+
+urlpatterns: list = []
