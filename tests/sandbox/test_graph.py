@@ -192,3 +192,34 @@ def test_a_100k_tenant_pages_quickly(sb, http):
     page = [directory.user(i) for i in range(99_000, 99_999)]
     assert time.perf_counter() - start < 0.05
     assert len({u["userPrincipalName"] for u in page}) == 999
+
+
+def test_role_assignment_for_an_unreplicated_principal_is_not_a_valid_reference(sb, http, msp_graph):
+    app = _new_app(msp_graph)
+    http.post(f"{sb.login_url}/_sandbox/knobs", json={"tenants": {"fabrikam.example": {"replication_delay_s": 30}}})
+    sp = msp_graph.post("/servicePrincipals", {"appId": app["appId"]}).json()
+    graph_sp = _graph_sp(msp_graph)
+    r = msp_graph.post(f"/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo",
+                       {"principalId": sp["id"], "resourceId": graph_sp["id"], "appRoleId": DIRECTORY_READ_ALL})
+    assert r.status_code == 400 and r.json()["error"]["message"] == "Not a valid reference update."
+
+
+def test_consent_to_an_app_registered_in_the_tenant_grants_its_required_access(sb, http, msp_graph):
+    access = [{"id": DIRECTORY_READ_ALL, "type": "Role"},
+              {"id": "06da0dbc-49e2-44d2-8312-53f166ab848a", "type": "Scope"},
+              {"id": "5f8c59db-677d-491f-a6b8-5f174b11ec1d", "type": "Scope"},
+              {"id": "b340eb25-3456-403f-be2f-af7a0d370277", "type": "Scope"}]
+    app = msp_graph.patch("/applications(uniqueName='pp')", {
+        "displayName": "ProofPoint", "requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID,
+                                                                 "resourceAccess": access}]},
+        headers={"Prefer": "create-if-missing"}).json()
+    r = http.post(f"{sb.login_url}/_sandbox/consent", json={"tenant": "fabrikam.example", "app_id": app["appId"]})
+    assert r.status_code == 200
+    tenant = next(t for t in http.get(f"{sb.login_url}/_sandbox/state").json()["tenants"]
+                  if t["default_domain"] == "fabrikam.example")
+    sp_id = next(s["id"] for s in tenant["servicePrincipals"] if s["appId"] == app["appId"])
+    assert [a["appRoleName"] for a in tenant["appRoleAssignments"] if a["principalId"] == sp_id] == [
+        "Directory.Read.All"]
+    grant = next(g for g in tenant["oauth2PermissionGrants"] if g["clientId"] == sp_id)
+    assert grant["consentType"] == "AllPrincipals"
+    assert grant["scope"] == "Directory.Read.All Group.Read.All User.ReadBasic.All"
