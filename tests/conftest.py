@@ -80,3 +80,7 @@ def dispatched(monkeypatch):
     monkeypatch.setattr("onboarding.dispatch.current_app.send_task", fake_send_task)
     monkeypatch.setattr("onboarding.dispatch.on_commit", lambda callback: callback())
     return sent
+
+
+# A running sandbox and settings pointed at it, for every integration test package (tests/sandbox_fixtures.py).
+from tests.sandbox_fixtures import portal_sandbox, sandbox  # noqa: E402, F401
