@@ -197,9 +197,15 @@ ROUTING_WAIT_SECONDS = envint("ROUTING_WAIT_SECONDS", 3600, minimum=0)
 # --- external services --------------------------------------------------------------------------
 MICROSOFT_LOGIN_URL = envurl("MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com", ("https",))
 MICROSOFT_GRAPH_URL = envurl("MICROSOFT_GRAPH_URL", "https://graph.microsoft.com", ("https",))
+# Where customers' browsers go for admin consent (the sandbox serves people on a plain-http front).
+MICROSOFT_LOGIN_BROWSER_URL = envurl("MICROSOFT_LOGIN_BROWSER_URL", "") or MICROSOFT_LOGIN_URL
 ENTRA_ADMIN_CENTER_URL = envurl("ENTRA_ADMIN_CENTER_URL", "https://entra.microsoft.com")
 MSP_APP_CLIENT_ID = env("MSP_APP_CLIENT_ID")
 MSP_APP_CLIENT_SECRET = env("MSP_APP_CLIENT_SECRET")
+SYNC_APP_DISPLAY_NAME = env("SYNC_APP_DISPLAY_NAME", "ProofPoint")
+# How long a new app or secret may take to work in Entra before the step gives up (domain.md §3).
+ENTRA_REPLICATION_SECONDS = envint("ENTRA_REPLICATION_SECONDS", 60, minimum=1)
+ENTRA_SECRET_PROPAGATION_SECONDS = envint("ENTRA_SECRET_PROPAGATION_SECONDS", 120, minimum=1)
 PROOFPOINT_API_URL = envurl("PROOFPOINT_API_URL", "")
 PROOFPOINT_API_USER = env("PROOFPOINT_API_USER")
 PROOFPOINT_API_PASSWORD = env("PROOFPOINT_API_PASSWORD")
