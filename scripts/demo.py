@@ -1,0 +1,145 @@
+"""`make demo`: the portal on embedded defaults with the sandbox emulators, in one command.
+
+Starts the sandbox (Microsoft login, Graph, Proofpoint Essentials emulators), migrates the SQLite
+database under var/, creates demo staff users, then runs the web server (gunicorn) and a Celery worker
+with beat on the file-system broker. Ctrl-C stops everything it started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sandbox.server import Sandbox  # noqa: E402  (needs the path above)
+
+PORT = int(os.environ.get("PORTAL_PORT", "8000"))
+BASE_URL = f"http://127.0.0.1:{PORT}"
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8440"))
+DEMO_USERS = [("tech", "technician", "tech-demo-pass"), ("manager", "manager", "manager-demo-pass")]
+PY = sys.executable
+
+
+def demo_environment(sb: Sandbox) -> dict:
+    pp, msp = sb.proofpoint_credentials, sb.msp
+    env = {
+        **os.environ,
+        "PORTAL_BASE_URL": BASE_URL,
+        "MICROSOFT_LOGIN_URL": sb.login_url,
+        "MICROSOFT_LOGIN_BROWSER_URL": sb.login_browser_url,
+        "MICROSOFT_GRAPH_URL": sb.graph_url,
+        "ENTRA_ADMIN_CENTER_URL": sb.login_browser_url,
+        "PROOFPOINT_API_URL": sb.proofpoint_url,
+        "OUTBOUND_CA_BUNDLE": str(sb.ca_path),
+        "MSP_APP_CLIENT_ID": msp["app_id"],
+        "MSP_APP_CLIENT_SECRET": msp["secret"],
+        "PROOFPOINT_API_USER": pp["user"],
+        "PROOFPOINT_API_PASSWORD": pp["password"],
+        "PROOFPOINT_PARTNER_DOMAIN": pp["partner_domain"],
+        "MSP_NAME": os.environ.get("MSP_NAME", "Contoso MSP"),
+        # A short countdown so a demo run reaches "completed"; production waits the full hour.
+        "ROUTING_WAIT_SECONDS": os.environ.get("ROUTING_WAIT_SECONDS", "300"),
+        "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "5"),
+    }
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        env.pop(name, None)  # the demo runs on the embedded defaults
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(env: dict) -> None:
+    manage(env, "migrate", "--noinput", "-v", "0")
+    for username, role, password in DEMO_USERS:
+        manage(env, "create_staff", username, "--role", role, "--password", password,
+               "--email", f"{username}@msp.example")
+
+
+def start_services(env: dict) -> list[subprocess.Popen]:
+    web = [PY, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "2", "--threads", "4",
+           "--access-logfile", "-", "--log-level", "warning"]
+    worker = [PY, "-m", "celery", "-A", "portal", "worker", "-B", "-P", "threads", "-c", "4", "-l", "WARNING",
+              "-s", str(ROOT / "var" / "celerybeat-schedule")]
+    return [subprocess.Popen(command, cwd=ROOT, env=env) for command in (web, worker)]
+
+
+def wait_for_web(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(f"{BASE_URL}/healthz", timeout=2):  # noqa: S310  (our own loopback URL)
+                return
+        except OSError:
+            time.sleep(0.5)
+
+
+def customer_domains(scenario: dict) -> list[str]:
+    lines = []
+    for spec in scenario.get("tenants", []):
+        domain = spec.get("domain") or spec["domains"][0]
+        domain = domain if isinstance(domain, str) else domain["name"]
+        note = " (GCC High: the portal refuses it)" if spec.get("gcc_high") else ""
+        lines.append(f"{domain:<24} {spec.get('users', 10):>6} users{note}")
+    return lines
+
+
+def banner(sb: Sandbox) -> str:
+    users = "\n".join(f"    {role:<11} {name} / {password}" for name, role, password in DEMO_USERS)
+    tenants = "\n".join(f"    {domain}" for domain in customer_domains(sb.scenario))
+    return f"""
+============================================================================
+ MSP onboarding portal (demo) is running:  {BASE_URL}
+
+ Log in as:
+{users}
+
+ Sandbox customer domains to onboard (add one as a tenant, then Start onboarding):
+{tenants}
+
+ Emails (the customer's consent link, notifications) appear under "Outbox (demo)".
+ The consent page is the sandbox's, at {sb.login_browser_url}.
+ Sandbox state: {sb.login_url}/_sandbox/state
+ Routing countdown in the demo: {os.environ.get('ROUTING_WAIT_SECONDS', '300')} s.  Ctrl-C stops everything.
+============================================================================
+"""
+
+
+def main() -> int:
+    (ROOT / "var").mkdir(exist_ok=True)
+    sb = Sandbox(host="127.0.0.1", port=SANDBOX_PORT, state_dir=ROOT / "var" / "sandbox",
+                 portal_base_url=BASE_URL).start()
+    env = demo_environment(sb)
+    processes: list[subprocess.Popen] = []
+    try:
+        prepare(env)
+        processes = start_services(env)
+        wait_for_web()
+        print(banner(sb), flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        print("A demo process stopped; shutting down.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping the demo...")
+        return 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sb.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
