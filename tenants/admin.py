@@ -1,0 +1,21 @@
+"""Django admin for superusers. Secrets are never shown, not even encrypted."""
+
+from django.contrib import admin
+
+from tenants.models import EntraApplication, Tenant
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "primary_domain", "proofpoint_stack", "entra_tenant_id", "created_at"]
+    search_fields = ["name", "primary_domain", "customer_admin_email"]
+    list_filter = ["proofpoint_stack", "default_role"]
+    readonly_fields = ["entra_tenant_id", "created_by", "created_at", "updated_at"]
+
+
+@admin.register(EntraApplication)
+class EntraApplicationAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "client_id", "secret_hint", "secret_expires_at"]
+    exclude = ["secret"]
+    readonly_fields = ["tenant", "unique_name", "object_id", "client_id", "service_principal_id", "secret_key_id",
+                       "secret_hint", "secret_expires_at", "created_at", "updated_at"]
