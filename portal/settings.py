@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "tenants",
     "onboarding",
+    "notifications",
     "sandbox",
 ]
 
@@ -213,6 +214,10 @@ PROOFPOINT_PARTNER_DOMAIN = env("PROOFPOINT_PARTNER_DOMAIN").lower()
 OUTBOUND_CA_BUNDLE = env("OUTBOUND_CA_BUNDLE")
 OUTBOUND_TIMEOUT_SECONDS = envint("OUTBOUND_TIMEOUT_SECONDS", 30, minimum=1)
 PROOFPOINT_STACKS_FILE = Path(env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onboarding" / "stacks.json")))
+# Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in Proofpoint.
+PROOFPOINT_NEW_ORG_USER_LICENSES = envint("PROOFPOINT_NEW_ORG_USER_LICENSES", 0, minimum=0)
+PROOFPOINT_IMPORT_BATCH_SIZE = envint("PROOFPOINT_IMPORT_BATCH_SIZE", 200, minimum=1)
+REPORT_STALE_HOURS = envint("REPORT_STALE_HOURS", 24, minimum=1)  # the review page suggests a rebuild after this
 
 # --- email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "onboarding.outbox.OutboxBackend")
@@ -244,7 +249,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tenants, onboardings and the sync review report. Auth: `Authorization: Token <key>`.",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and Swagger UI need a staff session or token, like the API itself.
+    "SERVE_PERMISSIONS": ["portal.permissions.IsStaffMember"],
 }
+# Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
+WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)
 
 RATELIMIT_VIEW = "portal.views.rate_limited"
 

@@ -1,0 +1,92 @@
+"""Who gets which email about a job, honouring each person's preferences (NotificationPreference)."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from notifications.models import NotificationKind, NotificationPreference
+from onboarding.emails import send_templated
+from onboarding.tracking import completion_times, needs_attention
+from onboarding.workflow import step_titles
+from tenants.roles import MANAGERS
+
+log = logging.getLogger(__name__)
+
+# Emails to the technician who started the job, by kind.
+TECHNICIAN_TEMPLATES = {
+    NotificationKind.CONSENT_ANSWERED: "notifications/consent_answered",
+    NotificationKind.REVIEW_READY: "notifications/review_ready",
+    NotificationKind.STEP_FAILED: "notifications/step_failed",
+    NotificationKind.ROUTING_READY: "notifications/routing_ready",
+}
+CUSTOMER_COMPLETED = "notifications/customer_completed"
+DIGEST = "notifications/manager_digest"
+
+
+def wants(user, kind: str) -> bool:
+    if not user or not user.is_active or not user.email:
+        return False
+    return not NotificationPreference.objects.filter(user=user, kind=kind, enabled=False).exists()
+
+
+def _job_context(job) -> dict:
+    titles = step_titles()
+    failed = job.steps.filter(state="failed").first()
+    return {
+        "job": job,
+        "tenant": job.tenant,
+        "job_url": f"{settings.PORTAL_BASE_URL}{job.get_absolute_url()}",
+        "step_title": titles.get(job.current_step, job.current_step),
+        "failed_step": failed,
+        "failed_step_title": titles.get(failed.key, failed.key) if failed else "",
+        "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/",
+    }
+
+
+def notify_technician(kind: str, job) -> bool:
+    user = job.started_by
+    if not wants(user, kind):
+        return False
+    send_templated(user.email, TECHNICIAN_TEMPLATES[kind], _job_context(job))
+    return True
+
+
+def notify_customer_completed(job) -> bool:
+    address = job.tenant.customer_admin_email
+    if not address:
+        return False
+    send_templated(address, CUSTOMER_COMPLETED, {"job": job, "tenant": job.tenant})
+    return True
+
+
+def managers():
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    return users.filter(Q(is_superuser=True) | Q(groups__name=MANAGERS)).distinct()
+
+
+def send_manager_digest() -> int:
+    """Email each manager who wants it what needs attention; nothing is sent on a quiet day."""
+    attention = needs_attention()
+    if not attention.total:
+        return 0
+    context = {
+        "attention": attention,
+        "times": completion_times(),
+        "dashboard_url": f"{settings.PORTAL_BASE_URL}/dashboard/",
+        "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/",
+    }
+    opted_out = set(
+        NotificationPreference.objects.filter(kind=NotificationKind.MANAGER_DIGEST, enabled=False)
+        .values_list("user_id", flat=True)
+    )
+    sent = 0
+    for user in managers():
+        if user.pk in opted_out:
+            continue
+        try:
+            sent += send_templated(user.email, DIGEST, {**context, "user": user})
+        except Exception:  # noqa: BLE001  one bad address must not stop the others
+            log.exception("Could not send the digest to user %s", user.pk)
+    return sent

@@ -1,0 +1,59 @@
+"""Turn the engine's job events into emails and webhook deliveries, sent by Celery after commit.
+
+The engine emits inside its own updates: nothing here may raise into it. Each receiver works inside a
+savepoint, so a failure here rolls back only its own rows, and the Celery messages are sent only once
+the engine's transaction commits (NetBox Job.enqueue).
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from notifications.models import NotificationKind
+from notifications.webhooks import job_payload, queue_deliveries
+from onboarding import events
+from onboarding.models import JobState
+from onboarding.workflow import step_titles
+
+log = logging.getLogger(__name__)
+CONSENT_STEPS = ("customer_consent",)
+
+
+def emails_for(job, event: str, step) -> list[str]:
+    """The email kinds an event causes ("customer_completed" goes to the customer's admin)."""
+    if event == events.STEP_FAILED:
+        return [NotificationKind.STEP_FAILED]
+    if event == events.STEP_SUCCEEDED and step is not None and step.key in CONSENT_STEPS:
+        return [NotificationKind.CONSENT_ANSWERED]
+    if event == events.WAITING and job.state == JobState.WAITING_REVIEW:
+        return [NotificationKind.REVIEW_READY]
+    if event == events.COMPLETED:
+        return [NotificationKind.ROUTING_READY, "customer_completed"]
+    return []
+
+
+def _send_later(task, *args) -> None:
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:  # noqa: BLE001  a broker hiccup loses a notification, never a job
+            log.exception("Could not enqueue %s%s", task.name, args)
+
+    transaction.on_commit(send)
+
+
+@receiver(events.job_event, dispatch_uid="notifications.on_job_event")
+def on_job_event(sender, job, event, step=None, **kwargs):
+    from notifications import tasks
+
+    try:
+        with transaction.atomic():
+            delivery_ids = queue_deliveries(event, job_payload(job, event, step, step_titles()))
+    except Exception:  # noqa: BLE001
+        log.exception("Could not queue webhooks for %s of job %s", event, job.pk)
+        delivery_ids = []
+    for delivery_id in delivery_ids:
+        _send_later(tasks.deliver_webhook, delivery_id)
+    for kind in emails_for(job, event, step):
+        _send_later(tasks.send_job_email, str(kind), job.pk)

@@ -1,0 +1,122 @@
+"""Signed JSON POSTs of job events to the URLs managers registered.
+
+The receiver signs `f"{timestamp}.{body}"` with HMAC-SHA256 and the webhook's secret, so a receiver can
+check both who sent it and that it is fresh (the Stripe / GitHub scheme):
+
+    X-Portal-Timestamp: 1718000000
+    X-Portal-Signature: sha256=<hex>
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from integrations.http import OutboundConfig, make_session
+from notifications.models import DeliveryState, Webhook, WebhookDelivery
+
+SIGNATURE_HEADER = "X-Portal-Signature"
+TIMESTAMP_HEADER = "X-Portal-Timestamp"
+DELIVERY_TIMEOUT_SECONDS = 10
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not answer 2xx; the task retries with backoff and jitter."""
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def validate_webhook_url(url: str) -> None:
+    """https only, except for loopback addresses (a receiver on the portal's own machine)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+        return
+    raise ValidationError("Use an https:// address (plain http is only allowed for localhost).", code="insecure")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def job_payload(job, event: str, step=None, titles: dict | None = None) -> dict:
+    titles = titles or {}
+    return {
+        "event": event,
+        "sent_at": timezone.now().isoformat(),
+        "job": {
+            "id": job.pk,
+            "tenant": {"id": job.tenant_id, "name": job.tenant.name, "primary_domain": job.tenant.primary_domain},
+            "state": job.state,
+            "current_step": job.current_step,
+            "created_at": job.created_at.isoformat() if job.created_at else None,
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "routing_ready_at": job.routing_ready_at.isoformat() if job.routing_ready_at else None,
+            "url": f"{settings.PORTAL_BASE_URL}{job.get_absolute_url()}",
+        },
+        "step": None if step is None else {
+            "key": step.key, "title": titles.get(step.key, step.key), "state": step.state, "message": step.message,
+        },
+    }
+
+
+def queue_deliveries(event: str, payload: dict) -> list[int]:
+    webhooks = Webhook.objects.filter(active=True)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=webhook, event=event, payload=payload) for webhook in webhooks
+    )
+    return [delivery.pk for delivery in deliveries]
+
+
+def _session():
+    config = OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None, timeout=DELIVERY_TIMEOUT_SECONDS)
+    return make_session(config)
+
+
+def deliver(delivery: WebhookDelivery, *, final: bool = False) -> bool:
+    """POST one delivery and record the answer. True when the receiver answered 2xx."""
+    body = json.dumps({"delivery": delivery.pk, **delivery.payload}, separators=(",", ":"), sort_keys=True)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(delivery.webhook.secret, timestamp, body),
+        "X-Portal-Event": delivery.event,
+        "X-Portal-Delivery": str(delivery.pk),
+    }
+    delivery.attempts += 1
+    delivery.last_attempt_at = timezone.now()
+    try:
+        response = _session().post(delivery.webhook.url, data=body.encode(), headers=headers, allow_redirects=False)
+    except Exception as error:  # noqa: BLE001  any network failure is one failed attempt
+        delivery.status_code, delivery.error = None, f"{type(error).__name__}: could not reach the URL"[:500]
+    else:
+        delivery.status_code, delivery.error = response.status_code, ""
+        if 200 <= response.status_code < 300:
+            delivery.state = DeliveryState.DELIVERED
+            delivery.save()
+            return True
+        delivery.error = f"HTTP {response.status_code}"
+    delivery.state = DeliveryState.FAILED if final else DeliveryState.RETRYING
+    delivery.save()
+    return False

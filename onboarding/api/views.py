@@ -1,0 +1,275 @@
+"""The REST API (docs/api.md): the same access helpers, workflow calls and audit records as the pages.
+
+Every view reaches tenants and jobs through onboarding.access (404 for what the caller may not see),
+answers a state that does not fit with 409 {"detail"}, and records every change in the audit trail
+(onboarding.audit.record marks requests under /api/ as via_api).
+"""
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from onboarding import audit, report_queries, workflow
+from onboarding.access import jobs_for, tenants_for
+from onboarding.api import serializers as s
+from onboarding.api.parsers import StrictJSONParser
+from onboarding.models import ConsentLink, Step, SyncReportRow
+from onboarding.report_queries import ReportFilterError
+
+CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
+NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
+MAX_QUERY_LENGTH = 200
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This does not fit the onboarding's current state."
+    default_code = "conflict"
+
+
+class PortalAPIView:
+    """Checks every view shares: query parameters a database can store, and ids it can hold."""
+
+    parser_classes = [StrictJSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for name, value in request.query_params.items():
+            if "\x00" in value or len(value) > 1000:
+                raise ValidationError({name: ["This value contains characters or a length we cannot accept."]})
+
+    def get_object_by_pk(self, queryset):
+        pk = self.kwargs["pk"]
+        if not 0 < int(pk) <= s.MAX_ID:
+            raise Http404
+        return generics.get_object_or_404(queryset, pk=pk)
+
+
+def job_queryset(user):
+    """Jobs with everything the serializer reads, in a fixed number of queries for any page size."""
+    return jobs_for(user).select_related("tenant__entra_app").prefetch_related(
+        Prefetch("steps", queryset=Step.objects.order_by("order")),
+        Prefetch("consent_links", queryset=ConsentLink.objects.order_by("-created_at", "-pk")),
+    )
+
+
+def job_context(view) -> dict:
+    return {**generics.GenericAPIView.get_serializer_context(view), "titles": workflow.step_titles()}
+
+
+# --- tenants -------------------------------------------------------------------------------------
+@extend_schema(tags=["tenants"])
+class TenantList(PortalAPIView, generics.ListCreateAPIView):
+    serializer_class = s.TenantSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, domain or admin email.")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        tenants = tenants_for(self.request.user).order_by("name", "pk")
+        term = self.request.query_params.get("search", "").strip()[:MAX_QUERY_LENGTH]
+        if term:
+            tenants = tenants.filter(
+                Q(name__icontains=term) | Q(primary_domain__icontains=term) | Q(customer_admin_email__icontains=term)
+            )
+        return tenants
+
+    def perform_create(self, serializer):
+        tenant = serializer.save(created_by=self.request.user)
+        audit.record("tenant.created", f"Created tenant {tenant}", request=self.request, tenant=tenant)
+
+
+@extend_schema(tags=["tenants"], responses={200: s.TenantSerializer, 404: NOT_FOUND})
+class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
+    serializer_class = s.TenantSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.get_object_by_pk(tenants_for(self.request.user))
+
+    def perform_update(self, serializer):
+        before = {name: getattr(serializer.instance, name) for name in s.FORM_FIELDS}
+        tenant = serializer.save()
+        changed = [name for name in s.FORM_FIELDS if getattr(tenant, name) != before[name]]
+        audit.record("tenant.updated", f"Edited tenant {tenant}: {', '.join(changed) or 'no changes'}",
+                     request=self.request, tenant=tenant)
+
+
+# --- onboardings ---------------------------------------------------------------------------------
+@extend_schema(tags=["onboardings"], request=None,
+               responses={201: s.OnboardingSerializer, 404: NOT_FOUND,
+                          409: OpenApiResponse(s.DetailSerializer, description="The tenant already has an "
+                                                                                 "active onboarding.")})
+class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
+    serializer_class = s.OnboardingSerializer
+
+    def post(self, request, pk):
+        tenant = self.get_object_by_pk(tenants_for(request.user))
+        try:
+            job = workflow.start_job(tenant, request.user)
+        except workflow.JobAlreadyActive as error:
+            raise Conflict(str(error)) from None
+        audit.record("job.started", f"Started onboarding #{job.pk}", request=request, job=job)
+        job = job_queryset(request.user).get(pk=job.pk)
+        return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["onboardings"], parameters=[s.OnboardingFilterSerializer])
+class OnboardingList(PortalAPIView, generics.ListAPIView):
+    serializer_class = s.OnboardingSerializer
+
+    def get_queryset(self):
+        params = s.OnboardingFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        jobs = job_queryset(self.request.user).order_by("-created_at", "-pk")
+        if "state" in params.validated_data:
+            jobs = jobs.filter(state=params.validated_data["state"])
+        if "tenant" in params.validated_data:
+            jobs = jobs.filter(tenant_id=params.validated_data["tenant"])
+        return jobs
+
+    def get_serializer_context(self):
+        return job_context(self)
+
+
+@extend_schema(tags=["onboardings"], responses={200: s.OnboardingSerializer, 404: NOT_FOUND})
+class OnboardingDetail(PortalAPIView, generics.RetrieveAPIView):
+    serializer_class = s.OnboardingSerializer
+
+    def get_object(self):
+        return self.get_object_by_pk(job_queryset(self.request.user))
+
+    def get_serializer_context(self):
+        return job_context(self)
+
+
+class JobAction(PortalAPIView, generics.GenericAPIView):
+    """POST-only action on a job: 200 with the onboarding, or 409 when its state does not fit."""
+
+    serializer_class = s.OnboardingSerializer
+    status_code = status.HTTP_200_OK
+
+    def post(self, request, pk):
+        job = self.get_object_by_pk(jobs_for(request.user))
+        try:
+            self.act(job)
+        except workflow.NotAllowedNow as error:
+            raise Conflict(str(error)) from None
+        return self.answer(job)
+
+    def answer(self, job):
+        job = job_queryset(self.request.user).get(pk=job.pk)
+        return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=self.status_code)
+
+    def act(self, job) -> None:
+        raise NotImplementedError
+
+
+ACTION_SCHEMA = extend_schema(tags=["onboardings"], request=None,
+                              responses={200: s.OnboardingSerializer, 404: NOT_FOUND, 409: CONFLICT})
+
+
+@ACTION_SCHEMA
+class OnboardingRetry(JobAction):
+    def act(self, job):
+        step = workflow.retry(job)
+        audit.record("job.retried", f"Retried step {step.key}", request=self.request, job=job)
+
+
+@ACTION_SCHEMA
+class OnboardingCancel(JobAction):
+    def act(self, job):
+        workflow.cancel(job)
+        audit.record("job.cancelled", "Cancelled the onboarding", request=self.request, job=job)
+
+
+@ACTION_SCHEMA
+class ConsentResend(JobAction):
+    def act(self, job):
+        from onboarding.consent import resend_consent  # records consent.sent in the audit trail itself
+
+        resend_consent(job, self.request.user, request=self.request)
+
+
+# --- the report ----------------------------------------------------------------------------------
+REPORT_PARAMETERS = [
+    OpenApiParameter("section", str, enum=["adding", "updating", "deleting", "exempt"]),
+    OpenApiParameter("kind", str, enum=["user", "functional", "group"]),
+    *[OpenApiParameter(name, bool) for name in ("licensed", "enabled", "guest", "excluded")],
+    OpenApiParameter("search", str, description="Part of the email address or the display name."),
+    OpenApiParameter("ordering", str, enum=[f"{sign}{field}" for field in report_queries.ORDERINGS
+                                            for sign in ("", "-")]),
+]
+
+
+def report_error(error: ReportFilterError) -> ValidationError:
+    return ValidationError({error.field: [error.message]})
+
+
+@extend_schema(tags=["report"], parameters=REPORT_PARAMETERS)
+class ReportList(PortalAPIView, generics.ListAPIView):
+    serializer_class = s.ReportRowSerializer
+
+    def get_queryset(self):
+        job = self.get_object_by_pk(jobs_for(self.request.user))
+        try:
+            return report_queries.filter_rows(SyncReportRow.objects.filter(job=job), self.request.query_params)
+        except ReportFilterError as error:
+            raise report_error(error) from None
+
+
+@extend_schema(tags=["report"], responses={200: s.ReportSummarySerializer, 404: NOT_FOUND})
+class ReportSummary(PortalAPIView, generics.GenericAPIView):
+    serializer_class = s.ReportSummarySerializer
+
+    def get(self, request, pk):
+        job = self.get_object_by_pk(jobs_for(request.user))
+        return Response(report_queries.summary(job))
+
+
+class ReportSelection(PortalAPIView, generics.GenericAPIView):
+    serializer_class = s.ReportSelectionSerializer
+    excluded = True
+
+    def post(self, request, pk):
+        job = self.get_object_by_pk(jobs_for(request.user))
+        selection = s.ReportSelectionSerializer(data=request.data)
+        selection.is_valid(raise_exception=True)
+        try:
+            changed = report_queries.set_excluded(
+                job, excluded=self.excluded, ids=selection.validated_data.get("ids"),
+                filters=selection.validated_data.get("filter"), actor=request.user, request=request,
+            )
+        except ReportFilterError as error:
+            raise report_error(error) from None
+        except workflow.NotAllowedNow as error:
+            raise Conflict(str(error)) from None
+        return Response({"changed": changed})
+
+
+SELECTION_SCHEMA = extend_schema(tags=["report"], request=s.ReportSelectionSerializer,
+                                 responses={200: s.ChangedSerializer, 404: NOT_FOUND, 409: CONFLICT})
+
+
+@SELECTION_SCHEMA
+class ReportExclude(ReportSelection):
+    excluded = True
+
+
+@SELECTION_SCHEMA
+class ReportInclude(ReportSelection):
+    excluded = False
+
+
+@extend_schema(tags=["report"], request=None,
+               responses={202: s.OnboardingSerializer, 404: NOT_FOUND, 409: CONFLICT})
+class ReportApprove(JobAction):
+    status_code = status.HTTP_202_ACCEPTED
+
+    def act(self, job):
+        report_queries.approve(job, actor=self.request.user, request=self.request)  # records report.approved
+

@@ -1,0 +1,128 @@
+"""What managers track across every client: the latest job per tenant, what needs attention, how long
+onboardings take. Shared by the dashboard page, its CSV export and the daily digest email.
+
+Every function here runs a fixed number of queries however many tenants there are.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from onboarding.models import ConsentLink, ConsentState, JobState, OnboardingJob, Step
+from tenants.models import Tenant
+
+CONSENT_UNANSWERED_AFTER = timedelta(days=2)
+REVIEW_WAITING_AFTER = timedelta(days=1)
+ATTENTION_LIMIT = 50
+
+
+def tenants_with_latest_job(tenants=None):
+    """Tenants annotated with their latest job's id, state, step, starter and times (subqueries, no N+1)."""
+    tenants = Tenant.objects.all() if tenants is None else tenants
+    latest = OnboardingJob.objects.filter(tenant=OuterRef("pk")).order_by("-created_at", "-pk")
+    current = Step.objects.filter(job=OuterRef("job_id"), key=OuterRef("job_step")).values("started_at")[:1]
+
+    def field(name):
+        return Subquery(latest.values(name)[:1])
+
+    return tenants.annotate(
+        job_id=field("pk"),
+        job_state=field("state"),
+        job_step=field("current_step"),
+        job_started_by=field("started_by__username"),
+        job_started_by_id=field("started_by_id"),
+        job_created_at=field("created_at"),
+        job_state_changed_at=field("state_changed_at"),
+        job_finished_at=field("finished_at"),
+        job_routing_ready_at=field("routing_ready_at"),
+    ).annotate(step_since=Coalesce(Subquery(current), F("job_state_changed_at")))
+
+
+def filter_overview(tenants, *, state="", technician=None, failed=False, stuck_hours=None):
+    if state == "none":
+        tenants = tenants.filter(job_id__isnull=True)
+    elif state:
+        tenants = tenants.filter(job_state=state)
+    if technician:
+        tenants = tenants.filter(job_started_by_id=technician)
+    if failed:
+        tenants = tenants.filter(job_state=JobState.FAILED)
+    if stuck_hours is not None:
+        since = timezone.now() - timedelta(hours=stuck_hours)
+        active = [s for s in JobState.values if s not in (JobState.COMPLETED, JobState.CANCELLED)]
+        tenants = tenants.filter(job_state__in=active, step_since__lt=since)
+    return tenants
+
+
+def state_counts(tenants) -> dict[str, int]:
+    """How many tenants' latest job is in each state ("none": never onboarded), in one query."""
+    counts = {state: 0 for state in ["none", *JobState.values]}
+    grouped = tenants_with_latest_job(tenants).values("job_state").annotate(n=Count("pk")).order_by()
+    for row in grouped:
+        key = row["job_state"] or "none"
+        counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+@dataclass
+class Attention:
+    failed: list
+    consent_unanswered: list
+    review_waiting: list
+
+    @property
+    def total(self) -> int:
+        return len(self.failed) + len(self.consent_unanswered) + len(self.review_waiting)
+
+
+def needs_attention(now=None) -> Attention:
+    now = now or timezone.now()
+    jobs = OnboardingJob.objects.select_related("tenant", "started_by")
+    links = (
+        ConsentLink.objects.select_related("job__tenant", "job__started_by")
+        .filter(job__state=JobState.WAITING_CUSTOMER, answered_at__isnull=True,
+                state__in=[ConsentState.SENT, ConsentState.OPENED], sent_at__lt=now - CONSENT_UNANSWERED_AFTER)
+        .order_by("sent_at")
+    )
+    return Attention(
+        failed=list(jobs.filter(state=JobState.FAILED).order_by("state_changed_at")[:ATTENTION_LIMIT]),
+        consent_unanswered=list(links[:ATTENTION_LIMIT]),
+        review_waiting=list(
+            jobs.filter(state=JobState.WAITING_REVIEW, state_changed_at__lt=now - REVIEW_WAITING_AFTER)
+            .order_by("state_changed_at")[:ATTENTION_LIMIT]
+        ),
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile (p90 of 10 values is the 9th smallest)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(round(fraction * len(ordered), 6)))  # round: 0.9 * 10 is 9.000000000000002
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def completion_times(windows=(30, 90), now=None) -> dict[int, dict]:
+    """Average and p90 seconds from start to completed, per window of days, from one query."""
+    now = now or timezone.now()
+    oldest = now - timedelta(days=max(windows))
+    rows = list(
+        OnboardingJob.objects.filter(state=JobState.COMPLETED, finished_at__gte=oldest)
+        .filter(~Q(finished_at=None))
+        .values_list("created_at", "finished_at")
+    )
+    result = {}
+    for days in windows:
+        since = now - timedelta(days=days)
+        durations = [(done - start).total_seconds() for start, done in rows if done >= since]
+        result[days] = {
+            "count": len(durations),
+            "average": sum(durations) / len(durations) if durations else None,
+            "p90": percentile(durations, 0.9),
+        }
+    return result
