@@ -24,11 +24,34 @@ def routing_progress(job) -> dict | None:
     return {"ready_at": job.routing_ready_at, "seconds_left": left, "percent": int(100 * (total - left) / total)}
 
 
+def app_status(job) -> dict | None:
+    """api.md's `app` object plus the Entra admin center link; None until the app exists. Never the secret."""
+    from django.conf import settings
+
+    from tenants.models import EntraApplication
+
+    app = EntraApplication.objects.filter(tenant_id=job.tenant_id).first()
+    if app is None or not app.client_id:
+        return None
+    return {
+        "client_id": app.client_id,
+        "tenant_id": job.tenant.entra_tenant_id,
+        "secret_hint": app.secret_hint or None,
+        "secret_expires_at": app.secret_expires_at,
+        "admin_center_url": f"{settings.ENTRA_ADMIN_CENTER_URL}/#view/Microsoft_AAD_RegisteredApps/"
+        f"ApplicationMenuBlade/~/Overview/appId/{app.client_id}",
+    }
+
+
 def job_view(job) -> dict:
+    from onboarding.consent import consent_status
+
     return {
         "job": job,
         "tenant": job.tenant,
         "steps": steps_with_titles(job),
         "routing": routing_progress(job),
+        "consent": consent_status(job),
+        "app": app_status(job),
         "finished": job.state in ("completed", "cancelled", "failed"),
     }

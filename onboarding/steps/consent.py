@@ -1,0 +1,110 @@
+"""The customer-consent step: the MSP's onboarding app must be allowed into the customer's tenant.
+
+Consent is proven, never assumed: a client-credentials token for the MSP app in that tenant AND a Graph
+call that succeeds (domain.md §2). Until then the step emails a link and waits for the callback.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from integrations.errors import (
+    ConsentMissing,
+    InsufficientPrivileges,
+    InvalidClientCredentials,
+    PermanentError,
+    TransientError,
+)
+from onboarding import consent, graph_access
+from onboarding.context import StepContext
+from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, JobState
+from onboarding.outcomes import Done, Wait
+
+NOT_CONSENTED_CODES = {"AADSTS700016", "AADSTS7000229"}
+# After the customer says yes, Entra may take a little while before tokens carry the new rights.
+APPROVAL_SETTLE_SECONDS = 5
+
+
+def tenant_id_of(ctx: StepContext) -> str:
+    ctx.tenant.refresh_from_db(fields=["entra_tenant_id"])
+    if not ctx.tenant.entra_tenant_id:
+        raise PermanentError(message="The customer's Entra tenant is not known yet: run 'Find the customer's "
+                             "Microsoft Entra tenant' first.", code="no_tenant_id")
+    return ctx.tenant.entra_tenant_id
+
+
+def msp_consent_missing(tenant_id: str) -> str | None:
+    """None when the MSP app gets a token in the tenant and reads Graph; else why not, in plain words."""
+    graph = graph_access.msp_graph(tenant_id)
+    try:
+        graph.first_user()
+        return None
+    except InvalidClientCredentials as error:
+        if error.code not in NOT_CONSENTED_CODES:
+            raise PermanentError(message=f"Microsoft refused the MSP onboarding app's own credentials: {error.message} "
+                                 "Check MSP_APP_CLIENT_ID and MSP_APP_CLIENT_SECRET.", code=error.code) from error
+        why = "the onboarding app is not approved in the customer's tenant yet"
+    except ConsentMissing:
+        why = "the customer's administrator has not approved the onboarding app yet"
+    except InsufficientPrivileges:
+        why = "the onboarding app cannot read the customer's directory yet (consent missing or still spreading)"
+    except PermanentError as error:
+        if error.code not in NOT_CONSENTED_CODES:
+            raise
+        why = "the onboarding app is not approved in the customer's tenant yet"
+    graph_access.forget_token(tenant_id, graph.client_id)  # a token without the new roles must not be reused
+    return why
+
+
+def wait_for_customer(ctx: StepContext, link: ConsentLink, why_not: str) -> Wait:
+    """The Wait (or, just after an approval, a short retry) that fits the link's state."""
+    deadline = ctx.step.deadline_at or timezone.now() + timedelta(days=settings.CONSENT_WAIT_DAYS)
+    if link.state == ConsentState.APPROVED:
+        settle = timedelta(seconds=settings.ENTRA_REPLICATION_SECONDS)
+        if link.answered_at and timezone.now() - link.answered_at < settle:
+            raise TransientError(message=f"The customer approved; Microsoft Entra is still applying it ({why_not}).",
+                                 retry_after=APPROVAL_SETTLE_SECONDS)
+        message = (f"The customer's answer said consent was granted, but the portal still cannot work in their "
+                   f"tenant: {why_not}. A Global Administrator of the customer's own tenant must approve; resend "
+                   "the link.")
+    elif link.state == ConsentState.DECLINED:
+        message = (f"The customer's administrator declined consent ({link.outcome_message}). Resend the link "
+                   "when they are ready.")
+    elif link.state == ConsentState.FAILED:
+        message = f"The consent did not work: {link.outcome_message} Resend the link."
+    elif link.state == ConsentState.REVOKED:
+        message = "The consent link was revoked. Resend a new link to continue."
+    elif link.expires_at <= timezone.now():
+        message = "The consent link expired before the customer used it. Resend a new link."
+    else:
+        opened = f", opened {link.opened_at:%Y-%m-%d %H:%M}" if link.opened_at else ""
+        message = (f"Waiting for the customer: consent link emailed to {link.sent_to}{opened}; it expires "
+                   f"{link.expires_at:%Y-%m-%d %H:%M} UTC.")
+    return Wait(message, job_state=JobState.WAITING_CUSTOMER, deadline_at=deadline)
+
+
+def ensure_link_sent(ctx: StepContext, purpose: str) -> ConsentLink:
+    """The job's link for `purpose`: issued and emailed once; a crash before the email sends it now."""
+    link = consent.latest_link(ctx.job, purpose)
+    if link is None:
+        link = consent.issue_link(ctx.job, purpose)
+        ctx.log(f"Emailed a consent link to {link.sent_to}.")
+    elif link.sent_at is None and link.is_live:
+        consent.send_link(link)
+        ctx.log(f"Emailed a consent link to {link.sent_to}.")
+    return link
+
+
+def customer_consent(ctx: StepContext):
+    tenant_id = tenant_id_of(ctx)
+    why_not = msp_consent_missing(tenant_id)
+    link = consent.latest_link(ctx.job, ConsentPurpose.MSP_APP)
+    if why_not is None:
+        if link is None:
+            return Done("Consent already in place: the onboarding app can work in the customer's tenant.")
+        return Done("The customer approved consent: the onboarding app can now work in their tenant.")
+    link = ensure_link_sent(ctx, ConsentPurpose.MSP_APP)
+    return wait_for_customer(ctx, link, why_not)
