@@ -43,13 +43,35 @@ def app_status(job) -> dict | None:
     }
 
 
+FAILED_ROWS_SHOWN = 50
+
+
+def report_status(job, steps) -> dict | None:
+    """The report panel: section counts and the accounts Proofpoint refused. None before the report exists."""
+    states = {step.key: step.state for step in steps}
+    if states.get("build_report") != "succeeded":
+        return None
+    from onboarding.models import ImportState
+    from onboarding.report_queries import summary
+
+    failed = job.report_rows.filter(import_state=ImportState.FAILED).order_by("email")
+    return {
+        "summary": summary(job),
+        "failed": list(failed.values("email", "import_error")[:FAILED_ROWS_SHOWN]),
+        "failed_count": failed.count() if states.get("import_accounts") == "succeeded" else 0,
+        "importing": states.get("import_accounts") in ("running", "succeeded"),
+    }
+
+
 def job_view(job) -> dict:
     from onboarding.consent import consent_status
 
+    steps = steps_with_titles(job)
     return {
         "job": job,
         "tenant": job.tenant,
-        "steps": steps_with_titles(job),
+        "steps": steps,
+        "report": report_status(job, steps),
         "routing": routing_progress(job),
         "consent": consent_status(job),
         "app": app_status(job),

@@ -1,0 +1,135 @@
+"""Build the sync report: what Proofpoint's "Save & Run Sync Now" would show (domain.md §5).
+
+Reads users and mail-enabled groups with the customer's NEW sync app (what Proofpoint will use),
+classifies them (onboarding.classify), and compares them with the org's current accounts and exemptions:
+Adding / Updating / Deleting / Exempt. Each Graph page goes straight to the database (one bulk insert
+per page) and is dropped, so memory does not grow with the tenant: only the org's current accounts are
+held, compactly, because Proofpoint lists them in one unpaged answer.
+
+Idempotent: a run first deletes the job's rows, then rebuilds them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from onboarding.classify import (
+    ADMIN_TYPES,
+    FUNCTIONAL,
+    GROUP_SELECT,
+    USER_SELECT,
+    Account,
+    classify_group,
+    classify_user,
+    compact,
+    differences,
+    exchange_sku_ids,
+    mail_domains,
+)
+from onboarding.context import StepContext
+from onboarding.models import AccountKind, Section, SyncReportRow
+from onboarding.outcomes import Done
+from onboarding.proofpoint_access import proofpoint_client
+from onboarding.steps.proofpoint import sync_app_graph
+
+INSERT_BATCH = 1000
+
+
+class _Comparison:
+    """The org's current accounts and exemptions; rows are filed against them page by page."""
+
+    def __init__(self, current: dict[str, tuple], exempt: set[str]):
+        self.current = current
+        self.exempt = exempt
+        self.counts: Counter = Counter()
+
+    def section(self, account: Account) -> str | None:
+        """The report section, or None when Proofpoint already holds the account unchanged."""
+        existing = self.current.pop(account.email, None)
+        if account.guest or account.email in self.exempt:
+            return Section.EXEMPT
+        if existing is None:
+            return Section.ADDING
+        if differences(account, existing):
+            return Section.UPDATING
+        self.counts["unchanged"] += 1
+        return None
+
+    def rows(self, job, accounts: Iterable[Account | None]) -> list[SyncReportRow]:
+        rows = []
+        for account in accounts:
+            if account is None:
+                self.counts["skipped"] += 1
+                continue
+            section = self.section(account)
+            if section is not None:
+                self.counts[section] += 1
+                rows.append(_row(job, account, section))
+        return rows
+
+    def leftovers(self, job) -> Iterable[SyncReportRow]:
+        """Accounts in Proofpoint that Entra no longer has: Deleting, except admins (never touched)."""
+        for email, (pp_type, firstname, surname, aliases) in self.current.items():
+            kept = pp_type in ADMIN_TYPES or email in self.exempt
+            section = Section.EXEMPT if kept else Section.DELETING
+            self.counts[section] += 1
+            kind = AccountKind.FUNCTIONAL if pp_type == FUNCTIONAL else AccountKind.USER
+            yield SyncReportRow(job=job, email=email, display_name=f"{firstname} {surname}".strip(),
+                                firstname=firstname, surname=surname, section=section, kind=kind,
+                                proofpoint_type=pp_type, aliases=list(aliases), enabled=True)
+
+
+def _row(job, account: Account, section: str) -> SyncReportRow:
+    return SyncReportRow(
+        job=job, email=account.email[:320], display_name=account.display_name[:256],
+        firstname=account.firstname[:128], surname=account.surname[:128], entra_id=account.entra_id[:36],
+        section=section, kind=account.kind, proofpoint_type=account.proofpoint_type, licensed=account.licensed,
+        enabled=account.enabled, guest=account.guest, aliases=account.aliases,
+    )
+
+
+def _insert(rows: list[SyncReportRow]) -> None:
+    # ignore_conflicts: a group and a user may share an address; the first one read wins.
+    SyncReportRow.objects.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True)
+
+
+def _chunks(items: Iterable, size: int) -> Iterable[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def build_report(ctx: StepContext):
+    tenant, job = ctx.tenant, ctx.job
+    graph = sync_app_graph(tenant)
+    client = proofpoint_client(tenant)
+    org = tenant.primary_domain
+    SyncReportRow.objects.filter(job=job).delete()
+    domains = frozenset(mail_domains(graph.list_domains()))
+    exchange = exchange_sku_ids(graph.list_subscribed_skus())
+    current = {str(u.get("primary_email", "")).lower(): compact(u) for u in client.list_users(org)}
+    comparison = _Comparison(current, {e.lower() for e in client.list_exemptions(org)})
+    ctx.heartbeat()
+    for page in graph.iter_user_pages(USER_SELECT):
+        _insert(comparison.rows(job, (classify_user(u, exchange, domains, tenant.default_role) for u in page)))
+        ctx.heartbeat()
+    for page in graph.iter_group_pages(GROUP_SELECT):
+        _insert(comparison.rows(job, (classify_group(g, domains) for g in page)))
+        ctx.heartbeat()
+    for chunk in _chunks(comparison.leftovers(job), INSERT_BATCH):
+        _insert(chunk)
+    counts = comparison.counts
+    ctx.save_data(built_at=timezone.now().isoformat(), counts=dict(counts), domains=sorted(domains))
+    return Done(
+        f"{counts[Section.ADDING]} to add, {counts[Section.UPDATING]} to update, {counts[Section.DELETING]} to "
+        f"delete, {counts[Section.EXEMPT]} exempt; {counts['unchanged']} already up to date; "
+        f"{counts['skipped']} skipped (no address in the tenant's mail domains)."
+    )

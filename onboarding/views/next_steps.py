@@ -1,0 +1,47 @@
+"""STEP 3 guidance after the onboarding: MX records and Exchange Online PowerShell for the tenant's stack.
+
+The per-stack hosts and IP ranges come from PROOFPOINT_STACKS_FILE (onboarding/stacks.json), never from
+code (domain.md §7). A stack without published ranges (eu1) says so plainly.
+"""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.shortcuts import render
+
+from onboarding.access import get_tenant_for_user
+from onboarding.models import JobState
+from onboarding.presenters import routing_progress
+from tenants.access import staff_required
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def stacks() -> dict:
+    path = Path(settings.PROOFPOINT_STACKS_FILE)
+    return _load(str(path), path.stat().st_mtime)
+
+
+def stack_routing(stack: str) -> dict | None:
+    """{"mx": [...], "outbound": host, "ip_ranges": [...], "ip_ranges_note"?} or None if unknown."""
+    data = stacks().get(stack)
+    return data if isinstance(data, dict) else None
+
+
+@staff_required
+def next_steps(request, pk: int):
+    tenant = get_tenant_for_user(request.user, pk)
+    job = tenant.jobs.order_by("-created_at").first()
+    routing = stack_routing(tenant.proofpoint_stack)
+    return render(request, "onboarding/next_steps.html", {
+        "tenant": tenant, "job": job, "routing": routing,
+        "countdown": routing_progress(job) if job else None,
+        "completed": bool(job and job.state == JobState.COMPLETED),
+        "ranges": ",".join(routing["ip_ranges"]) if routing and routing.get("ip_ranges") else "",
+        "domains": tenant.all_domains,
+    })

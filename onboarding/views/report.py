@@ -1,0 +1,198 @@
+"""The sync report review page: sections, filters, search, paging, exclude/include, CSV, approve, rebuild.
+
+Every read and change goes through onboarding.report_queries, the same functions the REST API calls,
+so a page and a script can do exactly the same things. The page runs a fixed number of queries
+whatever the number of rows (a count, one page of rows, one aggregate summary).
+"""
+
+import csv
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from onboarding import report_queries as rq
+from onboarding.access import get_job_for_user
+from onboarding.models import AccountKind, JobState, Section, Step, SyncReportRow
+from onboarding.workflow import NotAllowedNow
+from tenants.access import staff_required
+
+PAGE_SIZE = 50
+FILTER_KEYS = (*rq.REPORT_FILTERS, "search", "ordering")
+BOOL_LABELS = (("licensed", "Licensed"), ("enabled", "Enabled"), ("guest", "Guest"), ("excluded", "Excluded"))
+ORDERING_CHOICES = (("email", "Email"), ("-email", "Email (Z-A)"), ("display_name", "Name"),
+                    ("-display_name", "Name (Z-A)"), ("section", "Section"), ("kind", "Kind"))
+BULK_ACTIONS = (("Exclude", "job-report-exclude"), ("Include", "job-report-include"))
+CSV_FIELDS = ("email", "display_name", "section", "kind", "proofpoint_type", "licensed", "enabled", "guest",
+              "excluded", "aliases", "import_state", "import_error")
+
+
+def _filtered(job, params):
+    """(rows, error): the filtered rows, or all rows and the filter's error message."""
+    rows = SyncReportRow.objects.filter(job=job)
+    try:
+        return rq.filter_rows(rows, params), None
+    except rq.ReportFilterError as error:
+        return rows.order_by("email"), error
+
+
+def _query(params, drop=("page",)) -> str:
+    """The current filters as a query string (without `page`), for links and redirects."""
+    kept = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        if key not in drop and params.get(key):
+            kept[key] = params[key]
+    return kept.urlencode()
+
+
+def approval_plan(job, counts: dict) -> dict:
+    """What "Approve and sync" will do, in numbers, and the sentence that says it."""
+    sections, excluded = counts["sections"], counts["excluded"]
+    plan = {section: sections[section] - excluded[section] for section in Section.values}
+    plan["excluded"] = sum(excluded[s] for s in (Section.ADDING, Section.UPDATING, Section.DELETING))
+    tenant = job.tenant
+    parts = [f"add {plan['adding']} account(s)", f"update {plan['updating']}"]
+    if tenant.allow_deletions:
+        parts.append(f"delete {plan['deleting']}")
+    parts.append(f"exempt {plan['excluded']} excluded account(s) from the sync")
+    text = "Approve and sync will " + ", ".join(parts) + "."
+    if not tenant.allow_deletions:
+        text += (f" Deletions are off for this tenant: {plan['deleting']} account(s) no longer in Entra ID will be "
+                 "left alone.")
+    text += (f" {sections['exempt']} account(s) are exempt and will not be touched. Then the Azure sync runs "
+             f"every {tenant.sync_frequency_hours} hour(s).")
+    plan["text"] = text
+    return plan
+
+
+def _built_at(build_data: dict):
+    text = build_data.get("built_at")
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@staff_required
+def report(request, pk: int):
+    job = get_job_for_user(request.user, pk)
+    rows, error = _filtered(job, request.GET)
+    if error:
+        messages.error(request, f"Filter ignored: {error.message}")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = rq.summary(job)
+    steps = {s.key: s for s in Step.objects.filter(job=job, key__in=["build_report", "review"])}
+    review, build = steps.get("review"), steps.get("build_report")
+    built_at = _built_at(build.data if build else {})
+    editable = job.state == JobState.WAITING_REVIEW
+    try:
+        active = rq.active_filters(request.GET)
+    except rq.ReportFilterError:
+        active = {}
+    return render(request, "onboarding/report.html", {
+        "job": job, "tenant": job.tenant, "page": page, "counts": counts, "editable": editable,
+        "plan": approval_plan(job, counts), "review": review, "built_at": built_at,
+        "stale": bool(built_at and built_at < timezone.now() - timedelta(hours=settings.REPORT_STALE_HOURS)),
+        "params": request.GET, "query": _query(request.GET), "extra_query": _query(request.GET),
+        "active": active, "matching": page.paginator.count, "sections": Section.choices,
+        "section_tabs": [(value, label, counts["sections"][value]) for value, label in Section.choices],
+        "filter_query": _query(request.GET, drop=("page", "section")),
+        "kinds": AccountKind.choices, "orderings": ORDERING_CHOICES, "bulk_actions": BULK_ACTIONS,
+        "bool_filters": [(name, label, request.GET.get(name, "")) for name, label in BOOL_LABELS],
+    })
+
+
+@staff_required
+def report_csv(request, pk: int):
+    """Every matching row as CSV, streamed so a 100,000-row report never sits in memory."""
+    job = get_job_for_user(request.user, pk)
+    rows, _ = _filtered(job, request.GET)
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow(CSV_FIELDS)
+        for row in rows.values_list(*CSV_FIELDS).iterator(chunk_size=2000):
+            values = list(row)
+            values[CSV_FIELDS.index("aliases")] = " ".join(values[CSV_FIELDS.index("aliases")] or [])
+            yield writer.writerow(values)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sync-report-{job.tenant.primary_domain}-{job.pk}.csv"'
+    return response
+
+
+def _change(request, pk: int, excluded: bool):
+    job = get_job_for_user(request.user, pk)
+    single = request.POST.get("row")
+    back = reverse("job-report", args=[job.pk]) + "?" + request.POST.get("query", "")
+    try:
+        if single:
+            changed = rq.set_excluded(job, excluded=excluded, ids=[single], request=request)
+        elif request.POST.get("scope") == "all":
+            changed = rq.set_excluded(job, excluded=excluded, filters=request.POST, request=request)
+        else:
+            ids = request.POST.getlist("ids")
+            if not ids:
+                messages.warning(request, "Tick at least one account first.")
+                return redirect(back)
+            changed = rq.set_excluded(job, excluded=excluded, ids=ids, request=request)
+    except (NotAllowedNow, rq.ReportFilterError) as error:
+        if request.htmx:
+            return render(request, "onboarding/partials/report_error_row.html", {"error": error})
+        messages.error(request, str(error))
+        return redirect(back)
+    if request.htmx and single:
+        row = SyncReportRow.objects.filter(job=job, pk=single).first()
+        return render(request, "onboarding/partials/report_row.html", {"row": row, "job": job, "editable": True})
+    verb = "Excluded" if excluded else "Included"
+    messages.success(request, f"{verb} {changed} account(s).")
+    return redirect(back)
+
+
+@staff_required
+@require_POST
+def report_exclude(request, pk: int):
+    return _change(request, pk, excluded=True)
+
+
+@staff_required
+@require_POST
+def report_include(request, pk: int):
+    return _change(request, pk, excluded=False)
+
+
+@staff_required
+@require_POST
+def report_approve(request, pk: int):
+    job = get_job_for_user(request.user, pk)
+    try:
+        rq.approve(job, request=request)
+    except NotAllowedNow as error:
+        messages.error(request, str(error))
+        return redirect("job-report", job.pk)
+    messages.success(request, "Approved: the import into Proofpoint has started.")
+    return redirect(job)
+
+
+@staff_required
+@require_POST
+def report_rebuild(request, pk: int):
+    job = get_job_for_user(request.user, pk)
+    try:
+        rq.rebuild_report(job, request.user, request=request)
+    except NotAllowedNow as error:
+        messages.error(request, str(error))
+        return redirect("job-report", job.pk)
+    messages.success(request, "The report is being built again from the directory.")
+    return redirect(job)
