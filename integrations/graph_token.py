@@ -90,7 +90,13 @@ def acquire_token(login_url, tenant_id, client_id, secret, scope, session) -> st
     """An app-only access token (from msal's cache when still valid)."""
     app = confidential_app(login_url, tenant_id, client_id, secret, session)
     # https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
-    result = _guarded(lambda: app.acquire_token_for_client(scopes=[scope]), tenant_id)
+    try:
+        result = _guarded(lambda: app.acquire_token_for_client(scopes=[scope]), tenant_id)
+    except IntegrationError:
+        # msal replays a 429/5xx for its Retry-After (5 s by default) from the app's http cache; a fresh
+        # app lets the next attempt really ask.
+        forget_app(login_url, tenant_id, client_id)
+        raise
     if "access_token" in result:
         return result["access_token"]
     forget_app(login_url, tenant_id, client_id)
@@ -127,9 +133,12 @@ def _guarded(call, tenant_id: str):
         ) from exc
 
 
-def _discovery_failure(text: str, tenant_id: str) -> PermanentError:
+def _discovery_failure(text: str, tenant_id: str) -> IntegrationError:
     if "AADSTS90002" in text or "invalid_tenant" in text:
         return tenant_not_found(tenant_id)
+    if "HTTP status: 429" in text:  # msal does not retry a throttled discovery; a later attempt will work
+        return TransientError(message="The Microsoft sign-in service is throttling; try again later.",
+                              status=429, code="too_many_requests", service=SERVICE)
     return PermanentError(
         message=f"The sign-in service refused the tenant {tenant_id}: {text[:300]}",
         code="discovery_failed",
@@ -163,6 +172,7 @@ def token_error(result: dict, tenant_id: str) -> IntegrationError:
             code=code or result.get("error", ""),
             **common,
         )
-    if result.get("error") in TRANSIENT_OAUTH_ERRORS:
+    # Entra's own errors always carry a description; a bare answer (a 429/503 from a gateway) is transient.
+    if result.get("error") in TRANSIENT_OAUTH_ERRORS or not (description or code):
         return TransientError(message=f"Token request throttled or failed: {first_line}", code=code, **common)
     return PermanentError(message=f"The token request was refused: {first_line}", code=code, **common)

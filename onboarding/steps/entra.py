@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from integrations.errors import (
     InsufficientPrivileges,
     InvalidClientCredentials,
+    NotFound,
     PermanentError,
     SecretLifetimeRefused,
     TransientError,
@@ -122,9 +123,12 @@ def _role_id(graph_sp: dict, name: str) -> str:
 
 def _consent_in_place(graph, app: EntraApplication, graph_sp_id: str, role_id: str) -> bool:
     """Both grants are visible already (reads only: works for the MSP app with Directory.Read.All)."""
-    assigned = any(a.get("appRoleId") == role_id and a.get("resourceId") == graph_sp_id
-                   for a in graph.list_app_role_assignments(app.service_principal_id))
-    grant = graph.find_delegated_grant(app.service_principal_id, graph_sp_id)
+    try:
+        assigned = any(a.get("appRoleId") == role_id and a.get("resourceId") == graph_sp_id
+                       for a in graph.list_app_role_assignments(app.service_principal_id))
+        grant = graph.find_delegated_grant(app.service_principal_id, graph_sp_id)
+    except NotFound:  # a new service principal not replicated yet: the writes below retry for it
+        return False
     return assigned and grant is not None and set(grant.get("scope", "").split()) >= set(DELEGATED_SCOPES)
 
 

@@ -14,4 +14,4 @@ def test_settings_point_at_a_fresh_sandbox(portal_sandbox):
     info = resolve_tenant(settings.MICROSOFT_LOGIN_URL, "fabrikam.example", session)
     assert info.tenant_id == portal_sandbox.tenant("fabrikam.example")["id"]
     assert portal_sandbox.tenant("fabrikam.example")["applications"] == []
-    assert settings.MSP_APP_CLIENT_ID == portal_sandbox.msp["app_id"]
+    assert portal_sandbox.msp["app_id"] == settings.MSP_APP_CLIENT_ID
