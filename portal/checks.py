@@ -77,6 +77,20 @@ def check_broker(app_configs, **kwargs):
 
 
 @register()
+def check_cache(app_configs, **kwargs):
+    if _is_production() and "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return [
+            Warning(
+                "CACHE_URL is not Redis: the rate limits on the public consent pages would count per machine "
+                "and not atomically.",
+                hint="Set CACHE_URL=redis://host:6379/1.",
+                id="portal.W003",
+            )
+        ]
+    return []
+
+
+@register()
 def check_ca_bundle(app_configs, **kwargs):
     from pathlib import Path
 

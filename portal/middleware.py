@@ -22,3 +22,21 @@ class ContentSecurityPolicyMiddleware:
             return response  # Swagger UI and the Django admin ship inline scripts of their own.
         response.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class ClientAddressMiddleware:
+    """Behind the TLS proxy (BEHIND_TLS_PROXY), REMOTE_ADDR is the proxy for every visitor: the per-address
+    rate limits on the public consent pages would then share one bucket, and the audit trail would
+    record the proxy. Take the address our proxy appended to X-Forwarded-For instead: the rightmost
+    entry, which a client cannot forge (anything a client sends itself stands further left)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trust_forwarded = getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is not None
+
+    def __call__(self, request):
+        if self.trust_forwarded:
+            forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            if forwarded[-1]:
+                request.META["REMOTE_ADDR"] = forwarded[-1]
+        return self.get_response(request)

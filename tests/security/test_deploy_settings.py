@@ -69,8 +69,10 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
     ({"DJANGO_SECRET_KEY": None}, "portal.E001"),
     ({"CELERY_BROKER_URL": None}, "portal.W002"),
     ({"PROOFPOINT_API_PASSWORD": None}, "portal.W001"),
+    ({"CACHE_URL": None}, "portal.W003"),
 ], ids=["no-hsts", "no-ssl-redirect", "http-base-url", "no-encryption-keys", "no-secret-key", "file-broker",
-        "no-proofpoint-password"])
+        "no-proofpoint-password",
+        "file-cache"])
 def test_check_deploy_names_what_is_missing(tmp_path, overrides, expected):
     """The clean run above means something: take one piece away and the check says so."""
     result = manage(production_env(tmp_path, **overrides), "check", "--deploy", "--fail-level", "WARNING")

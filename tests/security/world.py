@@ -1,0 +1,63 @@
+"""A populated portal for page-walking tests: a tenant with its app secret, a job in review with report
+rows and a live consent link, an outbox email, and the secret values that must never show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from onboarding import consent, workflow
+from onboarding.models import AccountKind, JobState, OnboardingJob, OutboxMessage, Section, SyncReportRow
+from tenants.models import EntraApplication, Tenant
+
+APP_SECRET = "Zq8~app-secret-for-the-sync-app-7f3d1c"
+MSP_SECRET = "Xw2~msp-multitenant-app-secret-91ab"
+PROOFPOINT_PASSWORD = "pp-channel-admin-password-4471"
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    job: OnboardingJob
+    email: OutboxMessage
+    consent_token: str
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> dict[str, int]:
+        """For tests.security.routes.concrete: which pk each URL's first segment takes."""
+        return {"tenants": self.tenant.pk, "jobs": self.job.pk, "onboardings": self.job.pk,
+                "outbox": self.email.pk, "webhooks": 1}
+
+
+def build_world(settings, technician) -> World:
+    settings.MSP_APP_CLIENT_SECRET = MSP_SECRET
+    settings.PROOFPOINT_API_PASSWORD = PROOFPOINT_PASSWORD
+    tenant = Tenant.objects.create(
+        name="Fabrikam", primary_domain="fabrikam.example", customer_admin_email="admin@fabrikam.example",
+        entra_tenant_id="6f1c2a3b-0000-4000-8000-00000000000a", created_by=technician,
+    )
+    EntraApplication.objects.create(
+        tenant=tenant, unique_name="proofpoint-sync", client_id="0c4e5f60-0000-4000-8000-0000000000c1",
+        secret=APP_SECRET, secret_hint=APP_SECRET[:3], secret_expires_at=timezone.now() + timedelta(days=730),
+    )
+    job = workflow.start_job(tenant, technician)
+    OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.WAITING_REVIEW, current_step="review")
+    job.refresh_from_db()
+    SyncReportRow.objects.bulk_create(
+        SyncReportRow(job=job, email=f"user{i}@fabrikam.example", display_name=f"User {i}", section=section,
+                      kind=AccountKind.USER, licensed=True)
+        for i, section in enumerate([Section.ADDING, Section.UPDATING, Section.DELETING, Section.EXEMPT] * 3)
+    )
+    issued = consent.create_link(job, "msp_app")
+    email = OutboxMessage.objects.create(to="admin@fabrikam.example", subject="Approve the onboarding app",
+                                         body_text="Open https://portal.example/consent/x/", body_html="<p>Hi</p>")
+    return World(tenant, job, email, issued.token, secrets={
+        "customer sync app secret": APP_SECRET,
+        "MSP app secret": MSP_SECRET,
+        "Proofpoint API password": PROOFPOINT_PASSWORD,
+        "Django SECRET_KEY": settings.SECRET_KEY,
+        **{f"field encryption key {i + 1}": key for i, key in enumerate(settings.FIELD_ENCRYPTION_KEYS)},
+    })
