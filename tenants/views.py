@@ -11,7 +11,7 @@ from tenants.signals import tenant_changed
 
 @staff_required
 def tenant_create(request):
-    form = TenantForm(request.POST or None)
+    form = TenantForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         tenant = form.save(commit=False)
         tenant.created_by = request.user
@@ -25,7 +25,7 @@ def tenant_create(request):
 @staff_required
 def tenant_edit(request, pk: int):
     tenant = get_object_or_404(Tenant, pk=pk)
-    form = TenantForm(request.POST or None, instance=tenant)
+    form = TenantForm(request.POST if request.method == "POST" else None, instance=tenant)
     if request.method == "POST" and form.is_valid():
         form.save()
         _audit(request, "tenant.updated", f"Edited tenant {tenant}: {', '.join(form.changed_data)}", tenant)
