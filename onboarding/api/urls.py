@@ -1,6 +1,6 @@
 """API routes under /api/ (docs/api.md), the OpenAPI schema and its Swagger UI."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from onboarding.api import views
@@ -21,4 +21,5 @@ urlpatterns = [
     path("v1/onboardings/<int:pk>/report/exclude/", views.ReportExclude.as_view(), name="api-report-exclude"),
     path("v1/onboardings/<int:pk>/report/include/", views.ReportInclude.as_view(), name="api-report-include"),
     path("v1/onboardings/<int:pk>/approve/", views.ReportApprove.as_view(), name="api-report-approve"),
+    re_path(r"^", views.NotFoundView.as_view(), name="api-not-found"),
 ]

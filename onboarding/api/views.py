@@ -11,11 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from onboarding import audit, report_queries, workflow
 from onboarding.access import jobs_for, tenants_for
 from onboarding.api import serializers as s
 from onboarding.api.parsers import StrictJSONParser
+from onboarding.api.schema import PortalAutoSchema
 from onboarding.models import ConsentLink, Step, SyncReportRow
 from onboarding.report_queries import ReportFilterError
 
@@ -34,6 +36,7 @@ class PortalAPIView:
     """Checks every view shares: query parameters a database can store, and ids it can hold."""
 
     parser_classes = [StrictJSONParser]
+    schema = PortalAutoSchema()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -58,6 +61,16 @@ def job_queryset(user):
 
 def job_context(view) -> dict:
     return {**generics.GenericAPIView.get_serializer_context(view), "titles": workflow.step_titles()}
+
+
+@extend_schema(exclude=True)
+class NotFoundView(PortalAPIView, APIView):
+    """Anything else under /api/ (an unknown path, a negative id): 404 as JSON, never the HTML page."""
+
+    def dispatch_not_found(self, request, *args, **kwargs):
+        raise Http404
+
+    get = post = put = patch = delete = dispatch_not_found
 
 
 # --- tenants -------------------------------------------------------------------------------------
