@@ -1,0 +1,171 @@
+"""The portal running for real, for browser tests: the sandbox emulators in-process, a gunicorn web
+server process and a Celery worker process, both on the suite's test database and broker, with every
+outbound URL pointed at the sandbox.
+
+    def test_something(portal, page, technician):
+        portal.login(page, technician)
+        page.goto(portal.url("/tenants/new/"))
+        portal.snap(page, "tenant-form")             # test-artifacts/browser/tenant-form.png
+        link = portal.outbox_link("Approve")         # first link in the newest matching email
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+from sandbox.server import Sandbox
+from tests.conftest import PASSWORD
+from tests.sandbox_fixtures import SandboxAdmin, sandbox_env
+from tests.worker import ROOT, Worker, test_database_url
+
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def portal_environment(sb: Sandbox, base_url: str) -> dict:
+    """What the web server and the worker both need: the test database, the sandbox, short timers."""
+    return {
+        **os.environ,
+        **sandbox_env(sb),
+        "DATABASE_URL": test_database_url(),
+        "PORTAL_BASE_URL": base_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ENTRA_ADMIN_CENTER_URL": sb.login_browser_url,
+        "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",  # emails land in OutboxMessage, readable here
+        "DEMO_OUTBOX": "true",
+        "ROUTING_WAIT_SECONDS": os.environ.get("BROWSER_ROUTING_WAIT_SECONDS", "5"),
+        "SWEEP_INTERVAL_SECONDS": "1",
+        "STEP_RETRY_BASE_SECONDS": "1",
+    }
+
+
+class WebServer:
+    """One gunicorn process serving portal.wsgi on a loopback port."""
+
+    def __init__(self, env: dict, port: int):
+        self.env, self.port = env, port
+        self.log_path = Path(env.get("VAR_DIR", ROOT / "var")) / f"web-{os.getpid()}-{port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> WebServer:
+        command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", "2",
+                   "--threads", "4", "--timeout", "60", "--log-level", "warning"]
+        self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log_file,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the web server exited:\n{self.output()[-3000:]}")
+            try:
+                with urlopen(f"http://127.0.0.1:{self.port}/login/", timeout=2):
+                    return self
+            except (URLError, OSError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the web server did not answer within {timeout}s:\n{self.output()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if getattr(self, "log_file", None):
+            self.log_file.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@dataclass
+class RunningPortal:
+    base_url: str
+    sandbox: Sandbox
+    sandbox_admin: SandboxAdmin
+    server: WebServer
+    worker: Worker
+    shots: list[Path] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def login(self, page, user, password: str = PASSWORD) -> None:
+        """Log in through the real form, as a person would."""
+        page.goto(self.url("/login/"))
+        page.fill("#id_username", user.get_username())
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        if "/login/" in page.url:
+            raise AssertionError(f"login as {user} failed: {page.url}")
+
+    def snap(self, page, name: str) -> Path:
+        """A full-page screenshot for people to look at (kept whatever the test's outcome)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.shots.append(path)
+        return path
+
+    def outbox_link(self, subject_contains: str = "", timeout: float = 30) -> str:
+        """The first portal or sandbox link in the newest email whose subject contains the words (the
+        worker sends emails, so wait for it)."""
+        from onboarding.models import OutboxMessage
+        from tests.worker import wait_for
+
+        def newest():
+            return OutboxMessage.objects.filter(subject__icontains=subject_contains).order_by("-pk").first()
+
+        message = wait_for(newest, timeout=timeout, message=f"an email about {subject_contains!r}")
+        links = re.findall(r"https?://[^\s\"'<>]+", message.body_text + " " + message.body_html)
+        if not links:
+            raise AssertionError(f"no link in the email {message.subject!r}")
+        return links[0]
+
+    def diagnostics(self) -> str:
+        return (f"--- web server log\n{self.server.output()[-4000:]}\n"
+                f"--- worker log\n{self.worker.output()[-4000:]}")
+
+
+def start_portal(state_dir: Path) -> RunningPortal:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    sb = Sandbox(host="127.0.0.1", port=0, state_dir=state_dir, portal_base_url=base_url,
+                 auto_consent=False).start()
+    env = portal_environment(sb, base_url)
+    server = worker = None
+    try:
+        server = WebServer(env, port).start()
+        worker = Worker(env=env, concurrency=2).start()
+    except BaseException:
+        if server:
+            server.stop()
+        sb.stop()
+        raise
+    return RunningPortal(base_url, sb, SandboxAdmin(sb), server, worker)
+
+
+def stop_portal(portal: RunningPortal) -> None:
+    portal.worker.stop()
+    portal.server.stop()
+    portal.sandbox.stop()
