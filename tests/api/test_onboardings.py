@@ -111,3 +111,22 @@ def test_unknown_api_paths_answer_json_404(tech_api, anon_api):
         assert response.status_code == 404 and response.json() == {"detail": "Not found."}, path
     assert tech_api.post("/api/v1/onboardings/-5/approve/").status_code == 404
     assert anon_api.get("/api/v1/nothing/").status_code == 401
+
+
+def test_consent_resend_issues_a_new_link_while_waiting_for_the_customer(tech_api, tenant_a, technician):
+    from django.core import mail
+
+    from onboarding.models import Step
+    from tests.manager.conftest import make_job
+
+    job = make_job(tenant_a, "waiting_customer", step="customer_consent", user=technician)
+    Step.objects.filter(job=job).update(state="waiting")
+    old = ConsentLink.objects.create(job=job, token_hash="b" * 64, token="old", sent_to="admin@fabrikam.example",
+                                     sent_at=timezone.now(), expires_at=timezone.now() + timedelta(hours=1))
+    response = tech_api.post(f"/api/v1/onboardings/{job.pk}/consent/resend/")
+    assert response.status_code == 200, response.content
+    old.refresh_from_db()
+    assert old.state == "revoked"
+    assert response.json()["consent"]["state"] == "sent" and "/consent/old/" not in response.json()["consent"]["url"]
+    assert mail.outbox and mail.outbox[-1].to == ["admin@fabrikam.example"]
+    assert AuditEvent.objects.get(action="consent.sent").via_api
