@@ -70,9 +70,15 @@ def consent_go(request, token: str):
     return redirect(url)
 
 
+def _clean(text: str, limit: int = 300) -> str:
+    """Text from the URL, safe to store and show: first line, no control characters (PostgreSQL refuses NUL)."""
+    lines = (text or "").splitlines()
+    first = lines[0] if lines else ""
+    return "".join(ch if ch.isprintable() else " " for ch in first)[:limit].strip()
+
+
 def _describe_error(query) -> str:
-    text = query.get("error_description") or query.get("error", "")
-    return text.splitlines()[0][:300] if text else "no reason given"
+    return _clean(query.get("error_description") or query.get("error", "")) or "no reason given"
 
 
 @public
@@ -91,12 +97,12 @@ def consent_callback(request):
     if error:
         declined = error in DECLINE_ERRORS or "AADSTS65004" in query.get("error_description", "")
         outcome, state = ("declined", ConsentState.DECLINED) if declined else ("failed", ConsentState.FAILED)
-        message = f"{'Declined' if declined else 'Failed'}: {_describe_error(query)} [{error}]"
+        message = f"{'Declined' if declined else 'Failed'}: {_describe_error(query)} [{_clean(error, 60)}]"
     elif query.get("admin_consent", "").lower() != "true":
         outcome, state, message = "failed", ConsentState.FAILED, "Microsoft's answer did not say consent was granted."
     elif query.get("tenant", "").lower() not in ("", link.job.tenant.entra_tenant_id.lower()):
         outcome, state = "wrong_tenant", ConsentState.FAILED
-        message = (f"Consent was given in another organization ({query['tenant'][:40]}), not in "
+        message = (f"Consent was given in another organization ({_clean(query['tenant'], 40)}), not in "
                    f"{link.job.tenant.name}'s tenant.")
     else:
         outcome, state, message = "approved", ConsentState.APPROVED, "The administrator approved; the portal checks it."
