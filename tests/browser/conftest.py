@@ -9,6 +9,7 @@ import os
 import pytest
 
 from tests.browser.harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, start_portal, stop_portal
+from tests.worker import Worker
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make in between
 # are still plain synchronous code.
@@ -55,9 +56,17 @@ def portal(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_sandbox(request):
-    if "portal" in request.fixturenames:
-        request.getfixturevalue("portal").sandbox_admin.reset()
+def _fresh_sandbox_and_a_live_worker(request):
+    if "portal" not in request.fixturenames:
+        return
+    running = request.getfixturevalue("portal")
+    running.sandbox_admin.reset()
+    if running.worker.process.poll() is not None:
+        # kombu's file-system broker can hand the worker a half-written message (JSONDecodeError) and kill
+        # it; Redis (CI) does not. Say so, and start a fresh worker rather than fail every later test.
+        print(f"the worker had died; restarting it. Its last words:\n{running.worker.output()[-1500:]}")
+        running.worker.stop()
+        running.worker = Worker(env=running.worker.env, concurrency=running.worker.concurrency).start()
 
 
 @pytest.fixture(scope="session")
