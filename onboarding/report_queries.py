@@ -170,6 +170,10 @@ def approve(job: OnboardingJob, actor=None, request=None) -> None:
                 f"{locked.get_state_display().lower()})."
             )
         step = locked.steps.get(key="review")
+        if step.data.get("approved_at"):
+            raise workflow.NotAllowedNow(
+                f"This report was already approved by {step.data.get('approved_by')}; the import is starting."
+            )
         who = actor or (request.user if request is not None and request.user.is_authenticated else None)
         step.data = {**step.data, "approved_at": timezone.now().isoformat(),
                      "approved_by": who.get_username() if who else "system",

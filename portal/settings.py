@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
     "tenants",
     "onboarding",
@@ -258,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema and Swagger UI need a staff session or token, like the API itself.
     "SERVE_PERMISSIONS": ["portal.permissions.IsStaffMember"],
+    # Swagger UI's files come from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
 WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)

@@ -101,6 +101,15 @@ def test_approve_twice_is_refused(job, technician, dispatched):
         rq.approve(job, actor=technician)
 
 
+def test_a_second_approval_before_the_import_starts_is_refused(job, technician, dispatched):
+    rq.approve(job, actor=technician)
+    job.refresh_from_db()
+    assert job.state == JobState.WAITING_REVIEW  # no worker has picked the review step up yet
+    with pytest.raises(NotAllowedNow, match="already approved by alice"):
+        rq.approve(job, actor=technician)
+    assert AuditEvent.objects.filter(action="report.approved").count() == 1
+
+
 def test_rebuild_resets_build_and_review_and_resumes(job, technician, dispatched):
     rq.rebuild_report(job, technician)
     states = dict(Step.objects.filter(job=job).values_list("key", "state"))
