@@ -111,8 +111,20 @@ def banner(sb: Sandbox) -> str:
 """
 
 
+class Stop:
+    """Ctrl-C reaches the whole process group at once; remember it so children exiting is not an error."""
+
+    requested = False
+
+    @classmethod
+    def on_signal(cls, signum, frame) -> None:
+        cls.requested = True
+
+
 def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
+    signal.signal(signal.SIGINT, Stop.on_signal)
+    signal.signal(signal.SIGTERM, Stop.on_signal)
     sb = Sandbox(host="127.0.0.1", port=SANDBOX_PORT, state_dir=ROOT / "var" / "sandbox",
                  portal_base_url=BASE_URL).start()
     env = demo_environment(sb)
@@ -122,13 +134,13 @@ def main() -> int:
         processes = start_services(env)
         wait_for_web()
         print(banner(sb), flush=True)
-        while all(p.poll() is None for p in processes):
-            time.sleep(1)
-        print("A demo process stopped; shutting down.", file=sys.stderr)
+        while not Stop.requested and all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        if Stop.requested:
+            print("\nStopping the demo...")
+            return 0
+        print("A demo process stopped unexpectedly; shutting down.", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nStopping the demo...")
-        return 0
     finally:
         for process in processes:
             if process.poll() is None:
