@@ -1,5 +1,10 @@
 """Real Celery worker processes run the Entra half: after the customer approves, and after a SIGKILL."""
 
+import contextlib
+import os
+import signal
+from pathlib import Path
+
 import pytest
 
 from onboarding import workflow
@@ -22,6 +27,20 @@ def entra_settings(portal_sandbox, settings):
 def worker_env(sandbox, **extra) -> dict:
     return {**sandbox_env(sandbox), "ONBOARDING_PIPELINE": "tests.entra.pipelines.ENTRA",
             "STEP_RETRY_BASE_SECONDS": "1", "ENTRA_SECRET_PROPAGATION_SECONDS": "30", **extra}
+
+
+def children_of(pid: int) -> set[int]:
+    """Child processes (the embedded beat of `worker -B`): they outlive a SIGKILLed parent, so we end them."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def end_orphans(pids: set[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def state_of(job) -> str:
@@ -52,12 +71,14 @@ def test_a_worker_killed_right_after_add_password_leaves_no_orphan(entra_setting
     env = worker_env(sandbox, ONBOARDING_PIPELINE="tests.entra.pipelines.CRASH_AFTER_ADD_PASSWORD",
                      ENTRA_CRASH_MARKER=str(tmp_path / "killed"), STEP_LEASE_SECONDS="5")
     first = Worker(env=env).start()
+    beat = wait_for(lambda: children_of(first.process.pid), timeout=20, message="the worker's beat process")
     try:
         job = workflow.start_job(tenant_a)
         wait_for(lambda: first.process.poll() is not None, timeout=60,
                  message=f"the worker to die after addPassword; log:\n{first.output()[-3000:]}")
     finally:
         first.stop()
+        end_orphans(beat)
     assert (tmp_path / "killed").exists()
     assert len(entra_settings.tenant("fabrikam.example")["applications"][0]["passwordCredentials"]) == 1
 
