@@ -37,10 +37,14 @@ def new_secret() -> str:
 
 def validate_webhook_url(url: str) -> None:
     """https only, except for loopback addresses (a receiver on the portal's own machine)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. "https://[" : an unbalanced IPv6 bracket
+        raise ValidationError("This is not a valid web address.", code="invalid") from None
+    if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+    if parts.scheme == "http" and _is_loopback(host):
         return
     raise ValidationError("Use an https:// address (plain http is only allowed for localhost).", code="insecure")
 

@@ -37,25 +37,34 @@ class Worker:
         if self.beat:
             command += ["-B", "-s", str(self.log_path.with_suffix(".beat"))]
         self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
+        # Its own session: `-B` runs beat as a child process, and a kill must take both down.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log_file,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
     def kill(self) -> None:
-        """SIGKILL, as a crashed machine or the OOM killer would."""
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+        """SIGKILL the worker and its beat child, as a crashed machine or the OOM killer would."""
+        if self.process:
+            self._signal_group(signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        if self.process:
+            self._signal_group(signal.SIGKILL)  # whatever of the group is left, e.g. the beat child
         if getattr(self, "log_file", None):
             self.log_file.close()
+
+    def _signal_group(self, signum: int) -> None:
+        try:
+            os.killpg(self.process.pid, signum)  # the group id is the pid we started
+        except ProcessLookupError:
+            pass
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

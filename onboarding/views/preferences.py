@@ -26,7 +26,7 @@ class PreferencesForm(forms.Form):
 def preferences(request):
     kinds = kinds_for(request.user)
     current = dict(NotificationPreference.objects.filter(user=request.user).values_list("kind", "enabled"))
-    form = PreferencesForm(request.POST or None, kinds=kinds, current=current)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, kinds=kinds, current=current)
     if request.method == "POST" and form.is_valid():
         for kind in kinds:
             NotificationPreference.objects.update_or_create(

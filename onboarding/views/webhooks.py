@@ -24,7 +24,7 @@ class WebhookForm(forms.ModelForm):
 
 @manager_required
 def webhook_list(request):
-    form = WebhookForm(request.POST or None)
+    form = WebhookForm(request.POST if request.method == "POST" else None)
     created = None
     if request.method == "POST" and form.is_valid():
         created = form.save(commit=False)

@@ -122,3 +122,12 @@ def test_the_preferences_page(tech_client, technician, manager_client, outsider_
     assert saved["step_failed"] is False and saved["review_ready"] is True
     assert outsider_client.get("/preferences/").status_code == 403
     assert client.get("/preferences/").status_code == 302
+
+
+def test_unticking_every_box_turns_every_email_off(tech_client, technician):
+    from notifications.models import NotificationPreference
+
+    response = tech_client.post("/preferences/", {})  # browsers send nothing for unticked boxes
+    assert response.status_code == 302
+    prefs = NotificationPreference.objects.filter(user=technician)
+    assert prefs.exists() and not prefs.filter(enabled=True).exists()
