@@ -1,5 +1,6 @@
 """Start and stop a real Celery worker process on the suite's own broker and test database."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,20 +52,16 @@ class Worker:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self._signal_group(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
         if self.process:
             self._signal_group(signal.SIGKILL)  # whatever of the group is left, e.g. the beat child
         if getattr(self, "log_file", None):
             self.log_file.close()
 
     def _signal_group(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)  # the group id is the pid we started
-        except ProcessLookupError:
-            pass
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
