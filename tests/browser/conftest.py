@@ -98,7 +98,9 @@ def page(chromium, request, browser_problems):
     context.add_init_script(REPORT_CSP)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # data-confirm buttons ask; people say yes here
+    # data-confirm buttons ask; people say yes here (a test that answers itself removes this listener).
+    page._portal_accept_dialog = lambda dialog: dialog.accept()
+    page.on("dialog", page._portal_accept_dialog)
     page.on("console", lambda msg: _note_console(msg, browser_problems))
     page.on("pageerror", lambda error: browser_problems.append(f"page error: {error}"))
     yield page

@@ -50,7 +50,8 @@ def portal_environment(sb: Sandbox, base_url: str) -> dict:
         "ENTRA_ADMIN_CENTER_URL": sb.login_browser_url,
         "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",  # emails land in OutboxMessage, readable here
         "DEMO_OUTBOX": "true",
-        "ROUTING_WAIT_SECONDS": os.environ.get("BROWSER_ROUTING_WAIT_SECONDS", "5"),
+        # Long enough for a person (and a 2 s poll) to see the countdown, short enough for CI.
+        "ROUTING_WAIT_SECONDS": os.environ.get("BROWSER_ROUTING_WAIT_SECONDS", "8"),
         "SWEEP_INTERVAL_SECONDS": "1",
         "STEP_RETRY_BASE_SECONDS": "1",
     }
@@ -141,6 +142,43 @@ class RunningPortal:
         if not links:
             raise AssertionError(f"no link in the email {message.subject!r}")
         return links[0]
+
+    def record_responses(self, page, store: dict, who: str) -> None:
+        """Keep the text of every HTML/JSON answer `page` receives from the portal or the sandbox (pages,
+        htmx partials, redirects' headers), so a test can scan what a browser really saw."""
+        origins = (self.base_url, self.sandbox.login_browser_url)
+
+        def keep(response) -> None:
+            if not response.url.startswith(origins):
+                return
+            kind = response.headers.get("content-type", "")
+            headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+            try:
+                body = response.text() if ("html" in kind or "json" in kind) else ""
+            except Exception:  # noqa: BLE001  redirects and aborted loads have no body: headers are enough
+                body = ""
+            store[f"{who} {response.request.method} {response.url} ({response.status}) #{len(store)}"] = (
+                f"{headers}\n\n{body}")
+
+        page.on("response", keep)
+
+    def api_texts(self, user, job) -> dict[str, str]:
+        """The REST API's answers about the job and its tenant, over real HTTP with the user's token."""
+        import requests
+        from rest_framework.authtoken.models import Token
+
+        token = Token.objects.get_or_create(user=user)[0].key
+        session = requests.Session()
+        session.trust_env = False
+        session.headers["Authorization"] = f"Token {token}"
+        found = {}
+        for path in ("/api/v1/tenants/", f"/api/v1/tenants/{job.tenant_id}/", "/api/v1/onboardings/",
+                     f"/api/v1/onboardings/{job.pk}/", f"/api/v1/onboardings/{job.pk}/report/",
+                     f"/api/v1/onboardings/{job.pk}/report/summary/", "/api/schema/"):
+            response = session.get(self.url(path), timeout=30)
+            headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+            found[f"API GET {path} ({response.status_code})"] = f"{headers}\n\n{response.text}"
+        return found
 
     def diagnostics(self) -> str:
         return (f"--- web server log\n{self.server.output()[-4000:]}\n"
