@@ -165,6 +165,7 @@ FIELD_ENCRYPTION_KEYS_FROM_ENV = bool(envlist("FIELD_ENCRYPTION_KEYS"))
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"  # publishes each message file atomically
     _queue_dir = VAR_DIR / "celery" / "queue"
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     _queue_dir.mkdir(parents=True, exist_ok=True)
