@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.models import ConsentLink, OnboardingJob
-from onboarding.tracking import completion_times, percentile
+from onboarding.tracking import completion_times
 from tests.manager.conftest import make_job, make_tenants
 
 
@@ -83,12 +83,6 @@ def test_average_and_p90_over_30_and_90_days(tenant_a, db):
     assert times[90]["p90"] == pytest.approx(9 * 3600)
     assert times[30]["count"] == 4  # 0, 8, 16 and 24 days ago
     assert times[30]["p90"] == pytest.approx(4 * 3600)
-
-
-def test_percentile_is_nearest_rank():
-    assert percentile([], 0.9) is None
-    assert percentile([5.0], 0.9) == 5.0
-    assert percentile(list(range(1, 101)), 0.9) == 90
 
 
 def test_csv_export_has_every_client_and_quotes_formulas(manager_client, tenant_a, db):
