@@ -48,7 +48,8 @@ class SyncReportRow(models.Model):
         constraints = [models.UniqueConstraint(fields=["job", "email"], name="one_report_row_per_email")]
         indexes = [
             models.Index(fields=["job", "section", "email"]),
-            models.Index(fields=["job", "excluded"]),
+            models.Index(fields=["job", "section", "excluded"]),  # the summary counts, from the index alone
+            models.Index(fields=["job", "display_name"]),
             models.Index(fields=["job", "import_state"]),
         ]
 
