@@ -18,7 +18,7 @@ from .identity import (
 from .objects import requested_permissions
 from .pages import consent_page, error_page, front_page
 from .tokens import jwks
-from .web import Service, json_response
+from .web import Service, json_response, retry_after_header
 
 
 class LoginService(Service):
@@ -47,6 +47,14 @@ class LoginService(Service):
 
     def error(self, request: Request, error: IdentityError) -> Response:
         return json_response(error.body(self.base(request)), error.status)
+
+    def fault(self, request: Request, fault) -> Response:
+        """Injected 429/503s in the identity platform's OAuth error shape, not Graph's."""
+        if fault.body is not None:
+            return super().fault(request, fault)
+        error = IdentityError(fault.status, "temporarily_unavailable", 90033,
+                              "A transient error has occurred. Please try again.")
+        return json_response(error.body(self.base(request)), fault.status, retry_after_header(fault.retry_after))
 
     # ---- discovery and tokens -------------------------------------------------------------------
     def front(self, request: Request) -> Response:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from sandbox.common import GRAPH_APP_ID
 
 from .conftest import Graph, msal_token
@@ -184,14 +182,20 @@ def test_scripted_429_carries_a_fractional_retry_after_and_is_logged(sb, http, m
     assert counts["GET /v1.0/users"] == 2
 
 
-def test_a_100k_tenant_pages_quickly(sb, http):
+def test_a_100k_tenant_is_generated_on_demand_not_held_in_memory(sb, http):
+    # Speed is measured by bench/ (report build row); here: users come from (seed, index), not a list.
+    import tracemalloc
+
+    tracemalloc.start()
     r = http.post(f"{sb.login_url}/_sandbox/tenants", json={"domain": "huge.example", "users": 100_000, "seed": 7})
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
     assert r.status_code == 201
+    assert held < 5_000_000  # 100,000 materialised users would take well over 50 MB
     directory = sb.state.tenant("huge.example").directory
-    start = time.perf_counter()
     page = [directory.user(i) for i in range(99_000, 99_999)]
-    assert time.perf_counter() - start < 0.05
     assert len({u["userPrincipalName"] for u in page}) == 999
+    assert directory.user(99_500) == directory.user(99_500)  # deterministic
 
 
 def test_role_assignment_for_an_unreplicated_principal_is_not_a_valid_reference(sb, http, msp_graph):

@@ -134,3 +134,12 @@ def test_state_endpoint_never_shows_secret_values(sb, http):
     text = http.get(f"{sb.login_url}/_sandbox/state").text
     assert sb.msp["secret"] not in text
     assert json.loads(text)["tenants"][0]["applications"][0]["passwordCredentials"][0]["keyId"]
+
+
+def test_an_injected_429_at_the_token_endpoint_is_oauth_shaped(sb, http):
+    http.post(f"{sb.login_url}/_sandbox/knobs", json={"fail_next": [
+        {"service": "login", "route": "POST /{tenant}/oauth2/v2.0/token", "status": 429, "retry_after": 1}]})
+    r = http.post(f"{sb.login_url}/fabrikam.example/oauth2/v2.0/token", data={"grant_type": "client_credentials"})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+    body = r.json()
+    assert body["error"] == "temporarily_unavailable" and body["error_description"].startswith("AADSTS90033")
