@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from integrations.errors import NotFound, PermanentError
+from onboarding.batching import chunks
 from onboarding.classify import proofpoint_body
 from onboarding.context import StepContext
 from onboarding.models import ImportState, Section, SyncReportRow
@@ -60,7 +61,7 @@ class _Import:
                   .values_list("pk", flat=True), ImportState.SKIPPED, "Exempt from sync: left alone.")
         already = {e.lower() for e in self.client.list_exemptions(self.org)}
         excluded = self.rows.filter(excluded=True, import_state=ImportState.PENDING).exclude(section=Section.EXEMPT)
-        for chunk in _chunks(excluded.order_by("pk").values_list("pk", "email"), EXEMPTION_CHUNK):
+        for chunk in chunks(excluded.order_by("pk").values_list("pk", "email"), EXEMPTION_CHUNK):
             new = [email for _, email in chunk if email not in already]
             self.client.add_exemptions(self.org, new)
             self.mark([pk for pk, _ in chunk], ImportState.SKIPPED, "Excluded in the review: exempt from sync.")
@@ -144,15 +145,6 @@ class _Import:
         return body
 
 
-def _chunks(items, size: int):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def import_accounts(ctx: StepContext):

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
+from onboarding.batching import chunks
 from onboarding.classify import (
     ADMIN_TYPES,
     FUNCTIONAL,
@@ -118,15 +119,6 @@ def _insert(rows: list[SyncReportRow]) -> None:
         cursor.executemany(sql, values)
 
 
-def _chunks(items: Iterable, size: int) -> Iterable[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def build_report(ctx: StepContext):
@@ -146,7 +138,7 @@ def build_report(ctx: StepContext):
     for page in graph.iter_group_pages(GROUP_SELECT):
         _insert(comparison.rows(job, (classify_group(g, domains) for g in page)))
         ctx.heartbeat()
-    for chunk in _chunks(comparison.leftovers(job), INSERT_BATCH):
+    for chunk in chunks(comparison.leftovers(job), INSERT_BATCH):
         _insert(chunk)
     _refresh_planner_statistics()
     counts = comparison.counts
