@@ -185,10 +185,15 @@ def record_answer(link: ConsentLink, state: str, message: str, request=None) -> 
 
 # --- what staff and the API see and do ------------------------------------------------------------
 def consent_status(job: OnboardingJob) -> dict:
-    """The latest link, as api.md's `consent` object (url only while the link is live)."""
-    link = latest_link(job)
+    """The latest link, as api.md's `consent` object (url only while the link is live).
+
+    Reads `job.consent_links.all()` and `job.steps.all()`, so a list that prefetched them (the API)
+    asks the database nothing more per job.
+    """
+    links = sorted(job.consent_links.all(), key=lambda link: (link.created_at, link.pk), reverse=True)
+    link = links[0] if links else None
     if link is None:
-        step = job.steps.filter(key="customer_consent").first()
+        step = next((s for s in job.steps.all() if s.key == "customer_consent"), None)
         done = step is not None and step.state in (StepState.SUCCEEDED, StepState.SKIPPED)
         return {"state": "not_needed" if done else "not_sent", "purpose": None, "sent_to": None, "sent_at": None,
                 "opened_at": None, "answered_at": None, "expires_at": None, "url": None, "message": ""}
@@ -197,7 +202,7 @@ def consent_status(job: OnboardingJob) -> dict:
     return {
         "state": ConsentState.EXPIRED.value if expired else link.state,
         "purpose": link.purpose,
-        "sent_to": link.sent_to,
+        "sent_to": link.sent_to or None,
         "sent_at": link.sent_at,
         "opened_at": link.opened_at,
         "answered_at": link.answered_at,

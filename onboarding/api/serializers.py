@@ -1,16 +1,15 @@
 """What the API reads and writes, in api.md's shapes. Tenant validation is TenantForm's, word for word."""
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from onboarding.models import ConsentState, JobState, OnboardingJob, Section, StepState, SyncReportRow
+from onboarding.consent import consent_status
+from onboarding.models import JobState, OnboardingJob, Section, StepState, SyncReportRow
 from tenants.forms import TenantForm
 from tenants.models import Tenant
 
 MAX_ID = 2**31 - 1  # ids beyond what the database can hold are simply not found
 FORM_FIELDS = list(TenantForm.Meta.fields)
-LIVE_CONSENT_STATES = (ConsentState.SENT, ConsentState.OPENED)
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -114,7 +113,7 @@ class OnboardingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ConsentSerializer)
     def get_consent(self, job):
-        return ConsentSerializer(consent_of(job)).data
+        return ConsentSerializer(consent_status(job)).data
 
     @extend_schema_field(AppSerializer(allow_null=True))
     def get_app(self, job):
@@ -134,34 +133,6 @@ def _has_app(tenant) -> bool:
         return tenant.entra_app is not None
     except Tenant.entra_app.RelatedObjectDoesNotExist:
         return False
-
-
-def consent_of(job) -> dict:
-    """api.md's `consent` from the prefetched links and steps; the same answers as consent.consent_status."""
-    links = sorted(job.consent_links.all(), key=lambda link: (link.created_at, link.pk), reverse=True)
-    if not links:
-        step = next((s for s in job.steps.all() if s.key == "customer_consent"), None)
-        done = step is not None and step.state in (StepState.SUCCEEDED, StepState.SKIPPED)
-        return {"state": "not_needed" if done else "not_sent", "sent_to": None, "sent_at": None,
-                "opened_at": None, "answered_at": None, "expires_at": None, "url": None}
-    link = links[0]
-    live = link.state in LIVE_CONSENT_STATES
-    expired = live and link.expires_at <= timezone.now()
-    return {
-        "state": ConsentState.EXPIRED.value if expired else link.state,
-        "sent_to": link.sent_to or None,
-        "sent_at": link.sent_at,
-        "opened_at": link.opened_at,
-        "answered_at": link.answered_at,
-        "expires_at": link.expires_at,
-        "url": _link_url(link.token) if live and not expired and link.token else None,
-    }
-
-
-def _link_url(token: str) -> str:
-    from onboarding.consent import link_url
-
-    return link_url(token)
 
 
 class OnboardingFilterSerializer(serializers.Serializer):
