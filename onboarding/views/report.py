@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -153,11 +154,20 @@ def _change(request, pk: int, excluded: bool):
         messages.error(request, str(error))
         return redirect(back)
     if request.htmx and single:
-        row = SyncReportRow.objects.filter(job=job, pk=single).first()
-        return render(request, "onboarding/partials/report_row.html", {"row": row, "job": job, "editable": True})
+        return _row_and_fresh_plan(request, job, single)
     verb = "Excluded" if excluded else "Included"
     messages.success(request, f"{verb} {changed} account(s).")
     return redirect(back)
+
+
+def _row_and_fresh_plan(request, job, row_id):
+    """The toggled row, plus the approval card out of band: its confirmation must state today's counts."""
+    row = SyncReportRow.objects.filter(job=job, pk=row_id).first()
+    context = {"row": row, "job": job, "editable": True, "plan": approval_plan(job, rq.summary(job)), "oob": True}
+    html = render_to_string("onboarding/partials/report_row.html", context, request)
+    # In a <template>: beside a <tr>, htmx only finds out-of-band elements wrapped like this (htmx 2 docs).
+    approve = render_to_string("onboarding/partials/report_approve.html", context, request)
+    return HttpResponse(f"{html}<template>{approve}</template>")
 
 
 @staff_required
