@@ -296,13 +296,17 @@ def _wake_due_timers(now) -> int:
 
 
 def _redispatch_stalled(now) -> int:
-    """Jobs that should be running but that no worker holds (a lost broker message): send them again."""
+    """Jobs that should be running but that no worker holds (a lost broker message): send them again.
+
+    Any unfinished job counts, not only `queued`/`running` ones: a step woken by the consent callback, the
+    approval or a timer is pending while its job still shows waiting_customer, waiting_review or countdown
+    until a worker claims it, and a lost message there would otherwise strand the job for good."""
     stale = now - timedelta(seconds=max(60, 4 * settings.SWEEP_INTERVAL_SECONDS))
     busy = Step.objects.filter(job=OuterRef("pk")).filter(
         Q(state__in=[StepState.RUNNING, StepState.WAITING]) | Q(state=StepState.PENDING, next_attempt_at__gt=now)
     )
     job_ids = list(
-        OnboardingJob.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING])
+        OnboardingJob.objects.exclude(state__in=[JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED])
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale))
         .exclude(Exists(busy))
         .values_list("pk", flat=True)
