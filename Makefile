@@ -29,7 +29,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 chaos: $(STAMP)
-	bash scripts/test.sh -m chaos --chaos-full
+	bash scripts/test.sh tests/chaos -m chaos --chaos-full
 
 clean-var:
 	rm -rf var
