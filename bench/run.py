@@ -244,17 +244,25 @@ def _anonymous():
     return Client()
 
 
-todo("report build, 100,000-user tenant",
-     [("Graph requests / minimum ceil(N/999) + groups", "1.00"),
-      ("wall time / bare requests loop over the same sandbox pages", "<= 1.5"),
-      ("peak memory growth (MB)", "bounded, not ~N")],
-     "needs a 100,000-user sandbox scenario; add with seed.sandbox_tenant(users=100_000)")
-todo("import, 10,000 accounts",
-     [("Proofpoint requests / minimum batches", "1.00"), ("wall time / bare requests loop", "<= 1.5")],
-     "drive onboarding.steps.import_accounts against the sandbox; count /_sandbox/requests")
-todo("200 onboardings, 2 workers",
-     [("jobs per minute", "count"), ("orchestration CPU seconds per job", "count")],
-     "start tests.worker.Worker(concurrency=2) on Redis with the sandbox auto-consenting")
+from bench import flows  # noqa: E402
+
+
+@benchmark("report build, 100,000-user tenant")
+def report_build() -> list[Row]:
+    wipe()
+    return flows.report_build(Row, verdict)
+
+
+@benchmark("import, 10,000 accounts")
+def import_accounts() -> list[Row]:
+    wipe()
+    return flows.import_accounts(Row, verdict)
+
+
+@benchmark("200 onboardings, 2 workers")
+def many_onboardings() -> list[Row]:
+    wipe()
+    return flows.many_onboardings(Row, verdict, int(os.environ.get("BENCH_ONBOARDINGS", "200")))
 
 
 # --- output ------------------------------------------------------------------------------------------------

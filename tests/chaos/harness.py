@@ -103,19 +103,23 @@ class Customer:
         self.http = requests.Session()
         self.http.trust_env = False
         self.answered: set[int] = set()  # ConsentLink pks
+        self.read: set[int] = set()  # OutboxMessage pks dealt with
 
     def answer_new_links(self) -> int:
         answered = 0
-        for message in OutboxMessage.objects.filter(subject__icontains="approve").order_by("pk"):
+        for message in OutboxMessage.objects.filter(subject__icontains="approve").exclude(pk__in=self.read):
             match = LINK.search(message.body_text or "")
             if not match:
+                self.read.add(message.pk)
                 continue
             token = match.group(1)
             link_pk = self._link_pk(token)
             if link_pk is None or link_pk in self.answered:
+                self.read.add(message.pk)
                 continue
             if self._answer(token):
                 self.answered.add(link_pk)
+                self.read.add(message.pk)
                 answered += 1
         return answered
 
