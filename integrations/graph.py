@@ -27,7 +27,7 @@ from .errors import (
     TenantNotFound,
 )
 from .graph_errors import SERVICE, describe_graph_error, graph_error, is_replication_delay
-from .graph_token import acquire_token, graph_scope
+from .graph_token import acquire_token, forget_app, graph_scope
 from .http import OutboundConfig, send
 
 __all__ = [
@@ -120,23 +120,24 @@ class GraphClient:
     def _request(
         self, method: str, url: str, *, doing: str, ok=(200,), headers=None, idempotent=True, **kwargs
     ) -> requests.Response:
-        """One Graph call: token, retries for throttling (http.send), typed error if not `ok`."""
-        all_headers = {"Authorization": f"Bearer {self.acquire_token()}", "Accept": "application/json"}
-        all_headers.update(headers or {})
-        response = send(
-            self.session,
-            method,
-            url,
-            config=self.config,
-            service=SERVICE,
-            headers=all_headers,
-            idempotent=idempotent,
-            describe_error=describe_graph_error,
-            **kwargs,
-        )
+        """One Graph call: token, retries for throttling (http.send), typed error if not `ok`.
+
+        A 401 means Graph no longer honours the cached token (consent revoked, continuous access
+        evaluation, a new deployment of the tenant): drop it and try once more with a fresh one.
+        """
+        response = self._send_with_token(method, url, headers, idempotent, **kwargs)
+        if response.status_code == 401:
+            forget_app(self.login_url, self.tenant_id, self.client_id)
+            response = self._send_with_token(method, url, headers, idempotent, **kwargs)
         if response.status_code not in ok:
             raise graph_error(response, doing)
         return response
+
+    def _send_with_token(self, method: str, url: str, headers, idempotent: bool, **kwargs) -> requests.Response:
+        all_headers = {"Authorization": f"Bearer {self.acquire_token()}", "Accept": "application/json"}
+        all_headers.update(headers or {})
+        return send(self.session, method, url, config=self.config, service=SERVICE, headers=all_headers,
+                    idempotent=idempotent, describe_error=describe_graph_error, **kwargs)
 
     def _get_json(self, url: str, doing: str, headers=None) -> dict:
         return self._request("GET", url, doing=doing, headers=headers).json()

@@ -179,6 +179,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 else:
     # A message unacknowledged for this long is redelivered: longer than any step's lease.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# The queue jobs go to. Portals sharing one Redis database each need their own (tests use one per test).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None

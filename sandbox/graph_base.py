@@ -87,7 +87,7 @@ def authenticate(world, request: Request) -> Call:
     except TokenInvalid as error:
         raise graph_error(request, 401, "InvalidAuthenticationToken", str(error)) from None
     tenant = world.tenant(claims.get("tid", ""))
-    if tenant is None:
+    if tenant is None or claims.get("sbx_gen") != world.generation:
         raise graph_error(request, 401, "InvalidAuthenticationToken", "Access token validation failure.")
     return Call(world, request, tenant, claims)
 

@@ -174,7 +174,7 @@ def _token_for(world, tenant: Tenant, tenant_key: str, client_id: str, secret: s
         "appid": client_id, "appidacr": "1", "idp": f"https://sts.windows.net/{tenant.id}/", "idtyp": "app",
         "oid": sp.data["id"], "rh": "sandbox", "roles": roles_of(tenant, sp), "sub": sp.data["id"],
         "tenant_region_scope": "USGov" if tenant.gcc_high else "NA", "tid": tenant.id, "uti": random_guid(),
-        "ver": "1.0",
+        "ver": "1.0", "sbx_gen": world.generation,
     }
     token = sign(world.signing_key, claims)
     return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}

@@ -115,6 +115,9 @@ class World:
         from .scenario import load_world  # late: scenario builds on this module
 
         with self.lock:
+            # Tokens carry the generation they were issued in: a reset world honours none of the old ones,
+            # as a fresh tenant would not (otherwise a cached token outlives the consent it came from).
+            self.generation = getattr(self, "generation", 0) + 1
             self.tenants: dict[str, Tenant] = {}
             self.by_domain: dict[str, str] = {}
             self.orgs: dict[str, ProofpointOrg] = {}

@@ -1,6 +1,8 @@
 """The shared world (healthchecks' alice/bob/charlie): a technician, a manager, an outsider with no
 role, an anonymous visitor, tenant A with a consent link and tenant B with none."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
@@ -67,6 +69,16 @@ def tenant_b(db):
     return Tenant.objects.create(
         name="Northwind", primary_domain="northwind.example", customer_admin_email="it@northwind.example"
     )
+
+
+@pytest.fixture(autouse=True)
+def _own_task_queue(settings, monkeypatch):
+    """Each test sends jobs to a queue of its own, and real workers it starts inherit it (from the
+    environment): a worker left over from another test can never take this test's jobs."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    monkeypatch.setenv("CELERY_QUEUE", queue)
+    return queue
 
 
 @pytest.fixture

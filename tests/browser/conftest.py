@@ -47,7 +47,9 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+# Package scope: its worker's sweeper would otherwise go on waking jobs of later tests in the shared
+# test database, and run them with this portal's pipeline.
+@pytest.fixture(scope="package")
 def portal(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         running = start_portal(tmp_path_factory.mktemp("browser-sandbox"))
@@ -69,7 +71,7 @@ def _fresh_sandbox_and_a_live_worker(request):
         running.worker = Worker(env=running.worker.env, concurrency=running.worker.concurrency).start()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
     from playwright.sync_api import sync_playwright
 

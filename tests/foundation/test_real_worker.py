@@ -25,6 +25,7 @@ def test_a_real_worker_runs_a_job_through_retries_and_timers_to_the_end(settings
 
     wait_for(finished, timeout=60, message=f"job to finish; worker log:\n{worker.output()[-3000:]}")
     job.refresh_from_db()
-    assert job.state == JobState.COMPLETED, worker.output()[-3000:]
+    steps = [(s.key, s.state, s.message) for s in job.steps.all()]
+    assert job.state == JobState.COMPLETED, f"{steps}\n{worker.output()[-3000:]}"
     flaky = Step.objects.get(job=job, key="flaky")
     assert flaky.attempts == 2 and flaky.message == "Recovered after a temporary error."

@@ -309,3 +309,27 @@ def test_a_graph_error_without_json_still_has_the_request_id_header(stub, graph)
     with pytest.raises(PermanentError) as caught:
         graph.get_organization()
     assert caught.value.request_id == "rid-h"
+
+
+def test_a_token_graph_no_longer_honours_is_replaced_once(stub, session, config):
+    # Consent revoked or continuous access evaluation: Graph answers 401 to a still-unexpired token.
+    fresh = answer(200, {"access_token": "fresh-token", "token_type": "Bearer", "expires_in": 3600})
+    script_login(stub, answer(200, {"access_token": "stale-token", "token_type": "Bearer", "expires_in": 3600}),
+                 fresh)
+    stub.on("GET", f"{V1}/organization",
+            graph_error(401, "InvalidAuthenticationToken", "Access token validation failure."),
+            answer(200, {"value": [{"id": "org1"}]}))
+    graph = graph_client(stub, session, config)
+    assert graph.get_organization()["id"] == "org1"
+    sent = [r.headers["Authorization"] for r in stub.requests_to(f"{V1}/organization")]
+    assert sent == ["Bearer stale-token", "Bearer fresh-token"]
+
+
+def test_a_second_401_is_a_permanent_error(stub, session, config):
+    script_login(stub, answer(200, {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}))
+    rejected = graph_error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+    stub.on("GET", f"{V1}/organization", rejected)
+    graph = graph_client(stub, session, config)
+    with pytest.raises(PermanentError, match="InvalidAuthenticationToken"):
+        graph.get_organization()
+    assert len(stub.requests_to(f"{V1}/organization")) == 2

@@ -227,3 +227,10 @@ def test_consent_to_an_app_registered_in_the_tenant_grants_its_required_access(s
     grant = next(g for g in tenant["oauth2PermissionGrants"] if g["clientId"] == sp_id)
     assert grant["consentType"] == "AllPrincipals"
     assert grant["scope"] == "Directory.Read.All Group.Read.All User.ReadBasic.All"
+
+
+def test_a_reset_world_honours_no_token_issued_before_it(sb, http, msp_graph):
+    assert msp_graph.get("/users").status_code == 200
+    http.post(f"{sb.login_url}/_sandbox/reset")
+    r = msp_graph.get("/users")  # the same bearer token as before the reset
+    assert r.status_code == 401 and r.json()["error"]["code"] == "InvalidAuthenticationToken"
