@@ -1,6 +1,7 @@
 """Django admin for superusers. Secrets are never shown, not even encrypted."""
 
 from django.contrib import admin
+from django.db import models
 
 from tenants.models import EntraApplication, Tenant
 
@@ -11,6 +12,7 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["name", "primary_domain", "customer_admin_email"]
     list_filter = ["proofpoint_stack", "default_role"]
     readonly_fields = ["entra_tenant_id", "created_by", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # the Proofpoint URLs are https
 
 
 @admin.register(EntraApplication)
