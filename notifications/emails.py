@@ -23,6 +23,7 @@ TECHNICIAN_TEMPLATES = {
 }
 CUSTOMER_COMPLETED = "notifications/customer_completed"
 DIGEST = "notifications/manager_digest"
+ROTATION_FAILED = "notifications/rotation_failed"
 
 
 def wants(user, kind: str) -> bool:
@@ -77,16 +78,33 @@ def send_manager_digest() -> int:
         "dashboard_url": f"{settings.PORTAL_BASE_URL}/dashboard/",
         "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/",
     }
+    return _send_to_managers(NotificationKind.MANAGER_DIGEST, DIGEST, context)
+
+
+def notify_rotation_failures(failures: list[dict]) -> int:
+    """Email each manager who wants it the tenants whose sync app secret could not be rotated.
+
+    `failures`: {"tenant", "error"} each; the error text is what rotation.describe() gives (no secret).
+    """
+    if not failures:
+        return 0
+    rows = [{**f, "url": f"{settings.PORTAL_BASE_URL}{f['tenant'].get_absolute_url()}"} for f in failures]
+    context = {"failures": rows, "days": settings.SECRET_ROTATE_DAYS,
+               "dashboard_url": f"{settings.PORTAL_BASE_URL}/dashboard/",
+               "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/"}
+    return _send_to_managers(NotificationKind.ROTATION_FAILED, ROTATION_FAILED, context)
+
+
+def _send_to_managers(kind: str, template: str, context: dict) -> int:
     opted_out = set(
-        NotificationPreference.objects.filter(kind=NotificationKind.MANAGER_DIGEST, enabled=False)
-        .values_list("user_id", flat=True)
+        NotificationPreference.objects.filter(kind=kind, enabled=False).values_list("user_id", flat=True)
     )
     sent = 0
     for user in managers():
         if user.pk in opted_out:
             continue
         try:
-            sent += send_templated(user.email, DIGEST, {**context, "user": user})
+            sent += send_templated(user.email, template, {**context, "user": user})
         except Exception:  # noqa: BLE001  one bad address must not stop the others
-            log.exception("Could not send the digest to user %s", user.pk)
+            log.exception("Could not send %s to user %s", kind, user.pk)
     return sent

@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     STEP_FAILED = "step_failed", "A step failed"
     ROUTING_READY = "routing_ready", "Mail routing is ready (onboarding completed)"
     MANAGER_DIGEST = "manager_digest", "Daily digest of what needs attention (managers)"
+    ROTATION_FAILED = "rotation_failed", "A sync app's client secret could not be rotated (managers)"
 
 
 class NotificationPreference(models.Model):

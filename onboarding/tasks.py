@@ -1,8 +1,11 @@
 """Thin Celery tasks: arguments are ids, load, call the workflow, nothing else (style.md, "Celery")."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
-from onboarding import workflow
+from integrations.errors import PermanentError, TransientError
+from onboarding import rotation, workflow
+from tenants.models import Tenant
 
 
 @shared_task(name="onboarding.run_job", acks_late=True, ignore_result=True)
@@ -14,3 +17,22 @@ def run_job(job_id: int) -> None:
 @shared_task(name="onboarding.sweep", ignore_result=True)
 def sweep() -> dict:
     return workflow.sweep()
+
+
+@shared_task(name="onboarding.rotate_expiring_secrets", ignore_result=True)
+def rotate_expiring_secrets() -> dict:
+    return rotation.rotate_expiring_secrets()
+
+
+# The rotation carries on from its stored state, so a redelivered or retried message is harmless.
+@shared_task(name="onboarding.rotate_secret", ignore_result=True, acks_late=True, autoretry_for=(TransientError,),
+             retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=5)
+def rotate_secret(tenant_id: int, user_id: int | None = None) -> None:
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return
+    actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        rotation.rotate_secret(tenant, actor=actor)
+    except PermanentError:
+        return  # recorded on the app (or another rotation is running): the tenant page shows it

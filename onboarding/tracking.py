@@ -8,12 +8,13 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from onboarding.models import ConsentLink, ConsentState, JobState, OnboardingJob, Step
-from tenants.models import Tenant
+from tenants.models import EntraApplication, Tenant
 
 CONSENT_UNANSWERED_AFTER = timedelta(days=2)
 REVIEW_WAITING_AFTER = timedelta(days=1)
@@ -73,10 +74,13 @@ class Attention:
     failed: list
     consent_unanswered: list
     review_waiting: list
+    secrets_expiring: list
+    rotation_failed: list
 
     @property
     def total(self) -> int:
-        return len(self.failed) + len(self.consent_unanswered) + len(self.review_waiting)
+        return (len(self.failed) + len(self.consent_unanswered) + len(self.review_waiting)
+                + len(self.secrets_expiring) + len(self.rotation_failed))
 
 
 def needs_attention(now=None) -> Attention:
@@ -95,7 +99,20 @@ def needs_attention(now=None) -> Attention:
             jobs.filter(state=JobState.WAITING_REVIEW, state_changed_at__lt=now - REVIEW_WAITING_AFTER)
             .order_by("state_changed_at")[:ATTENTION_LIMIT]
         ),
+        **_secret_attention(now),
     )
+
+
+def _secret_attention(now) -> dict:
+    """Sync app secrets expiring within SECRET_ROTATE_DAYS that no rotation renewed, and failed rotations."""
+    apps = EntraApplication.objects.select_related("tenant").defer("secret", "pending_secret")
+    expiring = apps.exclude(secret_key_id="").filter(
+        secret_expires_at__lt=now + timedelta(days=settings.SECRET_ROTATE_DAYS), rotation_failed_at__isnull=True)
+    return {
+        "secrets_expiring": list(expiring.order_by("secret_expires_at", "pk")[:ATTENTION_LIMIT]),
+        "rotation_failed": list(apps.filter(rotation_failed_at__isnull=False)
+                                .order_by("rotation_failed_at", "pk")[:ATTENTION_LIMIT]),
+    }
 
 
 def completion_times(windows=(30, 90), now=None) -> dict[int, dict]:

@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 
-from onboarding.views import jobs, outbox, tenants
+from onboarding.views import jobs, outbox, rotation, tenants
 
 urlpatterns = [
     path("tenants/", tenants.tenant_list, name="tenant-list"),
     path("tenants/<int:pk>/", tenants.tenant_detail, name="tenant-detail"),
     path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
+    path("tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
     path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),

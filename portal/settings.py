@@ -194,6 +194,7 @@ SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-onboarding-steps": {"task": "onboarding.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "daily-manager-digest": {"task": "onboarding.send_manager_digest", "schedule": 24 * 3600.0},
+    "daily-secret-rotation": {"task": "onboarding.rotate_expiring_secrets", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -205,6 +206,8 @@ CONSENT_LINK_HOURS = envint("CONSENT_LINK_HOURS", 72, minimum=1)
 CONSENT_WAIT_DAYS = envint("CONSENT_WAIT_DAYS", 14, minimum=1)
 REVIEW_WAIT_DAYS = envint("REVIEW_WAIT_DAYS", 30, minimum=1)
 ROUTING_WAIT_SECONDS = envint("ROUTING_WAIT_SECONDS", 3600, minimum=0)
+# The sync app's secret is rotated this many days before it expires (domain.md §6).
+SECRET_ROTATE_DAYS = envint("SECRET_ROTATE_DAYS", 30, minimum=1)
 
 # --- external services --------------------------------------------------------------------------
 MICROSOFT_LOGIN_URL = envurl("MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com", ("https",))

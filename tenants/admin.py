@@ -18,6 +18,8 @@ class TenantAdmin(admin.ModelAdmin):
 @admin.register(EntraApplication)
 class EntraApplicationAdmin(admin.ModelAdmin):
     list_display = ["tenant", "client_id", "secret_hint", "secret_expires_at"]
-    exclude = ["secret"]
+    exclude = ["secret", "pending_secret"]
     readonly_fields = ["tenant", "unique_name", "object_id", "client_id", "service_principal_id", "secret_key_id",
-                       "secret_hint", "secret_expires_at", "created_at", "updated_at"]
+                       "secret_hint", "secret_expires_at", "rotation_attempt_name", "pending_key_id", "pending_hint",
+                       "pending_expires_at", "rotation_claimed_until", "rotated_at", "rotation_failed_at",
+                       "rotation_error", "created_at", "updated_at"]

@@ -92,6 +92,19 @@ class EntraApplication(models.Model):
     secret_key_id = models.CharField(max_length=36, blank=True)
     secret_hint = models.CharField(max_length=8, blank=True)
     secret_expires_at = models.DateTimeField(null=True, blank=True)
+    # The rotation (onboarding/rotation.py): the display name of an addPassword in flight, saved before
+    # the call; then the new secret, held here until Proofpoint has it and the old one is removed.
+    rotation_attempt_name = models.CharField(max_length=120, blank=True)
+    pending_secret = EncryptedTextField(blank=True)
+    pending_key_id = models.CharField(max_length=36, blank=True)
+    pending_hint = models.CharField(max_length=8, blank=True)
+    pending_expires_at = models.DateTimeField(null=True, blank=True)
+    # One rotation at a time (claimed with a conditional UPDATE); a killed worker's claim lapses.
+    rotation_claimed_until = models.DateTimeField(null=True, blank=True)
+    # The last rotation's outcome, for the tenant page and the dashboard.
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    rotation_failed_at = models.DateTimeField(null=True, blank=True)
+    rotation_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,9 +9,8 @@ Each external change is written to the step log and to the audit trail as "syste
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,11 +21,11 @@ from integrations.errors import (
     InvalidClientCredentials,
     NotFound,
     PermanentError,
-    SecretLifetimeRefused,
     TransientError,
 )
 from integrations.graph import GRAPH_APP_ID
 from onboarding import audit, consent, graph_access
+from onboarding.client_secrets import SECRET_PREFIX, TWO_YEARS, add_password, remove_leftovers, still_spreading
 from onboarding.context import StepContext
 from onboarding.models import ConsentPurpose, ConsentState
 from onboarding.outcomes import Done
@@ -41,9 +40,6 @@ DELEGATED_SCOPES = {
 }
 APP_ROLES = {"Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61"}
 GRANT_SCOPE = " ".join(DELEGATED_SCOPES)
-SECRET_PREFIX = "proofpoint-sync "
-SECRET_FALLBACK_DAYS = (365, 182, 91)  # 12, 6, 3 months, when a policy refuses two years
-PROPAGATION_CODES = {"AADSTS7000215", "AADSTS700016"}
 
 
 def _record(ctx: StepContext, action: str, text: str) -> None:
@@ -169,46 +165,8 @@ def _ask_customer_for_sync_app_consent(ctx: StepContext, graph, app: EntraApplic
 
 
 # --- 5. the client secret ------------------------------------------------------------------------------
-def _in_two_years(now: datetime) -> datetime:
-    try:
-        return now.replace(year=now.year + 2)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year + 2, day=28)
-
-
-def _policy_max_days(error: PermanentError) -> int | None:
-    match = re.search(r"(\d+)\s*days?\b", error.message)
-    return int(match.group(1)) if match else None
-
-
-def _add_password(ctx: StepContext, graph, app: EntraApplication, name: str) -> tuple[dict, str]:
-    """addPassword for two years (seed step 17); if a policy refuses, its stated maximum, else 12/6/3 months."""
-    now = datetime.now(UTC)
-    try:
-        return graph.add_password(app.object_id, name, _in_two_years(now)), "24 months"
-    except SecretLifetimeRefused as error:
-        ctx.log("The customer's app policy refused a secret valid for 24 months; trying a shorter one.")
-        most = _policy_max_days(error)
-    tries = [most] if most else []
-    tries += [days for days in SECRET_FALLBACK_DAYS if not most or days < most]
-    for days in tries:
-        try:
-            return graph.add_password(app.object_id, name, now + timedelta(days=days)), f"{days} days"
-        except SecretLifetimeRefused:
-            ctx.log(f"The customer's app policy refused a secret valid for {days} days.")
-    raise PermanentError(message="The customer's app policy refuses every client secret lifetime down to three "
-                         "months. Ask their administrator to allow a longer one for this app.",
-                         code="secret_lifetime_refused")
-
-
-def _remove_orphans(ctx: StepContext, graph, app: EntraApplication, keep: str | None) -> None:
-    """Remove every secret with our display-name prefix except the one we hold (`keep` = keyId)."""
-    for credential in graph.list_password_credentials(app.object_id):
-        name = credential.get("displayName") or ""
-        if name.startswith(SECRET_PREFIX) and credential.get("keyId") != keep:
-            graph.remove_password(app.object_id, credential["keyId"])
-            _record(ctx, "entra.secret_removed", f"Removed an unusable client secret '{name}' "
-                    f"(keyId {credential['keyId']}) left by an interrupted attempt.")
+def _audit_for(ctx: StepContext):
+    return lambda action, text: _record(ctx, action, text)
 
 
 def _store_secret(app: EntraApplication, created: dict) -> None:
@@ -224,19 +182,19 @@ def create_secret(ctx: StepContext):
     graph = graph_access.msp_graph(tenant_id_of(ctx))
     held = app.secret_key_id if app.secret else None
     if held and any(c.get("keyId") == held for c in graph.list_password_credentials(app.object_id)):
-        _remove_orphans(ctx, graph, app, keep=held)
+        remove_leftovers(graph, app, [held], _audit_for(ctx))
         return Done(f"A client secret is already stored (hint {app.secret_hint}…, expires "
                     f"{app.secret_expires_at:%Y-%m-%d}).")
     # Whatever carries our prefix now is unusable to us: we do not hold its secretText.
-    _remove_orphans(ctx, graph, app, keep=None)
+    remove_leftovers(graph, app, [], _audit_for(ctx))
     name = f"{SECRET_PREFIX}{ctx.job.pk}-{uuid.uuid4().hex[:12]}"
     ctx.save_data(secret_display_name=name)  # before addPassword, so a crash right after it is recognisable
     # https://learn.microsoft.com/en-us/graph/api/application-addpassword
-    created, lifetime = _add_password(ctx, graph, app, name)
+    created, lifetime = add_password(graph, app, name, ctx.log)
     _store_secret(app, created)
     _record(ctx, "entra.secret_created", f"Created the client secret '{name}' (keyId {created['keyId']}, valid "
             f"{lifetime}, expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.")
-    shorter = "" if lifetime == "24 months" else (
+    shorter = "" if lifetime == TWO_YEARS else (
         f" The customer's app policy refused two years, so it is valid for {lifetime} only: plan its rotation.")
     return Done(f"Client secret created, valid until {app.secret_expires_at:%Y-%m-%d}.{shorter}")
 
@@ -264,8 +222,7 @@ def _still_propagating(ctx: StepContext, error: PermanentError, started: datetim
     """Raise TransientError while a new secret may still be spreading through Entra, then give up."""
     waited = (timezone.now() - started).total_seconds()
     limit = settings.ENTRA_SECRET_PROPAGATION_SECONDS
-    spreading = isinstance(error, InsufficientPrivileges) or error.code in PROPAGATION_CODES
-    if spreading and waited < limit:
+    if still_spreading(error) and waited < limit:
         raise TransientError(message=f"The new secret is not accepted yet ({error.message}); Microsoft Entra "
                              "can take a minute to spread it.", code=error.code,
                              retry_after=max(1.0, min(limit - waited, limit / 6)))

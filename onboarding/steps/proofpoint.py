@@ -48,13 +48,16 @@ def sync_app_graph(tenant: Tenant):
     return graph_client(tenant.entra_tenant_id, app.client_id, app.secret)
 
 
-def azure_settings(tenant: Tenant, app: EntraApplication, frequency: int) -> dict:
-    """All 15 fields of PUT /orgs/{org}/settings/azure (domain.md §4), with our reasons."""
+def azure_settings(tenant: Tenant, app: EntraApplication, frequency: int, secret: str | None = None) -> dict:
+    """All 15 fields of PUT /orgs/{org}/settings/azure (domain.md §4), with our reasons.
+
+    `secret` replaces the app's stored one (the rotation hands over its new, pending secret).
+    """
     return {
         "primary_domain": tenant.primary_domain,
         "application_id": app.client_id,
         # The real secret every time: GET returns "****" and a PUT must send the secret again (§4).
-        "ad_key": app.secret,
+        "ad_key": secret or app.secret,
         # The tenant's choice: end_user may log in to Proofpoint, silent_user may not (seed, Proofpoint part 2).
         "default_user_role_name": tenant.default_role,
         # 0 = "Never" before the review, so no scheduled sync imports anything unreviewed (§4, last

@@ -69,6 +69,7 @@ def dashboard(request):
         "state_labels": dict(JobState.choices),
         "attention": tracking.needs_attention(),
         "times": tracking.completion_times(),
+        "now": timezone.now(),
     }
     return render(request, "dashboard/dashboard.html", context)
 

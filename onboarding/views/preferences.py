@@ -8,10 +8,12 @@ from notifications.models import NotificationKind, NotificationPreference
 from tenants.access import staff_required
 from tenants.roles import is_manager
 
+MANAGERS_ONLY = {NotificationKind.MANAGER_DIGEST, NotificationKind.ROTATION_FAILED}
+
 
 def kinds_for(user) -> list:
     kinds = list(NotificationKind)
-    return kinds if is_manager(user) else [k for k in kinds if k != NotificationKind.MANAGER_DIGEST]
+    return kinds if is_manager(user) else [k for k in kinds if k not in MANAGERS_ONLY]
 
 
 class PreferencesForm(forms.Form):

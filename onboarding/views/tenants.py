@@ -1,9 +1,11 @@
 """The tenant list (with each tenant's onboarding state) and the tenant page."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import render
 
+from onboarding import rotation
 from onboarding.access import get_tenant_for_user, tenants_for
 from onboarding.models import OnboardingJob
 from tenants.access import staff_required
@@ -36,5 +38,6 @@ def tenant_detail(request, pk: int):
     jobs = tenant.jobs.select_related("started_by").order_by("-created_at")
     active = jobs.exclude(state__in=["completed", "cancelled"]).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
-    context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app}
+    context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
+               "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS}
     return render(request, "onboarding/tenant_detail.html", context)

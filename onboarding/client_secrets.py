@@ -1,0 +1,75 @@
+"""The sync app's client secrets in Entra (domain.md §3): add one with the lifetime-policy fallback,
+remove our leftovers, tell a secret that is still spreading from a bad one.
+
+Shared by the onboarding's create/verify steps (steps/entra.py) and the secret rotation (rotation.py).
+Every secret the portal makes carries SECRET_PREFIX in its display name, so an interrupted attempt
+(whose secretText we never stored) is recognisable and removable afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from integrations.errors import InsufficientPrivileges, PermanentError, SecretLifetimeRefused
+from tenants.models import EntraApplication
+
+SECRET_PREFIX = "proofpoint-sync "
+SECRET_FALLBACK_DAYS = (365, 182, 91)  # 12, 6, 3 months, when a policy refuses two years
+PROPAGATION_CODES = {"AADSTS7000215", "AADSTS700016"}
+TWO_YEARS = "24 months"
+
+
+def in_two_years(now: datetime) -> datetime:
+    try:
+        return now.replace(year=now.year + 2)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + 2, day=28)
+
+
+def _policy_max_days(error: PermanentError) -> int | None:
+    match = re.search(r"(\d+)\s*days?\b", error.message)
+    return int(match.group(1)) if match else None
+
+
+def add_password(graph, app: EntraApplication, name: str, log: Callable[[str], None]) -> tuple[dict, str]:
+    """addPassword for two years (seed step 17); if a policy refuses, its stated maximum, else 12/6/3 months.
+
+    Returns Graph's answer (with the one-time `secretText`) and the lifetime in words.
+    """
+    now = datetime.now(UTC)
+    try:
+        # https://learn.microsoft.com/en-us/graph/api/application-addpassword
+        return graph.add_password(app.object_id, name, in_two_years(now)), TWO_YEARS
+    except SecretLifetimeRefused as error:
+        log("The customer's app policy refused a secret valid for 24 months; trying a shorter one.")
+        most = _policy_max_days(error)
+    tries = [most] if most else []
+    tries += [days for days in SECRET_FALLBACK_DAYS if not most or days < most]
+    for days in tries:
+        try:
+            return graph.add_password(app.object_id, name, now + timedelta(days=days)), f"{days} days"
+        except SecretLifetimeRefused:
+            log(f"The customer's app policy refused a secret valid for {days} days.")
+    raise PermanentError(message="The customer's app policy refuses every client secret lifetime down to three "
+                         "months. Ask their administrator to allow a longer one for this app.",
+                         code="secret_lifetime_refused")
+
+
+def remove_leftovers(graph, app: EntraApplication, keep: Iterable[str | None],
+                     record: Callable[[str, str], None]) -> None:
+    """Remove every secret with our display-name prefix except those we hold (`keep`: keyIds)."""
+    held = {key for key in keep if key}
+    for credential in graph.list_password_credentials(app.object_id):
+        name = credential.get("displayName") or ""
+        if name.startswith(SECRET_PREFIX) and credential.get("keyId") not in held:
+            # https://learn.microsoft.com/en-us/graph/api/application-removepassword
+            graph.remove_password(app.object_id, credential["keyId"])
+            record("entra.secret_removed", f"Removed an unusable client secret '{name}' "
+                   f"(keyId {credential['keyId']}) left by an interrupted attempt.")
+
+
+def still_spreading(error: PermanentError) -> bool:
+    """A refusal a brand-new secret gets for seconds while Entra replicates it (AADSTS7000215, §3)."""
+    return isinstance(error, InsufficientPrivileges) or error.code in PROPAGATION_CODES

@@ -1,0 +1,52 @@
+"""A customer onboarded for real against the sandbox (Entra steps, Proofpoint org and Azure sync saved
+with the tenant's frequency, the job completed), whose sync app secret the tests rotate."""
+
+import pytest
+from django.utils import timezone
+
+from onboarding import workflow
+from onboarding.context import StepContext
+from onboarding.models import JobState, OnboardingJob, Step, StepState
+from onboarding.steps import proofpoint
+from tenants.models import EntraApplication
+from tests.proofpoint.conftest import entra_half_done, make_tenant
+
+
+def run_proofpoint_step(job, key):
+    step = Step.objects.get(job=job, key=key)
+    return getattr(proofpoint, key)(StepContext(job=job, step=step, lease_seconds=300))
+
+
+@pytest.fixture
+def onboarded(portal_sandbox, technician, dispatched, settings):
+    """onboarded("fabrikam.example") → the tenant, as a completed onboarding leaves it."""
+    settings.ENTRA_REPLICATION_SECONDS = 5
+    settings.ENTRA_SECRET_PROPAGATION_SECONDS = 20
+
+    def make(domain="fabrikam.example", **fields):
+        tenant = make_tenant(domain, technician, **{"sync_frequency_hours": 3, **fields})
+        job = workflow.start_job(tenant, technician)
+        entra_half_done(job, portal_sandbox)
+        run_proofpoint_step(job, "prepare_org")
+        step = Step.objects.get(job=job, key="configure_sync")
+        # What the import leaves: the Azure sync saved with the tenant's own frequency.
+        proofpoint.save_azure_settings(StepContext(job=job, step=step, lease_seconds=300),
+                                       frequency=tenant.sync_frequency_hours)
+        Step.objects.filter(job=job).update(state=StepState.SUCCEEDED)
+        OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.COMPLETED, finished_at=timezone.now())
+        tenant.refresh_from_db()
+        return tenant
+
+    return make
+
+
+def sandbox_app(admin, tenant) -> dict:
+    """The sync app as the sandbox's Graph holds it (key ids and hints, never secret values)."""
+    app = EntraApplication.objects.get(tenant=tenant)
+    found = admin.tenant(tenant.primary_domain)["applications"]
+    return next(a for a in found if a["appId"] == app.client_id)
+
+
+def azure_settings(admin, tenant) -> dict:
+    org = next(o for o in admin.state()["proofpoint"]["orgs"] if o["primary_domain"] == tenant.primary_domain)
+    return org["settings_azure"]
