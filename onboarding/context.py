@@ -11,11 +11,16 @@ from tenants.models import Tenant
 MAX_LOG_LINES = 200
 
 
+class LeaseLost(Exception):
+    """This worker held the step too long: the sweeper gave it to another worker, so stop here."""
+
+
 @dataclass
 class StepContext:
     job: OnboardingJob
     step: Step
     lease_seconds: int
+    claimed: bool = False  # run by the engine under a claim (tests and benchmarks call steps directly)
 
     @property
     def tenant(self) -> Tenant:
@@ -37,6 +42,13 @@ class StepContext:
         Step.objects.filter(pk=self.step.pk).update(data=self.step.data)
 
     def heartbeat(self) -> None:
-        """Extend the lease during long work so the sweeper does not hand the step to another worker."""
+        """Extend the lease during long work so the sweeper does not hand the step to another worker.
+
+        Raises LeaseLost when that already happened: the other worker's run is the one that counts.
+        """
         expires = timezone.now() + timedelta(seconds=self.lease_seconds)
-        Step.objects.filter(pk=self.step.pk).update(lease_expires_at=expires)
+        steps = Step.objects.filter(pk=self.step.pk)
+        if self.claimed:
+            steps = steps.filter(state="running", attempts=self.step.attempts)
+        if not steps.update(lease_expires_at=expires) and self.claimed:
+            raise LeaseLost(f"step {self.step.key} of job {self.job.pk}")

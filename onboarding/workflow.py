@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 
 from integrations.errors import PermanentError, TransientError
 from onboarding import events
-from onboarding.context import StepContext
+from onboarding.context import LeaseLost, StepContext
 from onboarding.dispatch import dispatch
 from onboarding.models import JobState, OnboardingJob, Step, StepState
 from onboarding.outcomes import Outcome, Skipped, Wait
@@ -123,7 +123,10 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
     if step.attempts > settings.STEP_MAX_ATTEMPTS:
         return _fail(job, step, f"Stopped after {step.attempts - 1} interrupted attempts. {step.message}")
     try:
-        outcome = spec.run(StepContext(job=job, step=step, lease_seconds=_lease_seconds(step.key)))
+        outcome = spec.run(StepContext(job=job, step=step, lease_seconds=_lease_seconds(step.key), claimed=True))
+    except LeaseLost:
+        log.warning("Step %s of job %s outlived its lease; another worker owns it now", step.key, job.pk)
+        return False
     except TransientError as error:
         return _retry_later(job, step, error)
     except PermanentError as error:
@@ -137,14 +140,16 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
 def _record(job: OnboardingJob, step: Step, outcome: Outcome) -> bool:
     now = timezone.now()
     if isinstance(outcome, Wait):
-        _update_step(step, state=StepState.WAITING, message=outcome.message, wake_at=outcome.wake_at,
-                     deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None, attempts=0)
+        if not _settle(step, state=StepState.WAITING, message=outcome.message, wake_at=outcome.wake_at,
+                       deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None, attempts=0):
+            return False
         if _set_job_state(job, outcome.job_state, current_step=step.key):
             events.emit(job, events.WAITING, step)
         return False
     state = StepState.SKIPPED if isinstance(outcome, Skipped) else StepState.SUCCEEDED
-    _update_step(step, state=state, message=outcome.message, finished_at=now, lease_expires_at=None,
-                 wake_at=None, deadline_at=None)
+    if not _settle(step, state=state, message=outcome.message, finished_at=now, lease_expires_at=None,
+                   wake_at=None, deadline_at=None):
+        return False
     events.emit(job, events.STEP_SUCCEEDED, step)
     job.refresh_from_db(fields=["state"])
     return job.state == JobState.RUNNING
@@ -156,8 +161,8 @@ def _retry_later(job: OnboardingJob, step: Step, error: TransientError) -> bool:
     delay = backoff_seconds(step.attempts, error.retry_after)
     when = timezone.now() + timedelta(seconds=delay)
     message = f"Temporary problem (attempt {step.attempts}), trying again at {when:%H:%M:%S}: {error}"
-    _update_step(step, state=StepState.PENDING, message=message, next_attempt_at=when, lease_expires_at=None)
-    dispatch(job.pk, delay)
+    if _settle(step, state=StepState.PENDING, message=message, next_attempt_at=when, lease_expires_at=None):
+        dispatch(job.pk, delay)
     return False
 
 
@@ -169,9 +174,14 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _fail(job: OnboardingJob, step: Step, message: str) -> bool:
-    _update_step(step, state=StepState.FAILED, message=message, finished_at=timezone.now(),
-                 lease_expires_at=None, next_attempt_at=None)
+def _fail(job: OnboardingJob, step: Step, message: str, held: bool = True) -> bool:
+    """Fail the step. `held`: this worker claimed it, so write only while the claim is still ours."""
+    fields = {"state": StepState.FAILED, "message": message, "finished_at": timezone.now(),
+              "lease_expires_at": None, "next_attempt_at": None}
+    if held and not _settle(step, **fields):
+        return False
+    if not held:
+        _update_step(step, **fields)
     if _set_job_state(job, JobState.FAILED, current_step=step.key):
         events.emit(job, events.STEP_FAILED, step)
     return False
@@ -186,6 +196,18 @@ def _complete(job: OnboardingJob) -> None:
     if done:
         job.refresh_from_db()
         events.emit(job, events.COMPLETED)
+
+
+def _settle(step: Step, **fields) -> bool:
+    """Record a claimed step's outcome, fenced by the claim: when the lease ran out and the sweeper gave
+    the step to another worker (attempts moved on), this late outcome is dropped, not written over it."""
+    held = Step.objects.filter(pk=step.pk, state=StepState.RUNNING, attempts=step.attempts).update(**fields)
+    if not held:
+        log.warning("Dropped the outcome of step %s (attempt %s): its lease had passed", step.key, step.attempts)
+        return False
+    for name, value in fields.items():
+        setattr(step, name, value)
+    return True
 
 
 def _update_step(step: Step, **fields) -> None:
@@ -283,7 +305,7 @@ def _time_out_waits(now) -> int:
     timed_out = 0
     for step in _active_steps().filter(state=StepState.WAITING, deadline_at__lt=now).select_related("job"):
         spec = spec_for(step.key)
-        _fail(step.job, step, spec.timeout_message if spec else "Timed out.")
+        _fail(step.job, step, spec.timeout_message if spec else "Timed out.", held=False)
         timed_out += 1
     return timed_out
 
@@ -301,7 +323,7 @@ def _redispatch_stalled(now) -> int:
     Any unfinished job counts, not only `queued`/`running` ones: a step woken by the consent callback, the
     approval or a timer is pending while its job still shows waiting_customer, waiting_review or countdown
     until a worker claims it, and a lost message there would otherwise strand the job for good."""
-    stale = now - timedelta(seconds=max(60, 4 * settings.SWEEP_INTERVAL_SECONDS))
+    stale = now - timedelta(seconds=settings.REDISPATCH_AFTER_SECONDS)
     busy = Step.objects.filter(job=OuterRef("pk")).filter(
         Q(state__in=[StepState.RUNNING, StepState.WAITING]) | Q(state=StepState.PENDING, next_attempt_at__gt=now)
     )

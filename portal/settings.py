@@ -191,6 +191,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 15, minimum=1)
+# A job no worker has picked up this long after it was sent is sent again (a message lost by the broker).
+REDISPATCH_AFTER_SECONDS = envint("REDISPATCH_AFTER_SECONDS", max(60, 4 * SWEEP_INTERVAL_SECONDS), minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "sweep-onboarding-steps": {"task": "onboarding.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "daily-manager-digest": {"task": "onboarding.send_manager_digest", "schedule": 24 * 3600.0},

@@ -201,3 +201,34 @@ def test_backoff_honours_retry_after_else_grows_with_jitter(settings):
     assert workflow.backoff_seconds(3, retry_after=2.5) == 2.5
     delays = {workflow.backoff_seconds(3) for _ in range(20)}
     assert all(8 <= d <= 16 for d in delays) and len(delays) > 1
+
+
+def test_a_worker_that_outlived_its_lease_cannot_overwrite_the_new_owner(settings, tenant_a, dispatched):
+    use(settings, "QUICK")
+    job = workflow.start_job(tenant_a)
+    step = Step.objects.get(job=job, key="first")
+    assert workflow._claim(step)
+    stale = Step.objects.get(pk=step.pk)  # worker A's view: attempt 1
+    # A stalls past its lease; the sweeper hands the step to worker B, which claims attempt 2.
+    Step.objects.filter(pk=step.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    workflow.sweep()
+    assert workflow._claim(Step.objects.get(pk=step.pk))
+    # A finally returns "done": its late outcome is dropped, B's claim stands.
+    from onboarding.outcomes import Done
+
+    assert workflow._record(job, stale, Done("late")) is False
+    current = Step.objects.get(pk=step.pk)
+    assert current.state == StepState.RUNNING and current.attempts == 2 and current.message != "late"
+
+
+def test_a_heartbeat_after_losing_the_lease_stops_the_step(settings, tenant_a, dispatched):
+    from onboarding.context import LeaseLost, StepContext
+
+    use(settings, "QUICK")
+    job = workflow.start_job(tenant_a)
+    step = Step.objects.get(job=job, key="first")
+    assert workflow._claim(step)
+    mine = Step.objects.get(pk=step.pk)
+    Step.objects.filter(pk=step.pk).update(attempts=mine.attempts + 1)  # someone else claimed it since
+    with pytest.raises(LeaseLost):
+        StepContext(job=job, step=mine, lease_seconds=60, claimed=True).heartbeat()
