@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 
+from notifications.emails import notify_rotation_failures
 from notifications.models import NotificationKind
 from notifications.webhooks import job_payload, queue_deliveries
 from onboarding import events
@@ -57,3 +58,11 @@ def on_job_event(sender, job, event, step=None, **kwargs):
         _send_later(tasks.deliver_webhook, delivery_id)
     for kind in emails_for(job, event, step):
         _send_later(tasks.send_job_email, str(kind), job.pk)
+
+
+@receiver(events.secret_rotation_failed)
+def email_rotation_failures(sender, failures, **kwargs) -> None:
+    try:
+        notify_rotation_failures(failures)
+    except Exception:  # noqa: BLE001  the rotation results are recorded; a mail failure must not undo them
+        log.exception("Could not email the secret rotation failures")

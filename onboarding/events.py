@@ -8,6 +8,9 @@ from django.dispatch import Signal
 # Sent with: job, event (str), step (Step | None)
 job_event = Signal()
 
+# Sent with: failures (list of {"tenant", "error"}) when the daily rotation could not rotate some secrets.
+secret_rotation_failed = Signal()
+
 STARTED = "job.started"
 STEP_SUCCEEDED = "step.succeeded"
 STEP_FAILED = "step.failed"

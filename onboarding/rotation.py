@@ -37,8 +37,7 @@ from integrations.errors import (
     TransientError,
 )
 from integrations.proofpoint import SYNC_FREQUENCIES
-from notifications.emails import notify_rotation_failures
-from onboarding import audit, graph_access
+from onboarding import audit, events, graph_access
 from onboarding.client_secrets import SECRET_PREFIX, add_password, remove_leftovers, still_spreading
 from onboarding.models import JobState, OnboardingJob
 from onboarding.proofpoint_access import proofpoint_client
@@ -281,7 +280,8 @@ def rotate_expiring_secrets(now=None) -> dict:
         else:
             rotated += 1
     if failed:
-        notify_rotation_failures(failed)
+        # Announce rather than email: onboarding knows nothing of the notifications app that listens.
+        events.secret_rotation_failed.send(sender=EntraApplication, failures=failed)
     return {"rotated": rotated, "failed": len(failed)}
 
 
