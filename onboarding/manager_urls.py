@@ -1,14 +1,11 @@
-"""Pages for managers (dashboard, audit trail, webhooks) and everyone's email preferences."""
+"""Pages for managers: the dashboard and the audit trail."""
 
 from django.urls import path
 
-from onboarding.views import audit, dashboard, preferences, webhooks
+from onboarding.views import audit, dashboard
 
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("audit/", audit.audit_list, name="audit-list"),
     path("tenants/<int:pk>/audit/", audit.tenant_audit, name="tenant-audit"),
-    path("webhooks/", webhooks.webhook_list, name="webhooks"),
-    path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
-    path("preferences/", preferences.preferences, name="preferences"),
 ]

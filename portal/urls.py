@@ -14,4 +14,5 @@ urlpatterns = [
     path("tenants/", include("tenants.urls")),
     path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
+    path("", include("notifications.urls")),
 ]
