@@ -2,9 +2,11 @@
 
 Reads users and mail-enabled groups with the customer's NEW sync app (what Proofpoint will use),
 classifies them (onboarding.classify), and compares them with the org's current accounts and exemptions:
-Adding / Updating / Deleting / Exempt. Each Graph page goes straight to the database (one bulk insert
-per page) and is dropped, so memory does not grow with the tenant: only the org's current accounts are
-held, compactly, because Proofpoint lists them in one unpaged answer.
+Adding / Updating / Deleting / Exempt. Each Graph page goes straight to the database (one transaction
+per page, COPY on PostgreSQL: onboarding.report_copy) and is dropped, so memory does not grow with the
+tenant: only the org's current accounts are held, compactly, because Proofpoint lists them in one unpaged
+answer. The next page is read in a background thread while one is classified and written
+(onboarding.prefetch): at most three pages are held, and the thread ends with the step.
 
 Idempotent: a run first deletes the job's rows, then rebuilds them.
 """
@@ -35,7 +37,9 @@ from onboarding.classify import (
 from onboarding.context import StepContext
 from onboarding.models import AccountKind, ImportState, Section, SyncReportRow
 from onboarding.outcomes import Done
+from onboarding.prefetch import Prefetch
 from onboarding.proofpoint_access import proofpoint_client
+from onboarding.report_copy import RowWriter
 from onboarding.steps.proofpoint import sync_app_graph
 
 INSERT_BATCH = 1000
@@ -44,7 +48,8 @@ INSERT_BATCH = 1000
 class _Comparison:
     """The org's current accounts and exemptions; rows are filed against them page by page."""
 
-    def __init__(self, current: dict[str, tuple], exempt: set[str]):
+    def __init__(self, job_id: int, current: dict[str, tuple], exempt: set[str]):
+        self.job_id = job_id
         self.current = current
         self.exempt = exempt
         self.counts: Counter = Counter()
@@ -61,64 +66,50 @@ class _Comparison:
         self.counts["unchanged"] += 1
         return None
 
-    def rows(self, job, accounts: Iterable[Account | None]) -> list[SyncReportRow]:
+    def rows(self, accounts: Iterable[Account | None]) -> list[tuple]:
+        """Row tuples (report_copy.INSERT_FIELDS) for the accounts the report lists, in read order."""
         rows = []
+        counts, section_of, job_id = self.counts, self.section, self.job_id
+        skipped = 0
         for account in accounts:
             if account is None:
-                self.counts["skipped"] += 1
+                skipped += 1
                 continue
-            section = self.section(account)
+            section = section_of(account)
             if section is not None:
-                self.counts[section] += 1
-                rows.append(_row(job, account, section))
+                counts[section] += 1
+                rows.append(_row(job_id, account, section))
+        if skipped:
+            counts["skipped"] += skipped
         return rows
 
-    def leftovers(self, job) -> Iterable[SyncReportRow]:
+    def leftovers(self) -> Iterable[tuple]:
         """Accounts in Proofpoint that Entra no longer has: Deleting, except admins (never touched)."""
         for email, (pp_type, firstname, surname, aliases) in self.current.items():
             kept = pp_type in ADMIN_TYPES or email in self.exempt
             section = Section.EXEMPT if kept else Section.DELETING
             self.counts[section] += 1
             kind = AccountKind.FUNCTIONAL if pp_type == FUNCTIONAL else AccountKind.USER
-            yield SyncReportRow(job=job, email=email, display_name=f"{firstname} {surname}".strip(),
-                                firstname=firstname, surname=surname, section=section, kind=kind,
-                                proofpoint_type=pp_type, aliases=list(aliases), enabled=True)
+            yield (self.job_id, email, f"{firstname} {surname}".strip(), firstname, surname, "", section, kind,
+                   pp_type, False, True, False, json.dumps(list(aliases)), False, PENDING, "")
 
 
-def _row(job, account: Account, section: str) -> SyncReportRow:
-    return SyncReportRow(
-        job=job, email=account.email[:320], display_name=account.display_name[:256],
-        firstname=account.firstname[:128], surname=account.surname[:128], entra_id=account.entra_id[:36],
-        section=section, kind=account.kind, proofpoint_type=account.proofpoint_type, licensed=account.licensed,
-        enabled=account.enabled, guest=account.guest, aliases=account.aliases,
-    )
+PENDING = ImportState.PENDING.value
 
 
-INSERT_FIELDS = ("job_id", "email", "display_name", "firstname", "surname", "entra_id", "section", "kind",
-                 "proofpoint_type", "licensed", "enabled", "guest", "aliases", "excluded", "import_state",
-                 "import_error")
+def _row(job_id: int, account: Account, section: str) -> tuple:
+    """The row for an account, as a tuple in report_copy.INSERT_FIELDS order (values cut to the columns)."""
+    return (job_id, account.email[:320], account.display_name[:256], account.firstname[:128],
+            account.surname[:128], account.entra_id[:36], section, account.kind, account.proofpoint_type,
+            account.licensed, account.enabled, account.guest, json.dumps(account.aliases), False, PENDING, "")
 
 
-def _insert(rows: list[SyncReportRow]) -> None:
-    """One executemany per page. bulk_create spent most of a 100,000-user build preparing values (and
-    SQLite's variable limit cut it into 16-row statements); the columns here are plain, so we write them.
-    ON CONFLICT DO NOTHING: a group and a user may share an address; the first one read wins."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(SyncReportRow._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f) for f in INSERT_FIELDS)
-    placeholders = ", ".join(["%s"] * len(INSERT_FIELDS))
-    # Names are constants and values parameters: nothing from outside reaches the SQL text.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (job_id, email) DO NOTHING"  # noqa: S608
-    values = [
-        (r.job_id, r.email, r.display_name, r.firstname, r.surname, r.entra_id, r.section, r.kind,
-         r.proofpoint_type, r.licensed, r.enabled, r.guest, json.dumps(r.aliases), False, ImportState.PENDING, "")
-        for r in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
+def _pages(graph):
+    """("user"|"group", page) for every Graph page the report reads, users first, in Graph's order."""
+    for page in graph.iter_user_pages(USER_SELECT):
+        yield "user", page
+    for page in graph.iter_group_pages(GROUP_SELECT):
+        yield "group", page
 
 
 def build_report(ctx: StepContext):
@@ -130,16 +121,20 @@ def build_report(ctx: StepContext):
     domains = frozenset(mail_domains(graph.list_domains()))
     exchange = exchange_sku_ids(graph.list_subscribed_skus())
     current = {str(u.get("primary_email", "")).lower(): compact(u) for u in client.list_users(org)}
-    comparison = _Comparison(current, {e.lower() for e in client.list_exemptions(org)})
+    comparison = _Comparison(job.pk, current, {e.lower() for e in client.list_exemptions(org)})
+    default_role = tenant.default_role
     ctx.heartbeat()
-    for page in graph.iter_user_pages(USER_SELECT):
-        _insert(comparison.rows(job, (classify_user(u, exchange, domains, tenant.default_role) for u in page)))
-        ctx.heartbeat()
-    for page in graph.iter_group_pages(GROUP_SELECT):
-        _insert(comparison.rows(job, (classify_group(g, domains) for g in page)))
-        ctx.heartbeat()
-    for chunk in chunks(comparison.leftovers(job), INSERT_BATCH):
-        _insert(chunk)
+    # Graph page n+1 is read (in a thread, one page ahead) while page n is classified and written.
+    with RowWriter() as writer, Prefetch(_pages(graph), depth=1, name="report-graph-pages") as pages:
+        for kind, page in pages:
+            if kind == "user":
+                accounts = (classify_user(u, exchange, domains, default_role) for u in page)
+            else:
+                accounts = (classify_group(g, domains) for g in page)
+            writer.write(comparison.rows(accounts))
+            ctx.heartbeat()
+        for chunk in chunks(comparison.leftovers(), INSERT_BATCH):
+            writer.write(chunk)
     _refresh_planner_statistics()
     counts = comparison.counts
     ctx.save_data(built_at=timezone.now().isoformat(), counts=dict(counts), domains=sorted(domains))
