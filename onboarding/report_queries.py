@@ -75,6 +75,8 @@ def clean_filters(params: Mapping | None) -> dict:
     if search is not None:
         if not isinstance(search, str) or len(search) > MAX_SEARCH_LENGTH:
             raise ReportFilterError("search", f"Search with text of at most {MAX_SEARCH_LENGTH} characters.")
+        if "\x00" in search:
+            raise ReportFilterError("search", "Search text cannot contain NUL characters.")
         cleaned["search"] = search.strip()
     ordering = _get(params, "ordering")
     if ordering is not None:

@@ -1,6 +1,8 @@
 """A Content-Security-Policy without unsafe-inline: every script and style is a static file."""
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,4 +41,22 @@ class ClientAddressMiddleware:
             forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
             if forwarded[-1]:
                 request.META["REMOTE_ADDR"] = forwarded[-1]
+        return self.get_response(request)
+
+
+class RejectNulInQuery:
+    """A NUL character in a query string is never a real search or filter, and PostgreSQL refuses it in
+    text: answer 400 with a clear message here, once, instead of a 500 in whichever view reads it.
+    Form fields need no help: Django's forms already reject NUL next to the field."""
+
+    MESSAGE = "Search and filter text cannot contain NUL characters."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return render(request, "400.html", {"message": self.MESSAGE}, status=400)
         return self.get_response(request)

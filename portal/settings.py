@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ClientAddressMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
+    "portal.middleware.RejectNulInQuery",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -168,6 +168,9 @@ def test_the_public_pages_are_rate_limited(waiting_job, client, settings):
 
     settings.RATELIMIT_ENABLE = True
     cache.clear()
-    statuses = [client.get("/consent/nope/").status_code for _ in range(31)]
+    # django-ratelimit counts in fixed one-minute windows: 61 quick requests put more than 30 into one
+    # window even when they straddle a boundary.
+    statuses = [client.get("/consent/nope/").status_code for _ in range(61)]
     cache.clear()
-    assert statuses[0] == 404 and statuses[-1] == 429
+    assert statuses[:30] == [404] * 30  # the allowance is served (the counter starts empty)
+    assert 429 in statuses
