@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make demo` and `make test`. See README.md.
-PYTHON ?= python3
+# Python 3.11 or newer: prefer an explicit python3.11 when the default python3 is older.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -7,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench chaos install clean-var
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11).")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
