@@ -62,6 +62,8 @@ class OnboardingJob(models.Model):
                 fields=["tenant"], condition=Q(state__in=ACTIVE_JOB_STATES), name="one_active_job_per_tenant"
             )
         ]
+        # "The latest job of each tenant" (tenant list, dashboard) is one index probe per tenant.
+        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="job_latest_per_tenant")]
 
     def __str__(self) -> str:
         return f"Onboarding #{self.pk} of {self.tenant.name}"

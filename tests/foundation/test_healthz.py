@@ -18,4 +18,4 @@ def test_a_nul_character_in_a_filter_is_a_clear_400_not_a_500(tech_client, db):
     response = tech_client.get("/tenants/", {"q": "fabri\x00kam"})
     assert response.status_code == 400 and b"cannot contain NUL" in response.content
     api = tech_client.get("/api/v1/tenants/", {"search": "\x00"})
-    assert api.status_code == 400 and api.json()["detail"].startswith("Search and filter text")
+    assert api.status_code == 400 and list(api.json()) == ["search"]  # the API names the parameter

@@ -46,8 +46,9 @@ def test_filters_and_csv(manager_client, tenant_a, tenant_b, technician):
     assert descriptions(q="onboarding") == ["Started onboarding #1"]
     assert len(descriptions(since="2000-01-01", until="2999-01-01")) == 3
     assert descriptions(until="2000-01-01") == []
-    for bad in [{"since": "not-a-date"}, {"q": "a\x00b"}, {"page": "x" * 300}]:
+    for bad in [{"since": "not-a-date"}, {"page": "x" * 300}]:
         assert manager_client.get("/audit/", bad).status_code == 200
+    assert manager_client.get("/audit/", {"q": "a\x00b"}).status_code == 400  # a clear page, not a 500
 
 
 def test_the_trail_paginates_in_constant_queries(manager_client, tenant_a, django_assert_max_num_queries):
