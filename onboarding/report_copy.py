@@ -2,7 +2,7 @@
 
 PostgreSQL: the page is COPYed straight into the report table. Rows whose address is already there (a group
 sharing a user's address, an alias promoted to primary) are rare but possible, and the (job, email) unique
-constraint then fails the COPY: the page is rolled back to its savepoint and written again through a
+constraint then fails the COPY: the page is rolled back and written again, in a new transaction, through a
 session-local staging table, `INSERT ... SELECT ... ORDER BY ord ON CONFLICT (job_id, email) DO NOTHING`, in
 read order, so the first row for an address wins exactly as a row-by-row insert would have it. Other
 databases (SQLite): the same INSERT ... ON CONFLICT DO NOTHING, executemany'd.
@@ -60,21 +60,28 @@ class RowWriter:
     def write(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        with transaction.atomic():
-            if not self.copying:
+        if not self.copying:
+            with transaction.atomic():
                 self._executemany(rows)
-                return
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-            try:
-                with transaction.atomic():
-                    self._copy(rows)
-            except IntegrityError as error:
-                from psycopg.errors import UniqueViolation  # only on PostgreSQL
+            return
+        try:
+            with transaction.atomic():
+                self._commit_without_waiting_for_the_flush()
+                self._copy(rows)
+        except IntegrityError as error:
+            from psycopg.errors import UniqueViolation  # only on PostgreSQL
 
-                if not isinstance(error.__cause__, UniqueViolation):
-                    raise
+            if not isinstance(error.__cause__, UniqueViolation):
+                raise
+            # The page was rolled back whole; again, dropping the rows whose address is already written.
+            with transaction.atomic():
+                self._commit_without_waiting_for_the_flush()
                 self._copy_skipping_repeats(rows)
+
+    @staticmethod
+    def _commit_without_waiting_for_the_flush() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
     def _copy(self, rows: list[tuple]) -> None:
         # Django's wrapper → psycopg's own cursor, which has copy(). Names are constants.

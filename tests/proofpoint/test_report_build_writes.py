@@ -19,7 +19,7 @@ SKU = "sku-exchange"
 
 
 def prefetch_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("report-graph-pages") or t.name == "test-prefetch"]
+    return [t for t in threading.enumerate() if t.name.startswith("report-") or t.name == "test-prefetch"]
 
 
 # --- Prefetch ------------------------------------------------------------------------------------------------
