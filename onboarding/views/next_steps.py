@@ -43,5 +43,15 @@ def next_steps(request, pk: int):
         "countdown": routing_progress(job) if job else None,
         "completed": bool(job and job.state == JobState.COMPLETED),
         "ranges": ",".join(routing["ip_ranges"]) if routing and routing.get("ip_ranges") else "",
-        "domains": tenant.all_domains,
+        "domains": mail_domains(tenant, job),
     })
+
+
+def mail_domains(tenant, job) -> list[str]:
+    """Every domain whose MX moves: the tenant's own, plus the verified mail domains the onboarding found in
+    Entra ID and added to the Proofpoint org (the build step records them)."""
+    found = []
+    if job is not None:
+        build = job.steps.filter(key="build_report").values_list("data", flat=True).first() or {}
+        found = build.get("domains") or []
+    return list(dict.fromkeys([*tenant.all_domains, *found]))

@@ -136,3 +136,12 @@ def test_next_steps_for_eu1_say_no_ranges_were_published(tech_client, tenant_a):
 
 def test_next_steps_are_staff_only(outsider_client, tenant_a):
     assert outsider_client.get(f"/tenants/{tenant_a.pk}/next-steps/").status_code == 403
+
+
+def test_next_steps_cover_the_mail_domains_found_in_entra(tech_client, job):
+    from onboarding.models import Step
+
+    Step.objects.filter(job=job, key="build_report").update(data={"domains": ["fabrikam.example", "fab-mail.example"]})
+    page = tech_client.get(f"/tenants/{job.tenant.pk}/next-steps/").content.decode()
+    assert page.count("fab-mail.example") == 2  # an MX row for each of the two hosts
+    assert page.count("<td>fabrikam.example</td>") == 2  # the primary once per host, not twice over
