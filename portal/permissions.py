@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from tenants.roles import is_manager, is_staff_member
+from tenants.roles import is_staff_member
 
 
 class IsStaffMember(BasePermission):
@@ -10,10 +10,3 @@ class IsStaffMember(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_staff_member(request.user)
-
-
-class IsManager(BasePermission):
-    message = "Only managers may do this."
-
-    def has_permission(self, request, view) -> bool:
-        return is_manager(request.user)

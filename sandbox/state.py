@@ -10,7 +10,7 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from .catalog import APP_ROLES, SCOPES, graph_service_principal
+from .catalog import graph_service_principal
 from .common import GRAPH_APP_ID, guid, iso, now, utcnow, years_from_now
 from .generate import Directory
 from .knobs import Knobs
@@ -201,10 +201,6 @@ def add_secret(record: Record, text: str, display_name: str | None, start=None, 
     record.data["passwordCredentials"].append(public)
     record.secrets[key_id] = (text, usable_at)
     return {**public, "secretText": text}
-
-
-def grant_permission_names(kind: str) -> dict[str, str]:
-    return APP_ROLES if kind == "Role" else SCOPES
 
 
 def _domain(spec, default: bool, initial: bool = False) -> dict:

@@ -140,10 +140,6 @@ class OnboardingFilterSerializer(serializers.Serializer):
     tenant = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
-class StartOnboardingSerializer(serializers.Serializer):
-    """No body: the tenant in the URL is onboarded, started by the caller."""
-
-
 class ReportRowSerializer(serializers.ModelSerializer):
     section = serializers.ChoiceField(choices=Section.choices)
     aliases = serializers.ListField(child=serializers.CharField())
