@@ -8,7 +8,10 @@ PY=.venv/bin/python
 echo "== ruff"
 .venv/bin/ruff check .
 
-# Isolate from anything else on this machine: our own var/, database and Redis db number.
+# Isolate from anything else on this machine: our own var/, database and Redis db number (two
+# checkouts testing at once set TEST_DB_NAME and TEST_REDIS_DB apart).
+TEST_DB_NAME="${TEST_DB_NAME:-msp_onboarding}"
+TEST_REDIS_DB="${TEST_REDIS_DB:-13}"
 export VAR_DIR="${VAR_DIR:-$PWD/var/test}"
 rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
 export DJANGO_DEBUG=false DJANGO_SECRET_KEY="test-only-secret-key" PORTAL_BASE_URL="http://127.0.0.1:8000"
@@ -16,15 +19,15 @@ unset DATABASE_URL CELERY_BROKER_URL MSP_APP_CLIENT_ID MSP_APP_CLIENT_SECRET PRO
       PROOFPOINT_API_PASSWORD PROOFPOINT_API_URL OUTBOUND_CA_BUNDLE MICROSOFT_LOGIN_URL MICROSOFT_GRAPH_URL || true
 
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/msp_onboarding"
-  echo "== database: PostgreSQL on 127.0.0.1:5432 (test database test_msp_onboarding)"
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$TEST_DB_NAME"
+  echo "== database: PostgreSQL on 127.0.0.1:5432 (test database test_$TEST_DB_NAME)"
 else
   echo "== database: embedded SQLite under $VAR_DIR"
 fi
 if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; then
-  export CELERY_BROKER_URL="redis://127.0.0.1:6379/13"
-  redis-cli -h 127.0.0.1 -p 6379 -n 13 flushdb >/dev/null
-  echo "== broker: Redis on 127.0.0.1:6379, db 13 (flushed)"
+  export CELERY_BROKER_URL="redis://127.0.0.1:6379/$TEST_REDIS_DB"
+  redis-cli -h 127.0.0.1 -p 6379 -n "$TEST_REDIS_DB" flushdb >/dev/null
+  echo "== broker: Redis on 127.0.0.1:6379, db $TEST_REDIS_DB (flushed)"
 else
   echo "== broker: embedded file-system broker under $VAR_DIR"
 fi
