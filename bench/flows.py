@@ -80,9 +80,9 @@ def admin_for(sb: RemoteSandbox):
 
 
 def run_step(job, key: str):
-    from onboarding.context import StepContext
     from onboarding.models import Step
     from onboarding.pipeline import STEPS
+    from onboarding.steps.base import StepContext
 
     spec = next(s for s in STEPS if s.key == key)
     step = Step.objects.get(job=job, key=key)
@@ -91,7 +91,7 @@ def run_step(job, key: str):
 
 def prepared_job(admin, domain: str, users: int, groups: int | None = None):
     """A tenant whose onboarding has run, in this process, up to the report build (the real steps)."""
-    from onboarding import workflow
+    from onboarding import engine
     from onboarding.models import Step, StepState
     from tenants.models import Tenant
 
@@ -99,7 +99,7 @@ def prepared_job(admin, domain: str, users: int, groups: int | None = None):
     admin._admin("POST", "tenants", body)
     tenant = Tenant.objects.create(name=domain.split(".")[0].capitalize(), primary_domain=domain,
                                    customer_admin_email=f"admin@{domain}", create_proofpoint_org=True)
-    job = workflow.start_job(tenant)  # bench/run.py keeps the broker out (seed.no_dispatch)
+    job = engine.start_job(tenant)  # bench/run.py keeps the broker out (seed.no_dispatch)
     run_step(job, "resolve_tenant")
     admin.consent(domain)
     done = ["resolve_tenant", "customer_consent"]
@@ -124,9 +124,8 @@ def _tenant_summary(admin, domain: str) -> dict:
 
 # --- report build ------------------------------------------------------------------------------------------
 def report_build(Row, verdict) -> list:
-    from onboarding.classify import GROUP_SELECT, USER_SELECT
-    from onboarding.graph_access import outbound_config, outbound_session
-    from onboarding.proofpoint_access import proofpoint_client
+    from onboarding.clients import outbound_config, outbound_session, proofpoint_client
+    from onboarding.report.classify import GROUP_SELECT, USER_SELECT
     from tenants.models import EntraApplication
 
     name = "report build, 100,000-user tenant"
@@ -146,7 +145,7 @@ def report_build(Row, verdict) -> list:
 
         # The same pages with the same session, parsed and dropped: what any client must spend.
         app = EntraApplication.objects.get(tenant=job.tenant)
-        from integrations.graph_token import acquire_token, graph_scope
+        from integrations.microsoft.token import acquire_token, graph_scope
 
         session, config = outbound_session(), outbound_config()
         token = acquire_token(sb.login_url, app.tenant.entra_tenant_id, app.client_id, app.secret,
@@ -203,10 +202,10 @@ def _adding_rows(job, domain: str, count: int) -> list:
 def import_accounts(Row, verdict) -> list:
     from django.conf import settings
 
-    from onboarding.classify import proofpoint_body
+    from onboarding.clients import proofpoint_client
     from onboarding.models import ImportState, SyncReportRow
-    from onboarding.proofpoint_access import proofpoint_client
-    from onboarding.steps.proofpoint import azure_settings, sync_app
+    from onboarding.report.classify import proofpoint_body
+    from onboarding.sync_app import azure_settings, sync_app
 
     name = "import, 10,000 accounts"
     count = 10_000
@@ -273,7 +272,7 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
     from celery import Celery
     from django.conf import settings
 
-    from onboarding import workflow
+    from onboarding import engine
     from onboarding.models import JobState, OnboardingJob
     from tenants.models import Tenant
     from tests.chaos.harness import Customer, RedisServer, approve_waiting_reviews
@@ -305,9 +304,9 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
             cpu_before = sum(_cpu_seconds(w.process.pid) for w in workers)
             broker = Celery("bench", broker=redis.url, set_as_current=False)
             customer, approved = Customer(), set()
-            with mock.patch("onboarding.dispatch.current_app", broker):
+            with mock.patch("onboarding.engine.dispatch.current_app", broker):
                 started = time.perf_counter()
-                jobs = [workflow.start_job(tenant) for tenant in tenants]
+                jobs = [engine.start_job(tenant) for tenant in tenants]
                 ids = [j.pk for j in jobs]
                 deadline = started + 420
                 while time.perf_counter() < deadline:

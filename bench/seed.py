@@ -19,7 +19,7 @@ BATCH = 5_000
 @contextmanager
 def no_dispatch():
     """Nothing reaches a broker while benchmarks build and read data."""
-    with mock.patch("onboarding.dispatch.current_app.send_task"):
+    with mock.patch("onboarding.engine.dispatch.current_app.send_task"):
         yield
 
 

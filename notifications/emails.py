@@ -8,8 +8,8 @@ from django.db.models import Q
 
 from notifications.models import NotificationKind, NotificationPreference
 from onboarding.emails import send_templated
+from onboarding.pipeline import step_titles
 from onboarding.tracking import completion_times, needs_attention
-from onboarding.workflow import step_titles
 from tenants.roles import MANAGERS
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from django.dispatch import receiver
 from notifications.emails import notify_rotation_failures
 from notifications.models import NotificationKind
 from notifications.webhooks import job_payload, queue_deliveries
-from onboarding import events
+from onboarding.engine import events
 from onboarding.models import JobState
-from onboarding.workflow import step_titles
+from onboarding.pipeline import step_titles
 
 log = logging.getLogger(__name__)
 CONSENT_STEPS = ("customer_consent",)

@@ -1,22 +1,93 @@
-"""The ordered onboarding steps (architecture.md, "The onboarding job")."""
+"""The onboarding steps in order, and StepKey: the one spelling of each step's key.
 
-from onboarding.steps import consent, entra, import_accounts, proofpoint, report_build
-from onboarding.workflow import StepSpec
+Every other module names a step through StepKey (never a bare string). The engine reads the steps
+from `pipeline()`; `settings.ONBOARDING_PIPELINE` may name another list (tests use short pipelines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils.module_loading import import_string
+
+from onboarding.steps.base import Outcome, StepContext
+from onboarding.steps.build_report import build_report
+from onboarding.steps.configure_sync import configure_sync
+from onboarding.steps.create_app import create_app
+from onboarding.steps.create_secret import create_secret
+from onboarding.steps.customer_consent import customer_consent
+from onboarding.steps.grant_consent import grant_consent
+from onboarding.steps.import_accounts import import_accounts
+from onboarding.steps.prepare_org import prepare_org
+from onboarding.steps.resolve_tenant import resolve_tenant
+from onboarding.steps.review import review
+from onboarding.steps.routing_countdown import routing_countdown
+from onboarding.steps.verify_credentials import verify_credentials
+
+DEFAULT_PIPELINE = "onboarding.pipeline.STEPS"
+
+
+class StepKey(models.TextChoices):
+    """Each step's key (stored on Step.key) and title (shown on the job page, in emails and the API)."""
+
+    RESOLVE_TENANT = "resolve_tenant", "Find the customer's Microsoft Entra tenant"
+    CUSTOMER_CONSENT = "customer_consent", "Customer approves the onboarding app"
+    CREATE_APP = "create_app", "Create the Proofpoint sync app registration"
+    GRANT_CONSENT = "grant_consent", "Grant admin consent for its permissions"
+    CREATE_SECRET = "create_secret", "Create the client secret"
+    VERIFY_CREDENTIALS = "verify_credentials", "Check the new app can sign in"
+    PREPARE_ORG = "prepare_org", "Prepare the Proofpoint organisation and domains"
+    CONFIGURE_SYNC = "configure_sync", "Configure Azure sync in Proofpoint (paused)"
+    BUILD_REPORT = "build_report", "Build the sync report"
+    REVIEW = "review", "Review and exclude accounts"
+    IMPORT_ACCOUNTS = "import_accounts", "Import accounts into Proofpoint"
+    ROUTING_COUNTDOWN = "routing_countdown", "Wait before mail routing"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    key: str
+    title: str
+    run: Callable[[StepContext], Outcome]
+    lease_seconds: int | None = None
+    timeout_message: str = "This step waited too long and timed out."
+
+
+def step(key: StepKey, run: Callable[[StepContext], Outcome], **options) -> StepSpec:
+    return StepSpec(key.value, key.label, run, **options)
+
 
 STEPS = [
-    StepSpec("resolve_tenant", "Find the customer's Microsoft Entra tenant", entra.resolve_tenant),
-    StepSpec("customer_consent", "Customer approves the onboarding app", consent.customer_consent,
-             timeout_message="The customer did not answer the consent email in time. Resend the link."),
-    StepSpec("create_app", "Create the Proofpoint sync app registration", entra.create_app),
-    StepSpec("grant_consent", "Grant admin consent for its permissions", entra.grant_consent,
-             timeout_message="The customer did not approve the sync app's permissions in time. Resend the link."),
-    StepSpec("create_secret", "Create the client secret", entra.create_secret),
-    StepSpec("verify_credentials", "Check the new app can sign in", entra.verify_credentials),
-    StepSpec("prepare_org", "Prepare the Proofpoint organisation and domains", proofpoint.prepare_org),
-    StepSpec("configure_sync", "Configure Azure sync in Proofpoint (paused)", proofpoint.configure_sync),
-    StepSpec("build_report", "Build the sync report", report_build.build_report),
-    StepSpec("review", "Review and exclude accounts", proofpoint.review,
-             timeout_message="Nobody approved the sync report in time. Rebuild it and review again."),
-    StepSpec("import_accounts", "Import accounts into Proofpoint", import_accounts.import_accounts),
-    StepSpec("routing_countdown", "Wait before mail routing", proofpoint.routing_countdown),
+    step(StepKey.RESOLVE_TENANT, resolve_tenant),
+    step(StepKey.CUSTOMER_CONSENT, customer_consent,
+         timeout_message="The customer did not answer the consent email in time. Resend the link."),
+    step(StepKey.CREATE_APP, create_app),
+    step(StepKey.GRANT_CONSENT, grant_consent,
+         timeout_message="The customer did not approve the sync app's permissions in time. "
+         "Resend the link."),
+    step(StepKey.CREATE_SECRET, create_secret),
+    step(StepKey.VERIFY_CREDENTIALS, verify_credentials),
+    step(StepKey.PREPARE_ORG, prepare_org),
+    step(StepKey.CONFIGURE_SYNC, configure_sync),
+    step(StepKey.BUILD_REPORT, build_report),
+    step(StepKey.REVIEW, review,
+         timeout_message="Nobody approved the sync report in time. Rebuild it and review again."),
+    step(StepKey.IMPORT_ACCOUNTS, import_accounts),
+    step(StepKey.ROUTING_COUNTDOWN, routing_countdown),
 ]
+
+
+def pipeline() -> list[StepSpec]:
+    name = getattr(settings, "ONBOARDING_PIPELINE", DEFAULT_PIPELINE)
+    return STEPS if name == DEFAULT_PIPELINE else import_string(name)
+
+
+def spec_for(key: str) -> StepSpec | None:
+    return next((spec for spec in pipeline() if spec.key == key), None)
+
+
+def step_titles() -> dict[str, str]:
+    return {spec.key: spec.title for spec in pipeline()}

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from onboarding.workflow import step_titles
+from onboarding.pipeline import step_titles
 
 
 def steps_with_titles(job):
@@ -52,7 +52,7 @@ def report_status(job, steps) -> dict | None:
     if states.get("build_report") != "succeeded":
         return None
     from onboarding.models import ImportState
-    from onboarding.report_queries import summary
+    from onboarding.report.queries import summary
 
     failed = job.report_rows.filter(import_state=ImportState.FAILED).order_by("email")
     return {
@@ -64,7 +64,7 @@ def report_status(job, steps) -> dict | None:
 
 
 def job_view(job) -> dict:
-    from onboarding.consent import consent_status
+    from onboarding.consent.links import consent_status
 
     steps = steps_with_titles(job)
     return {

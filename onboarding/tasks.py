@@ -4,19 +4,20 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from integrations.errors import PermanentError, TransientError
-from onboarding import rotation, workflow
+from onboarding import engine
+from onboarding.secrets import rotation
 from tenants.models import Tenant
 
 
 @shared_task(name="onboarding.run_job", acks_late=True, ignore_result=True)
 def run_job(job_id: int) -> None:
     # Every step is idempotent and claimed with a conditional UPDATE, so a redelivered message is harmless.
-    workflow.run_job(job_id)
+    engine.run_job(job_id)
 
 
 @shared_task(name="onboarding.sweep", ignore_result=True)
 def sweep() -> dict:
-    return workflow.sweep()
+    return engine.sweep()
 
 
 @shared_task(name="onboarding.rotate_expiring_secrets", ignore_result=True)

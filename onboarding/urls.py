@@ -1,21 +1,38 @@
-"""Page routes of the onboarding app. Each area keeps its own module so they grow independently."""
+"""Page routes of the onboarding app: tenants and jobs, consent, the sync report, managers' pages."""
 
-from django.urls import include, path
+from django.urls import path
 
-from onboarding.views import jobs, outbox, rotation, tenants
+from onboarding.views import audit, consent, dashboard, jobs, next_steps, outbox, report, rotation, tenants
 
 urlpatterns = [
+    # Tenants and their jobs
     path("tenants/", tenants.tenant_list, name="tenant-list"),
     path("tenants/<int:pk>/", tenants.tenant_detail, name="tenant-detail"),
     path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
     path("tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"),
+    path("tenants/<int:pk>/next-steps/", next_steps.next_steps, name="tenant-next-steps"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
     path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    # Consent: the customer's public pages (the callback first: "callback" is never a token) and staff actions
+    path("consent/callback/", consent.consent_callback, name="consent-callback"),
+    path("consent/<str:token>/", consent.consent_landing, name="consent-landing"),
+    path("consent/<str:token>/go/", consent.consent_go, name="consent-go"),
+    path("jobs/<int:pk>/consent/resend/", consent.consent_resend, name="consent-resend"),
+    path("jobs/<int:pk>/consent/revoke/", consent.consent_revoke, name="consent-revoke"),
+    # The sync report review
+    path("jobs/<int:pk>/report/", report.report, name="job-report"),
+    path("jobs/<int:pk>/report.csv", report.report_csv, name="job-report-csv"),
+    path("jobs/<int:pk>/report/exclude/", report.report_exclude, name="job-report-exclude"),
+    path("jobs/<int:pk>/report/include/", report.report_include, name="job-report-include"),
+    path("jobs/<int:pk>/report/approve/", report.report_approve, name="job-report-approve"),
+    path("jobs/<int:pk>/report/rebuild/", report.report_rebuild, name="job-report-rebuild"),
+    # Managers
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("audit/", audit.audit_list, name="audit-list"),
+    path("tenants/<int:pk>/audit/", audit.tenant_audit, name="tenant-audit"),
+    # The demo's outbox
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox-message"),
-    path("", include("onboarding.consent_urls")),
-    path("", include("onboarding.report_urls")),
-    path("", include("onboarding.manager_urls")),
 ]

@@ -89,8 +89,8 @@ def dispatched(monkeypatch):
     def fake_send_task(name, args=None, countdown=None, **kwargs):
         sent.append((args[0], countdown or 0))
 
-    monkeypatch.setattr("onboarding.dispatch.current_app.send_task", fake_send_task)
-    monkeypatch.setattr("onboarding.dispatch.on_commit", lambda callback: callback())
+    monkeypatch.setattr("onboarding.engine.dispatch.current_app.send_task", fake_send_task)
+    monkeypatch.setattr("onboarding.engine.dispatch.on_commit", lambda callback: callback())
     return sent
 
 

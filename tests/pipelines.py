@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.errors import PermanentError, TransientError
-from onboarding.outcomes import Done, Wait
-from onboarding.workflow import StepSpec
+from onboarding.pipeline import StepSpec
+from onboarding.steps.base import Done, Wait
 
 CALLS: list[str] = []
 

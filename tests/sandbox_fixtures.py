@@ -90,7 +90,7 @@ def sandbox_env(sb: Sandbox) -> dict:
 
 def forget_cached_tokens() -> None:
     """msal apps (and their token caches) are kept per process; a reset world needs fresh tokens."""
-    from integrations import graph_token
+    from integrations.microsoft import token as graph_token
 
     with graph_token._apps_lock:
         graph_token._apps.clear()

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from onboarding.consent import consent_status
+from onboarding.consent.links import consent_status
 from onboarding.models import JobState, OnboardingJob, Section, StepState, SyncReportRow
 from tenants.forms import TenantForm
 from tenants.models import Tenant

@@ -13,13 +13,15 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from onboarding import audit, report_queries, workflow
+from onboarding import audit, engine
 from onboarding.access import jobs_for, tenants_for
 from onboarding.api import serializers as s
 from onboarding.api.parsers import StrictJSONParser
 from onboarding.api.schema import PortalAutoSchema
 from onboarding.models import ConsentLink, Step, SyncReportRow
-from onboarding.report_queries import ReportFilterError
+from onboarding.pipeline import step_titles
+from onboarding.report import queries as report_queries
+from onboarding.report.queries import ReportFilterError
 
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
@@ -60,7 +62,7 @@ def job_queryset(user):
 
 
 def job_context(view) -> dict:
-    return {**generics.GenericAPIView.get_serializer_context(view), "titles": workflow.step_titles()}
+    return {**generics.GenericAPIView.get_serializer_context(view), "titles": step_titles()}
 
 
 @extend_schema(exclude=True)
@@ -123,10 +125,9 @@ class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
     def post(self, request, pk):
         tenant = self.get_object_by_pk(tenants_for(request.user))
         try:
-            job = workflow.start_job(tenant, request.user)
-        except workflow.JobAlreadyActive as error:
+            job = engine.start_job(tenant, request.user, request)
+        except engine.JobAlreadyActive as error:
             raise Conflict(str(error)) from None
-        audit.record("job.started", f"Started onboarding #{job.pk}", request=request, job=job)
         job = job_queryset(request.user).get(pk=job.pk)
         return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=status.HTTP_201_CREATED)
 
@@ -170,7 +171,7 @@ class JobAction(PortalAPIView, generics.GenericAPIView):
         job = self.get_object_by_pk(jobs_for(request.user))
         try:
             self.act(job)
-        except workflow.NotAllowedNow as error:
+        except engine.NotAllowedNow as error:
             raise Conflict(str(error)) from None
         return self.answer(job)
 
@@ -189,21 +190,19 @@ ACTION_SCHEMA = extend_schema(tags=["onboardings"], request=None,
 @ACTION_SCHEMA
 class OnboardingRetry(JobAction):
     def act(self, job):
-        step = workflow.retry(job)
-        audit.record("job.retried", f"Retried step {step.key}", request=self.request, job=job)
+        engine.retry(job, self.request.user, self.request)
 
 
 @ACTION_SCHEMA
 class OnboardingCancel(JobAction):
     def act(self, job):
-        workflow.cancel(job)
-        audit.record("job.cancelled", "Cancelled the onboarding", request=self.request, job=job)
+        engine.cancel(job, self.request.user, self.request)
 
 
 @ACTION_SCHEMA
 class ConsentResend(JobAction):
     def act(self, job):
-        from onboarding.consent import resend_consent  # records consent.sent in the audit trail itself
+        from onboarding.consent.answers import resend_consent
 
         resend_consent(job, self.request.user, request=self.request)
 
@@ -259,7 +258,7 @@ class ReportSelection(PortalAPIView, generics.GenericAPIView):
             )
         except ReportFilterError as error:
             raise report_error(error) from None
-        except workflow.NotAllowedNow as error:
+        except engine.NotAllowedNow as error:
             raise Conflict(str(error)) from None
         return Response({"changed": changed})
 

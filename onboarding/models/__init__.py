@@ -3,6 +3,7 @@ from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState,
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
+    HALTED_JOB_STATES,
     JobState,
     OnboardingJob,
     Step,
@@ -13,6 +14,7 @@ from onboarding.models.report import AccountKind, ImportState, Section, SyncRepo
 __all__ = [
     "ACTIVE_JOB_STATES",
     "FINISHED_JOB_STATES",
+    "HALTED_JOB_STATES",
     "AccountKind",
     "AuditEvent",
     "ConsentLink",

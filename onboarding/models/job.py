@@ -22,15 +22,13 @@ class JobState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-ACTIVE_JOB_STATES = [
-    JobState.QUEUED,
-    JobState.RUNNING,
-    JobState.WAITING_CUSTOMER,
-    JobState.WAITING_REVIEW,
-    JobState.COUNTDOWN,
-    JobState.FAILED,  # a failed job can be retried, so it still blocks a second one
-]
-FINISHED_JOB_STATES = [JobState.COMPLETED, JobState.CANCELLED]
+# The job-state groups, defined once (api.md: "a job is active until it is completed or cancelled").
+# Finished: done for good; the tenant may start another job.
+FINISHED_JOB_STATES = (JobState.COMPLETED, JobState.CANCELLED)
+# Active: not finished. A failed job is active: it can be retried, so it still blocks a second one.
+ACTIVE_JOB_STATES = tuple(state for state in JobState if state not in FINISHED_JOB_STATES)
+# Halted: no worker moves it on by itself (finished, or failed until a person retries or cancels it).
+HALTED_JOB_STATES = (*FINISHED_JOB_STATES, JobState.FAILED)
 
 
 class StepState(models.TextChoices):
@@ -74,6 +72,10 @@ class OnboardingJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in FINISHED_JOB_STATES
+
+    @property
+    def is_halted(self) -> bool:
+        return self.state in HALTED_JOB_STATES
 
 
 class Step(models.Model):

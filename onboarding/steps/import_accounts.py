@@ -18,13 +18,12 @@ from __future__ import annotations
 from django.conf import settings
 
 from integrations.errors import NotFound, PermanentError
-from onboarding.batching import chunks
-from onboarding.classify import proofpoint_body
-from onboarding.context import StepContext
+from onboarding.clients import proofpoint_client
 from onboarding.models import ImportState, Section, SyncReportRow
-from onboarding.outcomes import Done
-from onboarding.proofpoint_access import proofpoint_client
-from onboarding.steps.proofpoint import save_azure_settings
+from onboarding.report.batching import chunks
+from onboarding.report.classify import proofpoint_body
+from onboarding.steps.base import Done, StepContext
+from onboarding.sync_app import save_azure_settings
 
 EXEMPTION_CHUNK = 500
 HEARTBEAT_EVERY = 50
@@ -154,7 +153,7 @@ def import_accounts(ctx: StepContext):
     run.update()
     run.delete()
     # Switch the scheduled sync on at the tenant's frequency (domain.md §4: at approval), real secret again.
-    save_azure_settings(ctx, frequency=ctx.tenant.sync_frequency_hours)
+    save_azure_settings(ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts)
     failed = run.rows.filter(import_state=ImportState.FAILED).count()
     counts = run.counts
     message = (f"{counts['added']} added, {counts['updated']} updated, {counts['deleted']} deleted, "

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from onboarding.access import get_tenant_for_user
-from onboarding.csv_export import csv_response
 from onboarding.models import AuditEvent
+from onboarding.report.csv_export import csv_response
 from tenants.access import manager_required, staff_required
 
 PAGE_SIZE = 50

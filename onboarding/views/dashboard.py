@@ -1,6 +1,5 @@
 """The manager dashboard: every client with its latest onboarding, what needs attention, how long
 onboardings take, filters and a CSV export, in a fixed number of queries however many tenants."""
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -10,14 +9,13 @@ from django.utils import timezone
 
 from onboarding import tracking
 from onboarding.access import tenants_for
-from onboarding.csv_export import csv_response
-from onboarding.models import JobState
-from onboarding.workflow import step_titles
+from onboarding.models import FINISHED_JOB_STATES, JobState
+from onboarding.pipeline import step_titles
+from onboarding.report.csv_export import csv_response
 from tenants.access import manager_required
 from tenants.roles import MANAGERS, TECHNICIANS
 
 PAGE_SIZE = 50
-FINISHED = (JobState.COMPLETED, JobState.CANCELLED)
 
 
 class DashboardFilter(forms.Form):
@@ -46,7 +44,7 @@ def overview(request, form):
 def decorate(tenants, titles, now):
     for tenant in tenants:
         tenant.step_title = titles.get(tenant.job_step, tenant.job_step) if tenant.job_step else ""
-        active = tenant.job_state and tenant.job_state not in FINISHED
+        active = tenant.job_state and tenant.job_state not in FINISHED_JOB_STATES
         tenant.seconds_in_step = (now - tenant.step_since).total_seconds() if active and tenant.step_since else None
         yield tenant
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from onboarding import audit, workflow
+from onboarding import engine
 from onboarding.access import get_job_for_user, get_tenant_for_user
 from onboarding.presenters import job_view
 from tenants.access import staff_required
@@ -18,11 +18,10 @@ HTMX_STOP_POLLING = 286
 def start_onboarding(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
     try:
-        job = workflow.start_job(tenant, request.user)
-    except workflow.JobAlreadyActive as error:
+        job = engine.start_job(tenant, request.user, request)
+    except engine.JobAlreadyActive as error:
         messages.error(request, str(error))
         return redirect(tenant)
-    audit.record("job.started", f"Started onboarding #{job.pk}", request=request, job=job)
     return redirect(job)
 
 
@@ -36,7 +35,7 @@ def job_detail(request, pk: int):
 def job_progress(request, pk: int):
     """The part of the job page that polls; answers 286 once the job can change no more by itself."""
     job = get_job_for_user(request.user, pk)
-    status = HTMX_STOP_POLLING if job.state in ("completed", "cancelled", "failed") else 200
+    status = HTMX_STOP_POLLING if job.is_halted else 200
     return render(request, "onboarding/partials/job_progress.html", job_view(job), status=status)
 
 
@@ -45,11 +44,10 @@ def job_progress(request, pk: int):
 def job_retry(request, pk: int):
     job = get_job_for_user(request.user, pk)
     try:
-        step = workflow.retry(job)
-    except workflow.NotAllowedNow as error:
+        engine.retry(job, request.user, request)
+    except engine.NotAllowedNow as error:
         messages.error(request, str(error))
     else:
-        audit.record("job.retried", f"Retried step {step.key}", request=request, job=job)
         messages.success(request, "Retrying the failed step.")
     return redirect(job)
 
@@ -59,10 +57,9 @@ def job_retry(request, pk: int):
 def job_cancel(request, pk: int):
     job = get_job_for_user(request.user, pk)
     try:
-        workflow.cancel(job)
-    except workflow.NotAllowedNow as error:
+        engine.cancel(job, request.user, request)
+    except engine.NotAllowedNow as error:
         messages.error(request, str(error))
     else:
-        audit.record("job.cancelled", "Cancelled the onboarding", request=request, job=job)
         messages.success(request, "The onboarding was cancelled.")
     return redirect(job)

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from onboarding import report_queries as rq
 from onboarding.access import get_job_for_user
+from onboarding.engine.errors import NotAllowedNow
 from onboarding.models import AccountKind, JobState, Section, Step, SyncReportRow
-from onboarding.workflow import NotAllowedNow
+from onboarding.report import queries as rq
 from tenants.access import staff_required
 
 PAGE_SIZE = 50

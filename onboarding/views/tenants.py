@@ -2,17 +2,18 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q, Subquery
 from django.shortcuts import render
 
-from onboarding import rotation
 from onboarding.access import get_tenant_for_user, tenants_for
-from onboarding.models import OnboardingJob
+from onboarding.models import FINISHED_JOB_STATES
+from onboarding.secrets import rotation
+from onboarding.tracking import latest_job_of
 from tenants.access import staff_required
 
 
 def with_latest_job(tenants):
-    latest = OnboardingJob.objects.filter(tenant=OuterRef("pk")).order_by("-created_at")
+    latest = latest_job_of()
     return tenants.annotate(
         job_state=Subquery(latest.values("state")[:1]),
         job_id=Subquery(latest.values("pk")[:1]),
@@ -36,7 +37,7 @@ def tenant_list(request):
 def tenant_detail(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
     jobs = tenant.jobs.select_related("started_by").order_by("-created_at")
-    active = jobs.exclude(state__in=["completed", "cancelled"]).first()
+    active = jobs.exclude(state__in=FINISHED_JOB_STATES).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
     context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
                "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS}

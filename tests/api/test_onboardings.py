@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import AuditEvent, ConsentLink, JobState, OnboardingJob
 from tenants.models import EntraApplication
 
@@ -32,7 +32,7 @@ def test_start_an_onboarding_then_409(tech_api, tenant_a, quick, technician):
 
 
 def test_read_shows_consent_url_and_app_but_never_the_secret(tech_api, tenant_a, quick):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     ConsentLink.objects.create(job=job, token_hash="a" * 64, token="tok123", sent_to="admin@fabrikam.example",
                                sent_at=timezone.now(), expires_at=timezone.now() + timedelta(hours=1))
     EntraApplication.objects.create(tenant=tenant_a, unique_name="pp-sync", client_id="c1" * 8,
@@ -48,9 +48,9 @@ def test_read_shows_consent_url_and_app_but_never_the_secret(tech_api, tenant_a,
 
 
 def test_list_filters(tech_api, tenant_a, tenant_b, quick):
-    job_a = workflow.start_job(tenant_a)
-    workflow.start_job(tenant_b)
-    workflow.cancel(job_a)
+    job_a = engine.start_job(tenant_a)
+    engine.start_job(tenant_b)
+    engine.cancel(job_a)
     assert tech_api.get("/api/v1/onboardings/").json()["count"] == 2
     assert [j["id"] for j in tech_api.get("/api/v1/onboardings/?state=cancelled").json()["results"]] == [job_a.pk]
     assert [j["tenant"] for j in tech_api.get(f"/api/v1/onboardings/?tenant={tenant_b.pk}").json()["results"]] == [
@@ -62,10 +62,10 @@ def test_list_filters(tech_api, tenant_a, tenant_b, quick):
 
 def test_retry_and_cancel_fit_the_state_or_409(tech_api, tenant_a, dispatched, settings):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.FAILING"
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     early = tech_api.post(f"/api/v1/onboardings/{job.pk}/retry/")
     assert early.status_code == 409 and early.json() == {"detail": "Only a failed onboarding can be retried."}
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     response = tech_api.post(f"/api/v1/onboardings/{job.pk}/retry/")
     assert response.status_code == 200 and response.json()["state"] == "running"
     assert tech_api.post(f"/api/v1/onboardings/{job.pk}/cancel/").json()["state"] == "cancelled"
@@ -76,13 +76,13 @@ def test_retry_and_cancel_fit_the_state_or_409(tech_api, tenant_a, dispatched, s
 
 
 def test_consent_resend_outside_waiting_customer_is_409(tech_api, tenant_a, quick):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     response = tech_api.post(f"/api/v1/onboardings/{job.pk}/consent/resend/")
     assert response.status_code == 409 and "detail" in response.json()
 
 
 def test_get_on_an_action_is_405_and_unknown_jobs_404(tech_api, tenant_a, quick):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     assert tech_api.get(f"/api/v1/onboardings/{job.pk}/cancel/").status_code == 405
     assert tech_api.post("/api/v1/onboardings/999999/cancel/").status_code == 404
     assert tech_api.get("/api/v1/onboardings/999999/").status_code == 404
@@ -94,7 +94,7 @@ def test_the_list_runs_a_constant_number_of_queries(tech_api, quick, django_asse
 
     tenants = make_tenants(60)
     for tenant in tenants:
-        job = workflow.start_job(tenant)
+        job = engine.start_job(tenant)
         ConsentLink.objects.create(job=job, token_hash=f"{tenant.pk:064d}", sent_to="x@y.example",
                                    expires_at=timezone.now())
         EntraApplication.objects.create(tenant=tenant, unique_name="u", client_id="c")

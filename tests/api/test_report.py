@@ -2,7 +2,7 @@
 
 import pytest
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import AuditEvent, JobState, SyncReportRow
 
 ROW_KEYS = {"id", "email", "display_name", "section", "kind", "licensed", "enabled", "guest", "aliases", "excluded"}
@@ -11,8 +11,8 @@ ROW_KEYS = {"id", "email", "display_name", "section", "kind", "licensed", "enabl
 @pytest.fixture
 def review_job(tenant_a, technician, dispatched, settings):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.REVIEW"
-    job = workflow.start_job(tenant_a, technician)
-    workflow.run_job(job.pk)
+    job = engine.start_job(tenant_a, technician)
+    engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.WAITING_REVIEW
     rows = [
@@ -87,14 +87,14 @@ def test_approve_is_202_then_409(tech_api, review_job):
     assert review_job.steps.get(key="review").data["approved_by"] == "alice"
     review_job.tenant.notes = "approved"  # what tests.pipelines.REVIEW's step looks for
     review_job.tenant.save()
-    workflow.run_job(review_job.pk)
+    engine.run_job(review_job.pk)
     again = tech_api.post(f"/api/v1/onboardings/{review_job.pk}/approve/")
     assert again.status_code == 409 and "detail" in again.json()
     assert AuditEvent.objects.get(action="report.approved").via_api
 
 
 def test_changing_the_report_outside_review_is_409(tech_api, tenant_a, quick):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     response = tech_api.post(f"/api/v1/onboardings/{job.pk}/report/exclude/", {"ids": [1]}, format="json")
     assert response.status_code == 409
 

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import SyncReportRow
 from portal.wsgi import application
 
@@ -32,8 +32,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def world(tenant_a, tenant_b, technician, dispatched, settings):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.REVIEW"
-    job = workflow.start_job(tenant_a, technician)
-    workflow.run_job(job.pk)
+    job = engine.start_job(tenant_a, technician)
+    engine.run_job(job.pk)
     SyncReportRow.objects.bulk_create(
         SyncReportRow(job=job, email=f"user{i}@fabrikam.example", section=s, kind="user")
         for i, s in enumerate(["adding", "updating", "deleting", "exempt"])

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onboarding import consent
+from onboarding.consent import links
 from onboarding.models import JobState, OnboardingJob
 from tests.badinput.strategies import nasty_text
 from tests.security.routes import find_route
@@ -29,11 +29,11 @@ CALLBACK_PARAMS = st.fixed_dictionaries({}, optional={
 
 @pytest.fixture
 def waiting_job(tenant_a, technician, dispatched):
-    from onboarding import workflow
+    from onboarding import engine
 
     tenant_a.entra_tenant_id = "6f1c2a3b-0000-4000-8000-00000000000a"
     tenant_a.save()
-    job = workflow.start_job(tenant_a, technician)
+    job = engine.start_job(tenant_a, technician)
     OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.WAITING_CUSTOMER)
     return job
 
@@ -54,7 +54,7 @@ def test_the_callback_answers_any_parameters_with_a_clear_page(client, waiting_j
     cache.clear()  # the page is rate-limited per address; this test is one address
     params = dict(params)
     if params.get("state") == "VALID":
-        params["state"] = consent.state_for(consent.create_link(waiting_job, "msp_app").link)
+        params["state"] = links.state_for(links.create_link(waiting_job, "msp_app").link)
     if params.get("tenant") == "TENANT":
         params["tenant"] = waiting_job.tenant.entra_tenant_id
     assert_clear_page(client.get("/consent/callback/", params))
@@ -76,5 +76,5 @@ def test_the_landing_page_answers_any_token_with_a_clear_page(client, db, token)
 @given(query=st.dictionaries(nasty_text, nasty_text, max_size=4))
 def test_the_landing_page_ignores_any_query_string(client, waiting_job, query):
     cache.clear()
-    token = consent.create_link(waiting_job, "msp_app").token
+    token = links.create_link(waiting_job, "msp_app").token
     assert_clear_page(client.get(f"/consent/{token}/", query))

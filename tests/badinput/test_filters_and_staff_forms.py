@@ -16,9 +16,9 @@ QUERY = st.dictionaries(st.sampled_from(FILTER_NAMES), st.one_of(nasty_text, num
 
 @pytest.fixture
 def job(tenant_a, technician, dispatched):
-    from onboarding import workflow
+    from onboarding import engine
 
-    return workflow.start_job(tenant_a, technician)
+    return engine.start_job(tenant_a, technician)
 
 
 @LIMITS

@@ -17,8 +17,8 @@ import time
 import pytest
 import requests
 
-from onboarding import report_queries
 from onboarding.models import ImportState, JobState, OnboardingJob, Section, SyncReportRow
+from onboarding.report import queries as report_queries
 from tenants.models import EntraApplication, Tenant
 from tests.security.scan import (
     database_texts,

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from django.test import Client
 
-from onboarding import report_queries, workflow
+from onboarding import engine
 from onboarding.models import (
     ConsentLink,
     ImportState,
@@ -30,6 +30,7 @@ from onboarding.models import (
     Step,
     SyncReportRow,
 )
+from onboarding.report import queries as report_queries
 from tenants.models import EntraApplication, Tenant
 from tests.worker import Worker
 
@@ -125,11 +126,11 @@ class Customer:
 
     @staticmethod
     def _link_pk(token: str) -> int | None:
-        from onboarding import consent
+        from onboarding.consent import links
 
         try:
-            return consent.link_for_token(token).pk
-        except consent.ConsentLinkProblem:
+            return links.link_for_token(token).pk
+        except links.ConsentLinkProblem:
             return None
 
     def _answer(self, token: str) -> bool:
@@ -207,7 +208,7 @@ def approve_waiting_reviews(approved: set[int]) -> int:
     for job in OnboardingJob.objects.filter(state=JobState.WAITING_REVIEW).exclude(pk__in=approved):
         try:
             report_queries.approve(job)
-        except workflow.NotAllowedNow:
+        except engine.NotAllowedNow:
             continue
         approved.add(job.pk)
         count += 1

@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from onboarding import report_queries, workflow
+from onboarding import engine
 from onboarding.models import JobState, OnboardingJob, Step, StepState
+from onboarding.report import queries as report_queries
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db]
 
@@ -33,44 +34,44 @@ def lose_messages_and_wait(job, dispatched) -> None:
 
 
 def test_a_lost_message_after_the_customer_answers_is_sent_again(tenant_a, dispatched):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     park(job, "customer_consent", JobState.WAITING_CUSTOMER)
-    assert workflow.resume(job, "customer_consent")  # what the consent callback does
+    assert engine.resume(job, "customer_consent")  # what the consent callback does
     lose_messages_and_wait(job, dispatched)
 
-    workflow.sweep()
+    engine.sweep()
     assert [job_id for job_id, _ in dispatched] == [job.pk], "the woken consent step was stranded"
 
 
 def test_a_lost_message_after_the_approval_is_sent_again(tenant_a, dispatched, technician):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     park(job, "review", JobState.WAITING_REVIEW)
     report_queries.approve(job, actor=technician)
     lose_messages_and_wait(job, dispatched)
 
-    workflow.sweep()
+    engine.sweep()
     assert [job_id for job_id, _ in dispatched] == [job.pk], "the approved review step was stranded"
 
 
 def test_a_lost_message_after_the_countdown_ends_is_sent_again(tenant_a, dispatched):
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     park(job, "routing_countdown", JobState.COUNTDOWN, wake_at=timezone.now() - timedelta(seconds=1))
-    assert workflow.sweep()["woken"] == 1
+    assert engine.sweep()["woken"] == 1
     lose_messages_and_wait(job, dispatched)
 
-    workflow.sweep()
+    engine.sweep()
     assert [job_id for job_id, _ in dispatched] == [job.pk], "the woken countdown step was stranded"
 
 
 def test_jobs_that_wait_or_run_are_not_sent_again(tenant_a, tenant_b, dispatched):
-    waiting = workflow.start_job(tenant_a)
+    waiting = engine.start_job(tenant_a)
     park(waiting, "customer_consent", JobState.WAITING_CUSTOMER)
-    running = workflow.start_job(tenant_b)
+    running = engine.start_job(tenant_b)
     Step.objects.filter(job=running, key="resolve_tenant").update(
         state=StepState.RUNNING, lease_expires_at=timezone.now() + timedelta(minutes=1))
     OnboardingJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING)
     lose_messages_and_wait(waiting, dispatched)
     lose_messages_and_wait(running, dispatched)
 
-    workflow.sweep()
+    engine.sweep()
     assert dispatched == []

@@ -23,7 +23,7 @@ import time
 import pytest
 from celery import Celery
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import JobState, OnboardingJob
 from tenants.models import Tenant
 from tests.chaos.harness import (
@@ -77,7 +77,7 @@ def test_many_onboardings_survive_killed_workers_and_a_broker_restart(portal_san
     monkeypatch.setenv("CELERY_BROKER_URL", redis_server.url)
     broker = Celery("chaos-test", broker=redis_server.url, set_as_current=False)
     assert broker.conf.broker_url == redis_server.url
-    monkeypatch.setattr("onboarding.dispatch.current_app", broker)
+    monkeypatch.setattr("onboarding.engine.dispatch.current_app", broker)
 
     portal_sandbox.knobs(**KNOBS)
     tenants = []
@@ -93,7 +93,7 @@ def test_many_onboardings_survive_killed_workers_and_a_broker_restart(portal_san
     started = time.monotonic()
     killer.start()
     try:
-        jobs = [workflow.start_job(tenant, technician) for tenant in tenants]
+        jobs = [engine.start_job(tenant, technician) for tenant in tenants]
         redis_restarted_at, next_report = None, 0.0
         restart_after = 12 if not chaos_full else 60
         while True:

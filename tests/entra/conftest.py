@@ -11,7 +11,7 @@ import requests
 from django.core import mail
 from django.utils import timezone
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import JobState, StepState
 
 LINK = re.compile(r"https?://\S+?/consent/([A-Za-z0-9_\-]+)/")
@@ -36,7 +36,7 @@ def drive(job, timeout: float = 90):
     """Run the job in-process as workers would (retries after their delay) until it settles."""
     deadline = time.monotonic() + timeout
     while True:
-        workflow.run_job(job.pk)
+        engine.run_job(job.pk)
         job.refresh_from_db()
         if job.state in SETTLED:
             return job

@@ -4,9 +4,8 @@ import os
 import signal
 from pathlib import Path
 
-from onboarding.pipeline import STEPS
-from onboarding.steps import entra
-from onboarding.workflow import StepSpec
+from onboarding.pipeline import STEPS, StepSpec
+from onboarding.steps.create_secret import create_secret
 
 ENTRA = STEPS[:6]
 
@@ -20,8 +19,8 @@ def create_secret_then_die(ctx):
         def die(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)
 
-        entra._store_secret = die  # this process is about to die; the next worker imports a clean module
-    return entra.create_secret(ctx)
+        _store_secret = die  # this process is about to die; the next worker imports a clean module
+    return create_secret(ctx)
 
 
 CRASH_AFTER_ADD_PASSWORD = [

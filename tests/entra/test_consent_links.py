@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from onboarding import consent, workflow
+from onboarding import engine
+from onboarding.consent import answers, links
 from onboarding.models import AuditEvent, ConsentLink, ConsentState, JobState
 from tests.entra.conftest import drive, last_link_token
 
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 @pytest.fixture
 def waiting_job(entra, tenant_a, technician):
-    job = drive(workflow.start_job(tenant_a, technician))
+    job = drive(engine.start_job(tenant_a, technician))
     assert job.state == JobState.WAITING_CUSTOMER
     return job
 
@@ -47,8 +48,8 @@ def test_a_declining_customer_leaves_the_job_waiting_and_a_resend_works(waiting_
 
 
 def test_v2_consent_required_errors_count_as_declined(waiting_job, client):
-    link = consent.latest_link(waiting_job)
-    state = consent.state_for(link)
+    link = links.latest_link(waiting_job)
+    state = links.state_for(link)
     query = urlencode({"admin_consent": "True", "error": "consent_required", "state": state,
                        "error_description": "AADSTS65004: User declined to consent to access the app."})
     page = client.get(f"/consent/callback/?{query}")
@@ -62,7 +63,7 @@ def test_a_tampered_state_is_refused(waiting_job, customer):
     query["state"] = query["state"][:-2] + ("AA" if not query["state"].endswith("AA") else "BB")
     page = customer.client.get(f"{path}?{urlencode(query)}")
     assert page.status_code == 404 and b"not valid" in page.content
-    assert consent.latest_link(waiting_job).state == ConsentState.OPENED
+    assert links.latest_link(waiting_job).state == ConsentState.OPENED
 
 
 def test_an_unknown_state_or_none_is_refused(waiting_job, client):
@@ -95,7 +96,7 @@ def test_an_expired_link_shows_a_clear_page(waiting_job, client):
 
 def test_consent_in_another_tenant_is_not_trusted(waiting_job, customer, entra):
     path, query = callback_query(customer, decision="decline")
-    link = consent.latest_link(waiting_job)
+    link = links.latest_link(waiting_job)
     ConsentLink.objects.filter(pk=link.pk).update(state=ConsentState.OPENED)  # pretend it came back approved
     query = {"admin_consent": "True", "tenant": entra.tenant("northwind.example")["id"], "state": query["state"]}
     page = customer.client.get(f"{path}?{urlencode(query)}")
@@ -107,9 +108,9 @@ def test_consent_in_another_tenant_is_not_trusted(waiting_job, customer, entra):
 
 def test_a_claimed_success_without_real_consent_keeps_waiting(waiting_job, client, settings):
     settings.ENTRA_REPLICATION_SECONDS = 1
-    link = consent.latest_link(waiting_job)
+    link = links.latest_link(waiting_job)
     tenant_id = waiting_job.tenant.entra_tenant_id
-    query = urlencode({"admin_consent": "True", "tenant": tenant_id, "state": consent.state_for(link)})
+    query = urlencode({"admin_consent": "True", "tenant": tenant_id, "state": links.state_for(link)})
     assert b"Thank you" in client.get(f"/consent/callback/?{query}").content
     ConsentLink.objects.filter(pk=link.pk).update(answered_at=timezone.now() - timedelta(seconds=5))
     job = drive(waiting_job)
@@ -120,7 +121,7 @@ def test_a_claimed_success_without_real_consent_keeps_waiting(waiting_job, clien
 def test_staff_see_the_link_timeline_and_can_revoke_it(waiting_job, tech_client, customer):
     token = last_link_token()
     customer.client.get(f"/consent/{token}/")
-    status = consent.consent_status(waiting_job)
+    status = links.consent_status(waiting_job)
     assert status["state"] == "opened" and status["sent_to"] == "admin@fabrikam.example"
     assert status["sent_at"] and status["opened_at"] and status["answered_at"] is None
     assert status["url"].endswith(f"/consent/{token}/")
@@ -128,18 +129,18 @@ def test_staff_see_the_link_timeline_and_can_revoke_it(waiting_job, tech_client,
     assert "Customer consent" in page and status["url"] in page and "Resend link" in page
 
     assert tech_client.post(f"/jobs/{waiting_job.pk}/consent/revoke/").status_code == 302
-    assert consent.consent_status(waiting_job)["state"] == "revoked"
-    assert consent.consent_status(waiting_job)["url"] is None
+    assert links.consent_status(waiting_job)["state"] == "revoked"
+    assert links.consent_status(waiting_job)["url"] is None
     assert customer.client.get(f"/consent/{token}/").status_code == 410
-    with pytest.raises(workflow.NotAllowedNow):
-        consent.revoke_consent(waiting_job, None)
+    with pytest.raises(engine.NotAllowedNow):
+        answers.revoke_consent(waiting_job, None)
 
 
 def test_resend_is_refused_when_the_job_is_not_waiting_for_the_customer(entra, tenant_a, technician):
     entra.consent("fabrikam.example")
-    job = drive(workflow.start_job(tenant_a))
-    with pytest.raises(workflow.NotAllowedNow):
-        consent.resend_consent(job, technician)
+    job = drive(engine.start_job(tenant_a))
+    with pytest.raises(engine.NotAllowedNow):
+        answers.resend_consent(job, technician)
 
 
 def test_people_without_a_role_cannot_resend_or_revoke(waiting_job, outsider_client):

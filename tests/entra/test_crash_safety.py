@@ -2,9 +2,9 @@
 
 import pytest
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import AuditEvent, JobState, StepState
-from onboarding.steps import entra as entra_steps
+from onboarding.steps import create_secret as create_secret_step
 from tenants.models import EntraApplication
 from tests.entra.conftest import drive
 from tests.entra.test_entra_half import assert_exactly_one_of_each
@@ -18,8 +18,8 @@ class WorkerKilled(BaseException):
 
 def test_a_crash_between_add_password_and_saving_leaves_no_orphan(entra, tenant_a, monkeypatch):
     entra.consent("fabrikam.example")
-    monkeypatch.setattr(entra_steps, "_store_secret", lambda app, created: (_ for _ in ()).throw(WorkerKilled()))
-    job = workflow.start_job(tenant_a)
+    monkeypatch.setattr(create_secret_step, "_store_secret", lambda app, created: (_ for _ in ()).throw(WorkerKilled()))
+    job = engine.start_job(tenant_a)
     with pytest.raises(WorkerKilled):
         drive(job)
     step = job.steps.get(key="create_secret")
@@ -29,7 +29,7 @@ def test_a_crash_between_add_password_and_saving_leaves_no_orphan(entra, tenant_
 
     monkeypatch.undo()
     job.steps.filter(pk=step.pk).update(lease_expires_at=step.started_at)  # the lease runs out
-    assert workflow.sweep()["recovered"] == 1
+    assert engine.sweep()["recovered"] == 1
     job = drive(job)
 
     assert job.state == JobState.COMPLETED
@@ -40,11 +40,11 @@ def test_a_crash_between_add_password_and_saving_leaves_no_orphan(entra, tenant_
 
 def test_a_stored_secret_missing_in_graph_is_replaced_and_a_stray_one_removed(entra, tenant_a):
     entra.consent("fabrikam.example")
-    assert drive(workflow.start_job(tenant_a)).state == JobState.COMPLETED
+    assert drive(engine.start_job(tenant_a)).state == JobState.COMPLETED
     stored = EntraApplication.objects.get(tenant=tenant_a)
     EntraApplication.objects.filter(pk=stored.pk).update(secret="")  # we lost its secretText
 
-    job = drive(workflow.start_job(tenant_a))
+    job = drive(engine.start_job(tenant_a))
 
     assert job.state == JobState.COMPLETED
     app = assert_exactly_one_of_each(entra, tenant_a)

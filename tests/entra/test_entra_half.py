@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import ConsentLink, ConsentState, JobState, StepState
 from tenants.models import EntraApplication
 from tests.entra.conftest import drive, last_link_token
@@ -49,7 +49,7 @@ def assert_exactly_one_of_each(entra, tenant):
 
 
 def onboard_to_consent(tenant, technician=None):
-    job = workflow.start_job(tenant, technician)
+    job = engine.start_job(tenant, technician)
     return drive(job)
 
 
@@ -86,7 +86,7 @@ def test_running_it_again_creates_nothing_new_and_sends_no_email(entra, tenant_a
     before = sync_objects(entra)
     emails = len(mail.outbox)
 
-    again = drive(workflow.start_job(tenant_a))
+    again = drive(engine.start_job(tenant_a))
 
     assert again.state == JobState.COMPLETED
     assert again.steps.get(key="customer_consent").message.startswith("Consent already in place")
@@ -97,7 +97,7 @@ def test_running_it_again_creates_nothing_new_and_sends_no_email(entra, tenant_a
 
 def test_consent_already_in_place_skips_the_email(entra, tenant_a):
     entra.consent("fabrikam.example")
-    job = drive(workflow.start_job(tenant_a))
+    job = drive(engine.start_job(tenant_a))
     assert job.state == JobState.COMPLETED
     assert mail.outbox == []
     assert ConsentLink.objects.filter(job=job).count() == 0
@@ -107,7 +107,7 @@ def test_it_completes_with_throttling_outages_replication_and_secret_propagation
     entra.consent("fabrikam.example")
     entra.knobs(throttle_rate=0.2, unavailable_rate=0.1, retry_after=[0.05, 0.2, None], replication_delay_s=2,
                 replication_error="404", secret_propagation_s=3, seed=7)
-    job = drive(workflow.start_job(tenant_a), timeout=180)
+    job = drive(engine.start_job(tenant_a), timeout=180)
     assert job.state == JobState.COMPLETED, [(s.key, s.message) for s in job.steps.all()]
     assert_exactly_one_of_each(entra, tenant_a)
     counts = entra.requests()["counts"]
@@ -117,7 +117,7 @@ def test_it_completes_with_throttling_outages_replication_and_secret_propagation
 def test_replication_answers_400_not_a_valid_reference_are_retried(entra, tenant_a):
     entra.consent("fabrikam.example")
     entra.knobs(replication_delay_s=2, replication_error="400", secret_propagation_s=2)
-    job = drive(workflow.start_job(tenant_a), timeout=120)
+    job = drive(engine.start_job(tenant_a), timeout=120)
     assert job.state == JobState.COMPLETED, [(s.key, s.message) for s in job.steps.all()]
     assert_exactly_one_of_each(entra, tenant_a)
 
@@ -125,7 +125,7 @@ def test_replication_answers_400_not_a_valid_reference_are_retried(entra, tenant
 def test_an_unknown_domain_fails_with_a_clear_message(entra, tenant_b):
     tenant_b.primary_domain = "no-such-tenant.example"
     tenant_b.save()
-    job = drive(workflow.start_job(tenant_b))
+    job = drive(engine.start_job(tenant_b))
     step = job.steps.get(key="resolve_tenant")
     assert job.state == JobState.FAILED and step.state == StepState.FAILED
     assert "No Microsoft Entra tenant uses the domain no-such-tenant.example" in step.message
@@ -134,14 +134,14 @@ def test_an_unknown_domain_fails_with_a_clear_message(entra, tenant_b):
 def test_a_gcc_high_tenant_is_refused_clearly(entra, tenant_b):
     tenant_b.primary_domain = "contoso-gov.example"
     tenant_b.save()
-    job = drive(workflow.start_job(tenant_b))
+    job = drive(engine.start_job(tenant_b))
     message = job.steps.get(key="resolve_tenant").message
     assert job.state == JobState.FAILED and "GCC High" in message and "not support" in message
 
 
 def test_a_missing_msp_credential_names_the_variable(entra, tenant_a, settings):
     settings.MSP_APP_CLIENT_SECRET = ""
-    job = drive(workflow.start_job(tenant_a))
+    job = drive(engine.start_job(tenant_a))
     assert job.state == JobState.FAILED
     assert "MSP_APP_CLIENT_SECRET" in job.steps.get(key="customer_consent").message
 
@@ -149,7 +149,7 @@ def test_a_missing_msp_credential_names_the_variable(entra, tenant_a, settings):
 def test_a_shorter_secret_lifetime_policy_falls_back_and_says_so(entra, tenant_a):
     entra.consent("fabrikam.example")
     entra.knobs(tenants={"fabrikam.example": {"secret_max_lifetime_days": 200}})
-    job = drive(workflow.start_job(tenant_a))
+    job = drive(engine.start_job(tenant_a))
     assert job.state == JobState.COMPLETED
     step = job.steps.get(key="create_secret")
     assert "200 days" in step.message and "rotation" in step.message
@@ -160,7 +160,7 @@ def test_a_shorter_secret_lifetime_policy_falls_back_and_says_so(entra, tenant_a
 def test_a_policy_forbidding_secrets_is_a_clear_permanent_error(entra, tenant_a):
     entra.consent("fabrikam.example")
     entra.knobs(secrets_forbidden=True)
-    job = drive(workflow.start_job(tenant_a))
+    job = drive(engine.start_job(tenant_a))
     step = job.steps.get(key="create_secret")
     assert job.state == JobState.FAILED and "does not allow client secrets" in step.message
 
@@ -169,7 +169,7 @@ def test_the_new_secret_that_never_works_fails_after_the_bounded_wait(entra, ten
     settings.ENTRA_SECRET_PROPAGATION_SECONDS = 2
     entra.consent("fabrikam.example")
     entra.knobs(secret_propagation_s=600)
-    job = drive(workflow.start_job(tenant_a), timeout=60)
+    job = drive(engine.start_job(tenant_a), timeout=60)
     step = job.steps.get(key="verify_credentials")
     assert job.state == JobState.FAILED and "still cannot sign in" in step.message
     assert step.attempts > 1

@@ -4,8 +4,9 @@ import pytest
 from django.core import mail
 
 from integrations.errors import InsufficientPrivileges
-from integrations.graph import GraphClient
-from onboarding import consent, workflow
+from integrations.microsoft.graph import GraphClient
+from onboarding import engine
+from onboarding.consent import links
 from onboarding.models import ConsentPurpose, JobState
 from tests.entra.conftest import drive, last_link_token
 from tests.entra.test_entra_half import assert_exactly_one_of_each
@@ -21,10 +22,10 @@ def refuse(*args, **kwargs):
 def test_the_customer_approves_the_sync_app_when_the_msp_app_may_not(entra, tenant_a, customer, monkeypatch):
     entra.consent("fabrikam.example")
     monkeypatch.setattr(GraphClient, "assign_app_role", refuse)
-    job = drive(workflow.start_job(tenant_a))
+    job = drive(engine.start_job(tenant_a))
 
     assert job.state == JobState.WAITING_CUSTOMER and job.current_step == "grant_consent"
-    link = consent.latest_link(job)
+    link = links.latest_link(job)
     assert link.purpose == ConsentPurpose.SYNC_APP
     assert "Proofpoint sync app" in mail.outbox[-1].subject
     app = entra.tenant("fabrikam.example")["applications"][0]

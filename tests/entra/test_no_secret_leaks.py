@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.core import mail
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import AuditEvent, JobState, OutboxMessage
 from tenants.models import EntraApplication
 from tests.entra.conftest import drive, last_link_token
@@ -25,7 +25,7 @@ def everything_logged(caplog):
 def test_no_secret_appears_in_any_log_page_or_email(entra, tenant_a, technician, tech_client, customer,
                                                    everything_logged, settings):
     entra.knobs(secret_propagation_s=1)
-    job = drive(workflow.start_job(tenant_a, technician))
+    job = drive(engine.start_job(tenant_a, technician))
     landing = customer.client.get(f"/consent/{last_link_token()}/")
     callback = customer.answer(last_link_token())
     job = drive(job)

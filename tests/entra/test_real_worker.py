@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import JobState, OnboardingJob
 from tests.entra.conftest import last_link_token
 from tests.entra.test_entra_half import assert_exactly_one_of_each
@@ -52,7 +52,7 @@ def test_a_real_worker_runs_the_entra_half_after_the_customer_approves(entra_set
     entra_settings.knobs(secret_propagation_s=2, replication_delay_s=1)
     worker = Worker(env=worker_env(sandbox)).start()
     try:
-        job = workflow.start_job(tenant_a, technician)
+        job = engine.start_job(tenant_a, technician)
         wait_for(lambda: state_of(job) == JobState.WAITING_CUSTOMER, timeout=60,
                  message=f"the consent email; worker log:\n{worker.output()[-3000:]}")
         page = customer.answer(last_link_token())
@@ -73,7 +73,7 @@ def test_a_worker_killed_right_after_add_password_leaves_no_orphan(entra_setting
     first = Worker(env=env).start()
     beat = wait_for(lambda: children_of(first.process.pid), timeout=20, message="the worker's beat process")
     try:
-        job = workflow.start_job(tenant_a)
+        job = engine.start_job(tenant_a)
         wait_for(lambda: first.process.poll() is not None, timeout=60,
                  message=f"the worker to die after addPassword; log:\n{first.output()[-3000:]}")
     finally:

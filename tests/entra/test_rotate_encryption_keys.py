@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import ConsentLink
 from tenants.models import EntraApplication
 
@@ -25,7 +25,7 @@ def test_every_encrypted_value_moves_to_the_newest_key(settings, tenant_a, dispa
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [old]
     app = EntraApplication.objects.create(tenant=tenant_a, unique_name="k", secret="Sbx~the-sync-secret")
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     link = ConsentLink.objects.create(job=job, token_hash="h" * 64, token="the-link-token",
                                       expires_at=timezone.now() + timedelta(hours=1))
     assert "the-sync-secret" not in raw("tenants_entraapplication", "secret", app.pk)

@@ -3,8 +3,8 @@
 import pytest
 from django.conf import settings
 
-from integrations.entra import resolve_tenant
 from integrations.http import OutboundConfig, make_session
+from integrations.microsoft.discovery import resolve_tenant
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-from onboarding.batching import chunks
+from onboarding.report.batching import chunks
 
 
 def test_chunks_cuts_a_stream_into_lists_of_at_most_size():

@@ -1,6 +1,6 @@
 """The job page: start, live progress by polling (286 when done), retry and cancel."""
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import JobState, OnboardingJob
 
 
@@ -15,9 +15,9 @@ def test_start_onboarding_creates_a_job_and_opens_its_page(tech_client, tenant_a
 
 def test_progress_polls_until_the_job_ends_then_answers_286(tech_client, tenant_a, dispatched, settings):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.FAILING"
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     assert tech_client.get(f"/jobs/{job.pk}/progress/").status_code == 200
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     response = tech_client.get(f"/jobs/{job.pk}/progress/")
     assert response.status_code == 286
     assert "Authorization_RequestDenied" in response.content.decode()
@@ -27,8 +27,8 @@ def test_retry_and_cancel_buttons_work_and_are_recorded(tech_client, tenant_a, d
     from onboarding.models import AuditEvent
 
     settings.ONBOARDING_PIPELINE = "tests.pipelines.FAILING"
-    job = workflow.start_job(tenant_a)
-    workflow.run_job(job.pk)
+    job = engine.start_job(tenant_a)
+    engine.run_job(job.pk)
     tech_client.post(f"/jobs/{job.pk}/retry/")
     job.refresh_from_db()
     assert job.state == JobState.RUNNING
@@ -40,5 +40,5 @@ def test_retry_and_cancel_buttons_work_and_are_recorded(tech_client, tenant_a, d
 
 def test_a_get_cannot_cancel(tech_client, tenant_a, dispatched, settings):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.QUICK"
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
     assert tech_client.get(f"/jobs/{job.pk}/cancel/").status_code == 405

@@ -2,7 +2,7 @@
 
 import pytest
 
-from onboarding import workflow
+from onboarding import engine
 from onboarding.models import JobState, OnboardingJob, Step
 from tests.worker import Worker, wait_for
 
@@ -18,7 +18,7 @@ def worker():
 
 def test_a_real_worker_runs_a_job_through_retries_and_timers_to_the_end(settings, tenant_a, worker):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.QUICK"
-    job = workflow.start_job(tenant_a)
+    job = engine.start_job(tenant_a)
 
     def finished():
         return OnboardingJob.objects.get(pk=job.pk).state in (JobState.COMPLETED, JobState.FAILED)

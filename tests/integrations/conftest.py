@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import graph_token
 from integrations.http import OutboundConfig, make_session
+from integrations.microsoft import token as graph_token
 
 from .stub import StubServer, start
 

@@ -45,6 +45,6 @@ def graph_error(status: int, code: str, message: str, request_id: str = "rid-gra
 
 
 def graph_client(stub, session, config, **kwargs):
-    from integrations.graph import GraphClient
+    from integrations.microsoft.graph import GraphClient
 
     return GraphClient(stub.url, f"{stub.url}/graph", TENANT, CLIENT_ID, SECRET, session, config, **kwargs)

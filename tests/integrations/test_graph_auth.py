@@ -6,7 +6,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from integrations.entra import read_consent_callback
 from integrations.errors import (
     ConsentMissing,
     InvalidClientCredentials,
@@ -14,8 +13,8 @@ from integrations.errors import (
     TenantNotFound,
     TransientError,
 )
-from integrations.graph import admin_consent_url, resolve_tenant
-from integrations.graph_token import graph_scope
+from integrations.microsoft.graph import admin_consent_url, resolve_tenant
+from integrations.microsoft.token import graph_scope
 
 from .graph_world import ACCESS_TOKEN, CLIENT_ID, SECRET, TENANT, TOKEN_PATH, graph_client, script_login
 from .stub import answer
@@ -166,24 +165,9 @@ def test_admin_consent_url_v2_asks_for_graph_default_scope():
     assert parse_qs(parts.query)["scope"] == ["https://graph.microsoft.com/.default"]
 
 
-def test_a_consent_callback_with_an_error_is_refused_even_with_admin_consent_true():
-    with pytest.raises(ConsentMissing):
-        read_consent_callback({"admin_consent": "True", "error": "consent_required", "state": "s"}, "s")
-
-
-def test_a_consent_callback_with_the_wrong_state_is_refused():
-    with pytest.raises(PermanentError):
-        read_consent_callback({"admin_consent": "True", "tenant": TENANT, "state": "other"}, "s")
-
-
-def test_a_good_consent_callback_returns_the_claimed_tenant():
-    answer_ = read_consent_callback({"admin_consent": "True", "tenant": TENANT, "state": "s"}, "s")
-    assert answer_.claimed_tenant == TENANT
-
-
 def test_a_new_secret_for_the_same_app_gets_its_own_token(stub, session, config):
     """Rotation check: verifying a new secret must really ask the token endpoint, not msal's cache."""
-    from integrations.graph import GraphClient
+    from integrations.microsoft.graph import GraphClient
 
     script_login(stub)
     graph_client(stub, session, config).acquire_token()

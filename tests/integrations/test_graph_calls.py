@@ -15,7 +15,7 @@ from integrations.errors import (
     SecretsNotAllowed,
     TransientError,
 )
-from integrations.graph import GRAPH_APP_ID
+from integrations.microsoft.graph import GRAPH_APP_ID
 
 from .graph_world import graph_client, graph_error, script_login
 from .stub import answer

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from integrations.errors import IntegrationError
-from integrations.proofpoint import ProofpointClient
+from integrations.proofpoint.client import ProofpointClient
 
 from .graph_world import ACCESS_TOKEN, SECRET, TOKEN_PATH, graph_client, graph_error, script_login
 from .stub import answer

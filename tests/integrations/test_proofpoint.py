@@ -14,7 +14,7 @@ from integrations.errors import (
     ProofpointRejected,
     TransientError,
 )
-from integrations.proofpoint import ProofpointClient, base_url_for_stack
+from integrations.proofpoint.client import ProofpointClient, base_url_for_stack
 
 from .stub import answer
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integrations.proofpoint import parse_timestamp
+from integrations.proofpoint.client import parse_timestamp
 
 WHEN = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ from django.core import mail
 
 from notifications import emails, receivers, tasks
 from notifications.models import NotificationKind, NotificationPreference
-from onboarding import events, workflow
+from onboarding import engine
+from onboarding.engine import events
 from onboarding.models import JobState
 from tests.manager.conftest import make_job
 
@@ -22,8 +23,8 @@ def run_tasks_now(monkeypatch):
 def run_failing_job(tenant, user, settings, capture):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.FAILING"
     with capture(execute=True):
-        job = workflow.start_job(tenant, user)
-        workflow.run_job(job.pk)
+        job = engine.start_job(tenant, user)
+        engine.run_job(job.pk)
     return job
 
 
@@ -47,8 +48,8 @@ def test_a_technician_can_turn_a_kind_off(tenant_a, technician, dispatched, sett
 
 def test_emails_wait_for_the_commit(tenant_a, technician, dispatched, settings, run_tasks_now):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.FAILING"
-    job = workflow.start_job(tenant_a, technician)
-    workflow.run_job(job.pk)  # inside the test's transaction: nothing committed, nothing sent
+    job = engine.start_job(tenant_a, technician)
+    engine.run_job(job.pk)  # inside the test's transaction: nothing committed, nothing sent
     assert mail.outbox == []
 
 

@@ -12,7 +12,8 @@ from django.db import connection
 
 from notifications import tasks, webhooks
 from notifications.models import DeliveryState, Webhook, WebhookDelivery
-from onboarding import events, workflow
+from onboarding import engine
+from onboarding.engine import events
 from onboarding.models import AuditEvent
 
 
@@ -84,8 +85,8 @@ def test_job_events_are_posted_signed(receiver, tenant_a, dispatched, settings, 
     monkeypatch.setattr(tasks.deliver_webhook, "delay", lambda delivery_id: tasks.deliver_webhook(delivery_id))
     monkeypatch.setattr(tasks.send_job_email, "delay", lambda *args: None)
     with django_capture_on_commit_callbacks(execute=True):
-        job = workflow.start_job(tenant_a)
-        workflow.run_job(job.pk)
+        job = engine.start_job(tenant_a)
+        engine.run_job(job.pk)
     kinds = [json.loads(body)["event"] for _, body in Receiver.received]
     assert kinds == [events.STARTED, events.STEP_SUCCEEDED, events.STEP_FAILED]
     headers, body = Receiver.received[-1]

@@ -3,10 +3,10 @@ the Proofpoint half. Jobs run through the real engine; the broker is faked (`dis
 
 import pytest
 
-from onboarding import workflow
-from onboarding.context import StepContext
+from onboarding import engine
 from onboarding.models import Step, StepState
-from onboarding.steps import entra
+from onboarding.pipeline import spec_for
+from onboarding.steps.base import StepContext
 from tenants.models import Tenant
 
 ENTRA_STEPS = ("resolve_tenant", "customer_consent", "create_app", "grant_consent", "create_secret",
@@ -15,7 +15,7 @@ ENTRA_STEPS = ("resolve_tenant", "customer_consent", "create_app", "grant_consen
 
 def run_step(job, key):
     step = Step.objects.get(job=job, key=key)
-    return getattr(entra, key)(StepContext(job=job, step=step, lease_seconds=300))
+    return spec_for(key).run(StepContext(job=job, step=step, lease_seconds=300))
 
 
 def entra_half_done(job, sandbox_admin):
@@ -42,7 +42,7 @@ def onboard(portal_sandbox, technician, dispatched, settings):
 
     def start(domain, **fields):
         tenant = make_tenant(domain, technician, **fields)
-        job = workflow.start_job(tenant, technician)
+        job = engine.start_job(tenant, technician)
         entra_half_done(job, portal_sandbox)
         return job
 

@@ -2,7 +2,7 @@
 
 from onboarding.models import JobState, OnboardingJob, Step
 from onboarding.models import SyncReportRow as Row
-from onboarding.workflow import pipeline
+from onboarding.pipeline import pipeline
 
 
 def job_waiting_review(tenant, user=None) -> OnboardingJob:

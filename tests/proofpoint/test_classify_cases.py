@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from onboarding.classify import addresses, classify_group, classify_user
-from onboarding.steps.report_build import _json_strings
+from onboarding.report.classify import addresses, classify_group, classify_user
+from onboarding.steps.build_report import _json_strings
 
 DOMAINS = frozenset({"contoso.example", "mail.contoso.example"})
 SKUS = frozenset({"sku-ex"})

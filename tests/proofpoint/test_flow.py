@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from onboarding import report_queries as rq
-from onboarding import workflow
-from onboarding.context import StepContext
+from onboarding import engine
 from onboarding.models import ImportState, JobState, Step, StepState, SyncReportRow
+from onboarding.report import queries as rq
+from onboarding.steps.base import StepContext
 from onboarding.steps.import_accounts import import_accounts
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ def org(admin, domain):
 
 
 def run_until_review(job):
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.WAITING_REVIEW, Step.objects.filter(job=job).exclude(
         state__in=["succeeded", "waiting"]).values("key", "state", "message").first()
@@ -53,7 +53,7 @@ def test_a_1000_user_tenant_goes_through_the_whole_proofpoint_half(onboard, port
                                actor=technician)
     assert excluded > 0
     rq.approve(job, actor=technician)
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.COUNTDOWN
     assert job.routing_ready_at > timezone.now() + timedelta(minutes=59)
@@ -73,8 +73,8 @@ def test_a_1000_user_tenant_goes_through_the_whole_proofpoint_half(onboard, port
     job.routing_ready_at = past
     job.save(update_fields=["routing_ready_at"])
     Step.objects.filter(job=job, key="routing_countdown").update(wake_at=past)
-    assert workflow.sweep()["woken"] == 1
-    workflow.run_job(job.pk)
+    assert engine.sweep()["woken"] == 1
+    engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.COMPLETED
     assert len(mail.outbox) >= 1
@@ -87,7 +87,7 @@ def test_running_the_import_again_adds_nothing(onboard, portal_sandbox, technici
     job = onboard("fabrikam.example")
     run_until_review(job)
     rq.approve(job, actor=technician)
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.COMPLETED
     users_before = len(org(portal_sandbox, "fabrikam.example")["users"])
@@ -109,7 +109,7 @@ def test_accounts_proofpoint_refuses_are_listed_on_the_job_page(onboard, portal_
     victims = list(SyncReportRow.objects.filter(job=job, section="adding").values_list("email", flat=True)[:2])
     portal_sandbox.knobs(proofpoint_fail_emails=victims)
     rq.approve(job, actor=technician)
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.COUNTDOWN  # the step succeeded, with a warning
     import_step = Step.objects.get(job=job, key="import_accounts")
@@ -124,7 +124,7 @@ def test_accounts_proofpoint_refuses_are_listed_on_the_job_page(onboard, portal_
 
 def test_a_missing_org_is_a_clear_error_unless_the_tenant_may_create_it(onboard):
     job = onboard("northwind.example", create_proofpoint_org=False)
-    workflow.run_job(job.pk)
+    engine.run_job(job.pk)
     step = Step.objects.get(job=job, key="prepare_org")
     assert step.state == StepState.FAILED
     assert "No Proofpoint organisation uses northwind.example" in step.message

@@ -8,11 +8,11 @@ import time
 import pytest
 
 from integrations.errors import TransientError
-from onboarding.context import StepContext
 from onboarding.models import Step, SyncReportRow
-from onboarding.prefetch import Prefetch
-from onboarding.report_copy import RowWriter
-from onboarding.steps import report_build
+from onboarding.report.copy import RowWriter
+from onboarding.report.prefetch import Prefetch
+from onboarding.steps import build_report as report_build
+from onboarding.steps.base import StepContext
 from tests.proofpoint.factories import job_waiting_review
 
 SKU = "sku-exchange"

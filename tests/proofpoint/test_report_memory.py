@@ -6,10 +6,10 @@ import tracemalloc
 
 import pytest
 
-from onboarding import workflow
-from onboarding.context import StepContext
 from onboarding.models import Step, SyncReportRow
-from onboarding.steps.report_build import build_report
+from onboarding.pipeline import spec_for
+from onboarding.steps.base import StepContext
+from onboarding.steps.build_report import build_report
 from tests.proofpoint.conftest import add_sandbox_tenant
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ def ready_job(onboard, portal_sandbox, domain, users):
     add_sandbox_tenant(portal_sandbox, domain, users, groups=200)
     job = onboard(domain, create_proofpoint_org=True)
     for key in ("prepare_org", "configure_sync"):
-        spec = workflow.spec_for(key)
+        spec = spec_for(key)
         spec.run(StepContext(job=job, step=Step.objects.get(job=job, key=key), lease_seconds=300))
     return job
 

@@ -3,9 +3,9 @@
 import pytest
 from django.http import QueryDict
 
-from onboarding import report_queries as rq
+from onboarding.engine.errors import NotAllowedNow
 from onboarding.models import AuditEvent, JobState, Step, StepState, SyncReportRow
-from onboarding.workflow import NotAllowedNow
+from onboarding.report import queries as rq
 from tests.proofpoint.factories import add_rows, job_waiting_review
 
 

@@ -4,17 +4,18 @@ with the tenant's frequency, the job completed), whose sync app secret the tests
 import pytest
 from django.utils import timezone
 
-from onboarding import workflow
-from onboarding.context import StepContext
+from onboarding import engine
 from onboarding.models import JobState, OnboardingJob, Step, StepState
-from onboarding.steps import proofpoint
+from onboarding.pipeline import spec_for
+from onboarding.steps.base import StepContext
+from onboarding.sync_app import save_azure_settings
 from tenants.models import EntraApplication
 from tests.proofpoint.conftest import entra_half_done, make_tenant
 
 
 def run_proofpoint_step(job, key):
     step = Step.objects.get(job=job, key=key)
-    return getattr(proofpoint, key)(StepContext(job=job, step=step, lease_seconds=300))
+    return spec_for(key).run(StepContext(job=job, step=step, lease_seconds=300))
 
 
 @pytest.fixture
@@ -25,13 +26,11 @@ def onboarded(portal_sandbox, technician, dispatched, settings):
 
     def make(domain="fabrikam.example", **fields):
         tenant = make_tenant(domain, technician, **{"sync_frequency_hours": 3, **fields})
-        job = workflow.start_job(tenant, technician)
+        job = engine.start_job(tenant, technician)
         entra_half_done(job, portal_sandbox)
         run_proofpoint_step(job, "prepare_org")
-        step = Step.objects.get(job=job, key="configure_sync")
         # What the import leaves: the Azure sync saved with the tenant's own frequency.
-        proofpoint.save_azure_settings(StepContext(job=job, step=step, lease_seconds=300),
-                                       frequency=tenant.sync_frequency_hours)
+        save_azure_settings(tenant, frequency=tenant.sync_frequency_hours, attempt=1)
         Step.objects.filter(job=job).update(state=StepState.SUCCEEDED)
         OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.COMPLETED, finished_at=timezone.now())
         tenant.refresh_from_db()

@@ -3,8 +3,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from onboarding import rotation, tasks
+from onboarding import tasks
 from onboarding.models import AuditEvent, JobState, OnboardingJob
+from onboarding.secrets import rotation
 from tenants.models import EntraApplication
 from tests.rotation.conftest import azure_settings, sandbox_app
 from tests.security.scan import (
@@ -28,7 +29,7 @@ def sent_tasks(monkeypatch):
         if name == "onboarding.rotate_secret":
             sent.append((name, args))
 
-    monkeypatch.setattr("onboarding.views.rotation.current_app.send_task", send_task)
+    monkeypatch.setattr("onboarding.engine.dispatch.current_app.send_task", send_task)
     return sent
 
 
@@ -120,7 +121,7 @@ def test_no_secret_in_logs_pages_emails_or_the_database(onboarded, portal_sandbo
 
 def test_the_admin_shows_neither_the_secret_nor_a_pending_one(onboarded, admin_client, monkeypatch):
     tenant = onboarded()
-    monkeypatch.setattr("onboarding.rotation._verify_pending", lambda run: (_ for _ in ()).throw(RuntimeError()))
+    monkeypatch.setattr("onboarding.secrets.rotation._verify_pending", lambda run: (_ for _ in ()).throw(RuntimeError()))
     with pytest.raises(RuntimeError):
         rotation.rotate_secret(tenant)
     app = EntraApplication.objects.get(tenant=tenant)

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from integrations.errors import InvalidClientCredentials, TransientError
-from onboarding import graph_access, rotation
+from onboarding import clients
 from onboarding.models import AuditEvent
+from onboarding.secrets import rotation
 from tenants.models import EntraApplication
 from tests.rotation.conftest import azure_settings, sandbox_app
 from tests.sandbox_fixtures import forget_cached_tokens
@@ -24,7 +25,7 @@ class WorkerKilled(Exception):
 def gets_a_token(tenant, app, secret) -> bool:
     forget_cached_tokens()
     try:
-        graph_access.graph_client(tenant.entra_tenant_id, app.client_id, secret).first_user()
+        clients.graph_client(tenant.entra_tenant_id, app.client_id, secret).first_user()
     except InvalidClientCredentials:
         return False
     return True
@@ -147,7 +148,7 @@ def test_a_pending_secret_removed_in_entra_meanwhile_is_replaced(onboarded, port
         rotation.rotate_secret(tenant)
     monkeypatch.undo()
     pending = EntraApplication.objects.get(tenant=tenant)
-    graph_access.msp_graph(tenant.entra_tenant_id).remove_password(pending.object_id, pending.pending_key_id)
+    clients.msp_graph(tenant.entra_tenant_id).remove_password(pending.object_id, pending.pending_key_id)
 
     rotation.rotate_secret(tenant)
 

@@ -10,7 +10,7 @@ import logging
 import pytest
 from rest_framework.authtoken.models import Token
 
-from onboarding import consent
+from onboarding.consent import links
 from tests.conftest import client_for
 from tests.security.routes import api_routes, page_routes
 from tests.security.scan import (
@@ -41,7 +41,7 @@ def test_pages_api_emails_logs_and_database_carry_no_secret(world, technician, m
         answers = response_texts(client_for(technician), [p for p, _ in api_routes(world.ids)],
                                  HTTP_AUTHORIZATION=f"Token {token.key}")
         texts.update(answers)
-        consent.issue_link(world.job, "msp_app", actor=technician)
+        links.issue_link(world.job, "msp_app", actor=technician)
     assert mailoutbox, "the consent email was sent"
     texts.update(outbox_texts())
     assert len(texts) > 30

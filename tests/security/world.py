@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from onboarding import consent, workflow
+from onboarding import engine
+from onboarding.consent import links
 from onboarding.models import AccountKind, JobState, OnboardingJob, OutboxMessage, Section, SyncReportRow
 from tenants.models import EntraApplication, Tenant
 
@@ -43,7 +44,7 @@ def build_world(settings, technician) -> World:
         tenant=tenant, unique_name="proofpoint-sync", client_id="0c4e5f60-0000-4000-8000-0000000000c1",
         secret=APP_SECRET, secret_hint=APP_SECRET[:3], secret_expires_at=timezone.now() + timedelta(days=730),
     )
-    job = workflow.start_job(tenant, technician)
+    job = engine.start_job(tenant, technician)
     OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.WAITING_REVIEW, current_step="review")
     job.refresh_from_db()
     SyncReportRow.objects.bulk_create(
@@ -51,7 +52,7 @@ def build_world(settings, technician) -> World:
                       kind=AccountKind.USER, licensed=True)
         for i, section in enumerate([Section.ADDING, Section.UPDATING, Section.DELETING, Section.EXEMPT] * 3)
     )
-    issued = consent.create_link(job, "msp_app")
+    issued = links.create_link(job, "msp_app")
     email = OutboxMessage.objects.create(to="admin@fabrikam.example", subject="Approve the onboarding app",
                                          body_text="Open https://portal.example/consent/x/", body_html="<p>Hi</p>")
     return World(tenant, job, email, issued.token, secrets={

@@ -5,7 +5,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onboarding import rotation
+from onboarding.secrets import rotation
 from tenants.models import Tenant
 from tenants.validators import normalize_domain
 

@@ -14,8 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from .entra import TenantInfo, admin_consent_url, is_microsoft_login_host, resolve_tenant
-from .errors import (
+from integrations.errors import (
     ConsentMissing,
     InsufficientPrivileges,
     InvalidClientCredentials,
@@ -26,9 +25,10 @@ from .errors import (
     SecretsNotAllowed,
     TenantNotFound,
 )
-from .graph_errors import SERVICE, describe_graph_error, graph_error, is_replication_delay
-from .graph_token import acquire_token, forget_app, graph_scope
-from .http import OutboundConfig, send
+from integrations.http import OutboundConfig, send
+from integrations.microsoft.discovery import TenantInfo, admin_consent_url, is_microsoft_login_host, resolve_tenant
+from integrations.microsoft.errors import SERVICE, describe_graph_error, graph_error, is_replication_delay
+from integrations.microsoft.token import acquire_token, forget_app, graph_scope
 
 __all__ = [
     "GRAPH_APP_ID",

@@ -1,7 +1,10 @@
-"""The one place that maps Django settings to the integrations clients (Graph, Entra sign-in).
+"""The one place that maps Django settings to the integrations clients: Graph, Entra discovery and
+consent links, and Proofpoint (domain.md §4).
 
-Steps and the consent service never read MICROSOFT_* or MSP_APP_* themselves: they ask here for a
-GraphClient as the MSP's onboarding app or as a customer's sync app, a consent link, or a tenant lookup.
+Steps and services never read MICROSOFT_*, MSP_APP_* or PROOFPOINT_* themselves: they ask here for a
+GraphClient as the MSP's onboarding app or as a customer's sync app, a consent link, a tenant lookup, or
+a ProofpointClient. A missing setting is a PermanentError that names the variable, so the technician
+sees what to fix instead of a 401.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import threading
 import requests
 from django.conf import settings
 
-from integrations.entra import TenantInfo, admin_consent_url, resolve_tenant
 from integrations.errors import PermanentError
-from integrations.graph import GraphClient
-from integrations.graph_token import forget_app
 from integrations.http import OutboundConfig, make_session
+from integrations.microsoft.discovery import TenantInfo, admin_consent_url, resolve_tenant
+from integrations.microsoft.graph import GraphClient
+from integrations.microsoft.token import forget_app
+from integrations.proofpoint.client import ProofpointClient, base_url_for_stack
+from tenants.models import ProofpointStack, Tenant
 
 _sessions: dict[tuple, requests.Session] = {}
 _lock = threading.Lock()
@@ -84,3 +89,43 @@ def admin_consent_link(tenant_id: str, client_id: str, state: str) -> str:
     """Where the customer's browser goes to consent (the browser-facing login host)."""
     return admin_consent_url(settings.MICROSOFT_LOGIN_BROWSER_URL, tenant_id, client_id,
                              consent_redirect_uri(), state)
+
+
+# --- Proofpoint ----------------------------------------------------------------------------------
+REQUIRED_SETTINGS = ("PROOFPOINT_API_USER", "PROOFPOINT_API_PASSWORD")
+
+
+def _missing(name: str, what: str) -> PermanentError:
+    return PermanentError(
+        message=f"The portal is not configured: {name} is empty. Set it to {what} (see .env.example) and retry.",
+        code="missing_configuration",
+    )
+
+
+def api_url(tenant: Tenant) -> str:
+    """A white-label tenant's own API; else PROOFPOINT_API_URL (one base for all); else the stack's."""
+    if tenant.proofpoint_stack == ProofpointStack.CUSTOM:
+        if not tenant.proofpoint_api_url:
+            raise PermanentError(
+                message=f"{tenant.name} uses a custom (white-label) Proofpoint stack but has no API URL. "
+                "Edit the tenant and fill in the Proofpoint API URL.",
+                code="missing_configuration",
+            )
+        return tenant.proofpoint_api_url.rstrip("/")
+    return base_url_for_stack(tenant.proofpoint_stack, settings.PROOFPOINT_API_URL or None)
+
+
+def proofpoint_client(tenant: Tenant) -> ProofpointClient:
+    """The channel-admin API user's client for the tenant's stack."""
+    for name in REQUIRED_SETTINGS:
+        if not getattr(settings, name, ""):
+            raise _missing(name, "the channel-admin API user's email and password")
+    return ProofpointClient(api_url(tenant), settings.PROOFPOINT_API_USER, settings.PROOFPOINT_API_PASSWORD,
+                            outbound_session(), outbound_config())
+
+
+def partner_domain() -> str:
+    """The MSP's own (partner) org, under which customer orgs are created."""
+    if not settings.PROOFPOINT_PARTNER_DOMAIN:
+        raise _missing("PROOFPOINT_PARTNER_DOMAIN", "the primary domain of your Proofpoint partner org")
+    return settings.PROOFPOINT_PARTNER_DOMAIN

@@ -15,14 +15,14 @@ from urllib.parse import urlsplit
 import msal
 import requests
 
-from .entra import is_microsoft_login_host, tenant_not_found
-from .errors import (
+from integrations.errors import (
     ConsentMissing,
     IntegrationError,
     InvalidClientCredentials,
     PermanentError,
     TransientError,
 )
+from integrations.microsoft.discovery import is_microsoft_login_host, tenant_not_found
 
 SERVICE = "Microsoft Entra token endpoint"
 NATIONAL_GRAPH_HOSTS = frozenset({"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"})

@@ -1,10 +1,10 @@
 """Consent links: the emailed, single-use, expiring link a customer's admin opens to approve an app.
 
-The service the job page, the REST API and the consent steps share. A link's token is random
-(secrets.token_urlsafe); only its sha256 is looked up, and the token itself is kept encrypted so staff
-can copy the live link again. The admin-consent `state` sent to Microsoft is a signed value bound to
-the link (never the token itself), so the callback finds the link, and a tampered state fails.
-"""
+Issued and checked here (the consent steps use this module; answers.py records what came back). A
+link's token is random (secrets.token_urlsafe); only its sha256 is looked up, and the token itself is
+kept encrypted so staff can copy the live link again. The admin-consent `state` sent to Microsoft is a
+signed value bound to the link (never the token itself), so the callback finds the link, and a
+tampered state fails."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding import audit, graph_access, workflow
+from onboarding import audit, clients
 from onboarding.emails import send_templated
-from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, JobState, OnboardingJob, Step, StepState
+from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, OnboardingJob, StepState
 from onboarding.models.consent import hash_token
 
 STATE_SALT = "onboarding.consent.state"
@@ -35,8 +35,6 @@ SYNC_APP_PERMISSIONS = [
     "Read your directory: users, groups and domains (read-only, as the app itself)",
     "Read directory data, groups and basic user profiles for signed-in users (read-only)",
 ]
-# The step that waits for each kind of link.
-STEP_FOR_PURPOSE = {ConsentPurpose.MSP_APP: "customer_consent", ConsentPurpose.SYNC_APP: "grant_consent"}
 
 
 class ConsentLinkProblem(Exception):
@@ -66,7 +64,7 @@ def latest_link(job: OnboardingJob, purpose: str | None = None) -> ConsentLink |
     return links.order_by("-created_at", "-pk").first()
 
 
-def _kill_live_links(job: OnboardingJob, state: str, message: str) -> int:
+def kill_live_links(job: OnboardingJob, state: str, message: str) -> int:
     return ConsentLink.objects.filter(job=job, state__in=LIVE_STATES).update(
         state=state, token="", outcome_message=message
     )
@@ -76,7 +74,7 @@ def create_link(job: OnboardingJob, purpose: str) -> IssuedLink:
     """A new live link for the job; every older live link of the job stops working."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        _kill_live_links(job, ConsentState.REVOKED, "Replaced by a newer link.")
+        kill_live_links(job, ConsentState.REVOKED, "Replaced by a newer link.")
         link = ConsentLink.objects.create(
             job=job, purpose=purpose, token_hash=hash_token(token), token=token,
             sent_to=job.tenant.customer_admin_email,
@@ -129,7 +127,7 @@ def check_usable(link: ConsentLink | None) -> None:
         raise ConsentLinkProblem("used", link)
     if link.expires_at <= timezone.now():
         raise ConsentLinkProblem("expired", link)
-    if link.job.state in (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED):
+    if link.job.is_halted:
         raise ConsentLinkProblem("revoked", link)
 
 
@@ -161,26 +159,12 @@ def link_for_state(state: str) -> ConsentLink:
 def client_id_for(link: ConsentLink) -> str:
     if link.purpose == ConsentPurpose.SYNC_APP:
         return link.job.tenant.entra_app.client_id
-    return graph_access.msp_credentials()[0]
+    return clients.msp_credentials()[0]
 
 
 def admin_consent_redirect(link: ConsentLink) -> str:
     """Microsoft's admin-consent URL for this link (the customer's own tenant, never /common)."""
-    return graph_access.admin_consent_link(link.job.tenant.entra_tenant_id, client_id_for(link), state_for(link))
-
-
-def record_answer(link: ConsentLink, state: str, message: str, request=None) -> bool:
-    """Store the customer's answer once (single use) and wake the waiting step. False if already answered."""
-    now = timezone.now()
-    answered = ConsentLink.objects.filter(pk=link.pk, state__in=LIVE_STATES).update(
-        state=state, answered_at=now, outcome_message=message, token="", opened_at=link.opened_at or now
-    )
-    if not answered:
-        return False
-    link.refresh_from_db()
-    audit.record(f"consent.{state}", f"Customer answered the consent link: {message}", request=request, job=link.job)
-    workflow.resume(link.job, STEP_FOR_PURPOSE.get(link.purpose))
-    return True
+    return clients.admin_consent_link(link.job.tenant.entra_tenant_id, client_id_for(link), state_for(link))
 
 
 # --- what staff and the API see and do ------------------------------------------------------------
@@ -210,30 +194,3 @@ def consent_status(job: OnboardingJob) -> dict:
         "url": link_url(link.token) if live and not expired and link.token else None,
         "message": link.outcome_message,
     }
-
-
-def _waiting_consent_step(job: OnboardingJob) -> Step:
-    job.refresh_from_db()
-    step = job.steps.filter(state=StepState.WAITING, key__in=STEP_FOR_PURPOSE.values()).first()
-    if job.state != JobState.WAITING_CUSTOMER or step is None:
-        raise workflow.NotAllowedNow("A consent link can only be resent while the onboarding waits for the customer.")
-    return step
-
-
-def resend_consent(job: OnboardingJob, actor, request=None) -> ConsentLink:
-    """A new link for what the job is waiting for; the old one stops working. NotAllowedNow otherwise."""
-    step = _waiting_consent_step(job)
-    purpose = next(p for p, key in STEP_FOR_PURPOSE.items() if key == step.key)
-    link = issue_link(job, purpose, actor=actor, request=request)
-    deadline = timezone.now() + timedelta(days=settings.CONSENT_WAIT_DAYS)
-    Step.objects.filter(pk=step.pk).update(deadline_at=deadline,
-                                           message=f"Waiting for the customer: a new consent link was sent to "
-                                           f"{link.sent_to}.")
-    return link
-
-
-def revoke_consent(job: OnboardingJob, actor, request=None) -> None:
-    """Kill the live link. The job keeps waiting (resend or cancel it). NotAllowedNow when none is live."""
-    if not _kill_live_links(job, ConsentState.REVOKED, "Revoked by the MSP."):
-        raise workflow.NotAllowedNow("There is no live consent link to revoke.")
-    audit.record("consent.revoked", "Revoked the consent link", request=request, user=actor, job=job)

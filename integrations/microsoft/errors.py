@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import requests
 
-from .errors import (
+from integrations.errors import (
     AlreadyExists,
     InsufficientPrivileges,
     IntegrationError,
@@ -18,7 +18,7 @@ from .errors import (
     SecretsNotAllowed,
     TransientError,
 )
-from .http import request_id_of
+from integrations.http import request_id_of
 
 SERVICE = "Microsoft Graph"
 LIFETIME_POLICY = "CredentialInvalidLifetimeAsPerAppPolicy"

@@ -36,20 +36,27 @@ from integrations.errors import (
     ProofpointRejected,
     TransientError,
 )
-from integrations.proofpoint import SYNC_FREQUENCIES
-from onboarding import audit, events, graph_access
-from onboarding.client_secrets import SECRET_PREFIX, add_password, remove_leftovers, still_spreading
-from onboarding.models import JobState, OnboardingJob
-from onboarding.proofpoint_access import proofpoint_client
-from onboarding.steps.proofpoint import azure_settings
+from integrations.proofpoint.client import SYNC_FREQUENCIES
+from onboarding import audit, clients
+from onboarding.clients import proofpoint_client
+from onboarding.engine import dispatch, events
+from onboarding.models import HALTED_JOB_STATES, JobState
+from onboarding.secrets.credentials import (
+    SECRET_PREFIX,
+    add_password,
+    remove_leftovers,
+    still_spreading,
+)
+from onboarding.sync_app import azure_settings, find_sync_app
+from onboarding.tracking import latest_job_of
 from tenants.models import EntraApplication, Tenant
 
 log = logging.getLogger(__name__)
+ROTATE_TASK = "onboarding.rotate_secret"  # sent by name: this module does not import the tasks
 
 # Longer than one run can take (the propagation wait twice, plus a few calls); a killed worker's claim lapses.
 CLAIM = timedelta(minutes=15)
 RETRY_PAUSE_SECONDS = 2.0
-FINISHED = (JobState.COMPLETED, JobState.CANCELLED, JobState.FAILED)
 PENDING_CLEARED = {"pending_secret": "", "pending_key_id": "", "pending_hint": "", "pending_expires_at": None}
 
 
@@ -96,13 +103,17 @@ def rotate_secret(tenant: Tenant, actor=None) -> str:
     return summary
 
 
+def request_rotation(tenant: Tenant, actor, request=None) -> None:
+    """Hand a rotation to a worker ("Rotate secret now"); call rotatable_app() first for a clear refusal."""
+    audit.record("secret.rotation_requested", "Asked to rotate the sync app's client secret now",
+                 request=request, user=actor, tenant=tenant)
+    dispatch.enqueue(ROTATE_TASK, [tenant.pk, actor.pk if actor else None])
+
+
 def rotatable_app(tenant: Tenant) -> EntraApplication:
     """The tenant's sync app with a stored secret, while no onboarding of the tenant is under way."""
-    app = EntraApplication.objects.filter(tenant=tenant).first()
-    if not tenant.entra_tenant_id or app is None or not app.object_id or not app.client_id or not app.secret:
-        raise PermanentError(message=f"{tenant.name} has no Proofpoint sync app with a stored client secret yet: "
-                             "onboard the tenant first.", code="sync_app_missing")
-    if tenant.jobs.exclude(state__in=FINISHED).exists():
+    app = find_sync_app(tenant, registered=True, with_secret=True)
+    if tenant.jobs.exclude(state__in=HALTED_JOB_STATES).exists():
         # The onboarding's own secret steps would take the pending secret for a leftover.
         raise PermanentError(message=f"An onboarding of {tenant.name} is under way; rotate the secret once it "
                              "has finished.", code="onboarding_running")
@@ -118,7 +129,7 @@ def _claim(app: EntraApplication) -> None:
 
 
 def _rotate(run: Rotation) -> str:
-    graph = graph_access.msp_graph(run.tenant.entra_tenant_id)
+    graph = clients.msp_graph(run.tenant.entra_tenant_id)
     app = run.app
     if app.pending_key_id and not _exists(graph, app, app.pending_key_id):
         run.log("The pending secret is gone from the app registration; starting over.")
@@ -163,10 +174,10 @@ def _verify_pending(run: Rotation) -> None:
     deadline = time.monotonic() + limit
     while True:
         try:
-            graph_access.graph_client(tenant.entra_tenant_id, app.client_id, app.pending_secret).first_user()
+            clients.graph_client(tenant.entra_tenant_id, app.client_id, app.pending_secret).first_user()
             return
         except (InvalidClientCredentials, InsufficientPrivileges) as error:
-            graph_access.forget_token(tenant.entra_tenant_id, app.client_id)
+            clients.forget_token(tenant.entra_tenant_id, app.client_id)
             if not still_spreading(error):
                 raise
             if time.monotonic() >= deadline:
@@ -256,7 +267,7 @@ def rotate_before(now=None):
 
 def due_for_rotation(now=None):
     """Apps whose secret expires within SECRET_ROTATE_DAYS, of tenants whose latest onboarding completed."""
-    latest = OnboardingJob.objects.filter(tenant=OuterRef("tenant")).order_by("-created_at", "-pk")
+    latest = latest_job_of(OuterRef("tenant"))
     return (
         EntraApplication.objects.select_related("tenant").defer("secret", "pending_secret")
         .exclude(secret_key_id="").filter(secret_expires_at__lt=rotate_before(now))

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from onboarding import audit, workflow
-from onboarding.dispatch import dispatch
+from onboarding import audit, engine
+from onboarding.engine.dispatch import dispatch
 from onboarding.models import AccountKind, JobState, OnboardingJob, Section, StepState, SyncReportRow
 
 REPORT_FILTERS = ("section", "kind", "licensed", "enabled", "guest", "excluded")
@@ -125,7 +125,7 @@ def summary(job: OnboardingJob) -> dict:
 def _require_review(job: OnboardingJob) -> None:
     job.refresh_from_db(fields=["state"])
     if job.state != JobState.WAITING_REVIEW:
-        raise workflow.NotAllowedNow(
+        raise engine.NotAllowedNow(
             f"The report can only be changed while the onboarding waits for review "
             f"(it is {job.get_state_display().lower()})."
         )
@@ -167,13 +167,13 @@ def approve(job: OnboardingJob, actor=None, request=None) -> None:
     with transaction.atomic():
         locked = OnboardingJob.objects.select_for_update().get(pk=job.pk)
         if locked.state != JobState.WAITING_REVIEW:
-            raise workflow.NotAllowedNow(
+            raise engine.NotAllowedNow(
                 f"Only a report waiting for review can be approved (this onboarding is "
                 f"{locked.get_state_display().lower()})."
             )
         step = locked.steps.get(key="review")
         if step.data.get("approved_at"):
-            raise workflow.NotAllowedNow(
+            raise engine.NotAllowedNow(
                 f"This report was already approved by {step.data.get('approved_by')}; the import is starting."
             )
         who = actor or (request.user if request is not None and request.user.is_authenticated else None)
@@ -185,7 +185,7 @@ def approve(job: OnboardingJob, actor=None, request=None) -> None:
     audit.record("report.approved",
                  f"Approved the sync report ({counts['total']} accounts, {counts['excluded_total']} excluded)",
                  request=request, user=actor, job=job)
-    workflow.resume(job, "review")
+    engine.resume(job, "review")
 
 
 def rebuild_report(job: OnboardingJob, actor, request=None) -> None:
@@ -195,7 +195,7 @@ def rebuild_report(job: OnboardingJob, actor, request=None) -> None:
         allowed = (JobState.WAITING_REVIEW, JobState.FAILED)
         review = locked.steps.filter(key="review").first()
         if locked.state not in allowed or review is None or review.data.get("approved_at"):
-            raise workflow.NotAllowedNow("Only a report that has not been approved yet can be rebuilt.")
+            raise engine.NotAllowedNow("Only a report that has not been approved yet can be rebuilt.")
         locked.steps.filter(key__in=["build_report", "review"]).update(
             state=StepState.PENDING, message="Rebuild requested.", attempts=0, data={}, finished_at=None,
             wake_at=None, deadline_at=None, next_attempt_at=None, lease_expires_at=None,

@@ -1,8 +1,5 @@
-"""The customer-consent step: the MSP's onboarding app must be allowed into the customer's tenant.
-
-Consent is proven, never assumed: a client-credentials token for the MSP app in that tenant AND a Graph
-call that succeeds (domain.md §2). Until then the step emails a link and waits for the callback.
-"""
+"""Waiting for the customer's consent: shared by the customer_consent and grant_consent steps (not a
+step itself). Proves consent with a real Graph call, emails a link once, and words the wait."""
 
 from __future__ import annotations
 
@@ -18,27 +15,19 @@ from integrations.errors import (
     PermanentError,
     TransientError,
 )
-from onboarding import consent, graph_access
-from onboarding.context import StepContext
-from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, JobState
-from onboarding.outcomes import Done, Wait
+from onboarding import clients
+from onboarding.consent import links
+from onboarding.models import ConsentLink, ConsentState, JobState
+from onboarding.steps.base import StepContext, Wait
 
 NOT_CONSENTED_CODES = {"AADSTS700016", "AADSTS7000229"}
 # After the customer says yes, Entra may take a little while before tokens carry the new rights.
 APPROVAL_SETTLE_SECONDS = 5
 
 
-def tenant_id_of(ctx: StepContext) -> str:
-    ctx.tenant.refresh_from_db(fields=["entra_tenant_id"])
-    if not ctx.tenant.entra_tenant_id:
-        raise PermanentError(message="The customer's Entra tenant is not known yet: run 'Find the customer's "
-                             "Microsoft Entra tenant' first.", code="no_tenant_id")
-    return ctx.tenant.entra_tenant_id
-
-
 def msp_consent_missing(tenant_id: str) -> str | None:
     """None when the MSP app gets a token in the tenant and reads Graph; else why not, in plain words."""
-    graph = graph_access.msp_graph(tenant_id)
+    graph = clients.msp_graph(tenant_id)
     try:
         graph.first_user()
         return None
@@ -55,7 +44,7 @@ def msp_consent_missing(tenant_id: str) -> str | None:
         if error.code not in NOT_CONSENTED_CODES:
             raise
         why = "the onboarding app is not approved in the customer's tenant yet"
-    graph_access.forget_token(tenant_id, graph.client_id)  # a token without the new roles must not be reused
+    clients.forget_token(tenant_id, graph.client_id)  # a token without the new roles must not be reused
     return why
 
 
@@ -88,23 +77,11 @@ def wait_for_customer(ctx: StepContext, link: ConsentLink, why_not: str) -> Wait
 
 def ensure_link_sent(ctx: StepContext, purpose: str) -> ConsentLink:
     """The job's link for `purpose`: issued and emailed once; a crash before the email sends it now."""
-    link = consent.latest_link(ctx.job, purpose)
+    link = links.latest_link(ctx.job, purpose)
     if link is None:
-        link = consent.issue_link(ctx.job, purpose)
+        link = links.issue_link(ctx.job, purpose)
         ctx.log(f"Emailed a consent link to {link.sent_to}.")
     elif link.sent_at is None and link.is_live:
-        consent.send_link(link)
+        links.send_link(link)
         ctx.log(f"Emailed a consent link to {link.sent_to}.")
     return link
-
-
-def customer_consent(ctx: StepContext):
-    tenant_id = tenant_id_of(ctx)
-    why_not = msp_consent_missing(tenant_id)
-    link = consent.latest_link(ctx.job, ConsentPurpose.MSP_APP)
-    if why_not is None:
-        if link is None:
-            return Done("Consent already in place: the onboarding app can work in the customer's tenant.")
-        return Done("The customer approved consent: the onboarding app can now work in their tenant.")
-    link = ensure_link_sent(ctx, ConsentPurpose.MSP_APP)
-    return wait_for_customer(ctx, link, why_not)

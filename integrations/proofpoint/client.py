@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from .errors import (
+from integrations.errors import (
     AlreadyExists,
     IntegrationError,
     NotFound,
@@ -27,8 +27,8 @@ from .errors import (
     ProofpointRejected,
     TransientError,
 )
-from .http import OutboundConfig, request_id_of, send
-from .proofpoint_results import BatchResult, error_items, error_text, parse_batch, parse_timestamp
+from integrations.http import OutboundConfig, request_id_of, send
+from integrations.proofpoint.results import BatchResult, error_items, error_text, parse_batch, parse_timestamp
 
 __all__ = [
     "AZURE_SETTINGS_FIELDS",

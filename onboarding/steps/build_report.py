@@ -21,8 +21,10 @@ from json.encoder import encode_basestring_ascii
 from django.db import connection
 from django.utils import timezone
 
-from onboarding.batching import chunks
-from onboarding.classify import (
+from onboarding.clients import proofpoint_client
+from onboarding.models import AccountKind, ImportState, Section, SyncReportRow
+from onboarding.report.batching import chunks
+from onboarding.report.classify import (
     ADMIN_TYPES,
     FUNCTIONAL,
     GROUP_SELECT,
@@ -35,13 +37,10 @@ from onboarding.classify import (
     exchange_sku_ids,
     mail_domains,
 )
-from onboarding.context import StepContext
-from onboarding.models import AccountKind, ImportState, Section, SyncReportRow
-from onboarding.outcomes import Done
-from onboarding.prefetch import Prefetch
-from onboarding.proofpoint_access import proofpoint_client
-from onboarding.report_copy import RowWriter
-from onboarding.steps.proofpoint import sync_app_graph
+from onboarding.report.copy import RowWriter
+from onboarding.report.prefetch import Prefetch
+from onboarding.steps.base import Done, StepContext
+from onboarding.sync_app import sync_app_graph
 
 INSERT_BATCH = 1000
 HEARTBEAT_SECONDS = 1.0

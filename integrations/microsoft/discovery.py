@@ -7,14 +7,13 @@ Everything here talks to the login host (`{login}`), not to Graph. Hosts come fr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from .errors import ConsentMissing, PermanentError, TenantNotFound, TransientError
-from .http import OutboundConfig, request_id_of, send
+from integrations.errors import PermanentError, TenantNotFound, TransientError
+from integrations.http import OutboundConfig, request_id_of, send
 
 SERVICE = "Microsoft Entra sign-in"
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
@@ -148,34 +147,3 @@ def admin_consent_url(
         return f"{base}/{tenant}/v2.0/adminconsent?{urlencode(query)}"
     query = {"client_id": client_id, "redirect_uri": redirect_uri, "state": state}
     return f"{base}/{tenant}/adminconsent?{urlencode(query)}"
-
-
-@dataclass(frozen=True)
-class ConsentCallback:
-    """An admin-consent redirect that claims success. `claimed_tenant` is NOT proof (domain.md §2)."""
-
-    claimed_tenant: str
-    scope: str
-
-
-def read_consent_callback(query: Mapping[str, str], expected_state: str) -> ConsentCallback:
-    """Check `error` first (v2 sends admin_consent=True with an error), then `state`.
-
-    The caller must still prove consent with a client-credentials token and a Graph call.
-    """
-    if query.get("error"):
-        raise ConsentMissing(
-            message="The customer's administrator did not grant consent: "
-            f"{query.get('error_description') or query['error']}",
-            code=query["error"],
-            service=SERVICE,
-        )
-    if not expected_state or query.get("state") != expected_state:
-        raise PermanentError(
-            message="This consent answer does not match the link the portal sent (state mismatch).",
-            code="state_mismatch",
-            service=SERVICE,
-        )
-    if query.get("admin_consent", "").lower() != "true":
-        raise ConsentMissing(message="The consent answer did not say consent was granted.", service=SERVICE)
-    return ConsentCallback(claimed_tenant=query.get("tenant", ""), scope=query.get("scope", ""))

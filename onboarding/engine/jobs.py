@@ -1,0 +1,74 @@
+"""What people and timers do to a job: start it, resume a waiting step, retry a failed one, cancel it.
+
+These are the service functions behind the pages and the API: each writes its own audit row, so the
+two cannot differ. `actor` is who asked (None: the system); `request` adds the address and via_api.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onboarding import audit
+from onboarding.engine import events
+from onboarding.engine.dispatch import dispatch
+from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
+from onboarding.engine.runner import set_job_state, update_step
+from onboarding.models import JobState, OnboardingJob, Step, StepState
+from onboarding.pipeline import pipeline
+
+
+def start_job(tenant, actor=None, request=None) -> OnboardingJob:
+    try:
+        with transaction.atomic():
+            job = OnboardingJob.objects.create(tenant=tenant, started_by=actor)
+            Step.objects.bulk_create(
+                Step(job=job, key=spec.key, order=index) for index, spec in enumerate(pipeline())
+            )
+    except IntegrityError:
+        raise JobAlreadyActive(f"{tenant.name} already has an onboarding in progress.") from None
+    audit.record("job.started", f"Started onboarding #{job.pk}", request=request, user=actor, job=job)
+    events.emit(job, events.STARTED)
+    dispatch(job.pk)
+    return job
+
+
+def resume(job: OnboardingJob, key: str | None = None, delay: float = 0) -> bool:
+    """Wake a waiting step (a callback came in, the review was approved). True when one was waiting."""
+    steps = Step.objects.filter(job=job, state=StepState.WAITING)
+    if key:
+        steps = steps.filter(key=key)
+    woken = steps.update(state=StepState.PENDING, wake_at=None, next_attempt_at=None)
+    if woken:
+        dispatch(job.pk, delay)
+    return bool(woken)
+
+
+def retry(job: OnboardingJob, actor=None, request=None) -> Step:
+    """Run the failed step again, alone; the steps before it stay done."""
+    job.refresh_from_db()
+    step = job.steps.filter(state=StepState.FAILED).first()
+    if job.state != JobState.FAILED or step is None:
+        raise NotAllowedNow("Only a failed onboarding can be retried.")
+    with transaction.atomic():
+        update_step(step, state=StepState.PENDING, attempts=0, message="Retry requested.",
+                    finished_at=None, next_attempt_at=None, deadline_at=None)
+        set_job_state(job, JobState.RUNNING, current_step=step.key)
+        audit.record("job.retried", f"Retried step {step.key}", request=request, user=actor, job=job)
+    dispatch(job.pk)
+    return step
+
+
+def cancel(job: OnboardingJob, actor=None, request=None) -> None:
+    job.refresh_from_db()
+    if job.is_finished:
+        raise NotAllowedNow(f"This onboarding is already {job.get_state_display().lower()}.")
+    now = timezone.now()
+    with transaction.atomic():
+        OnboardingJob.objects.filter(pk=job.pk).update(
+            state=JobState.CANCELLED, finished_at=now, state_changed_at=now
+        )
+        job.steps.filter(state__in=[StepState.PENDING, StepState.WAITING]).update(
+            state=StepState.SKIPPED, message="Cancelled.", wake_at=None, next_attempt_at=None
+        )
+        audit.record("job.cancelled", "Cancelled the onboarding", request=request, user=actor, job=job)
+    job.refresh_from_db()
+    events.emit(job, events.CANCELLED)
