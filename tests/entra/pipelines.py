@@ -5,6 +5,7 @@ import signal
 from pathlib import Path
 
 from onboarding.pipeline import STEPS, StepSpec
+from onboarding.steps import create_secret as create_secret_step
 from onboarding.steps.create_secret import create_secret
 
 ENTRA = STEPS[:6]
@@ -19,7 +20,7 @@ def create_secret_then_die(ctx):
         def die(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)
 
-        _store_secret = die  # this process is about to die; the next worker imports a clean module
+        create_secret_step._store_secret = die  # this process is about to die; the next worker imports a clean module
     return create_secret(ctx)
 
 
