@@ -23,6 +23,24 @@ class DefaultRole(models.TextChoices):
     SILENT_USER = "silent_user", "Silent (no Proofpoint login)"
 
 
+class Lifecycle(models.TextChoices):
+    """api.md v1.1: `live` from the first completed onboarding on, whatever later jobs do."""
+
+    NOT_ONBOARDED = "not_onboarded", "Not onboarded"
+    ONBOARDING = "onboarding", "Onboarding"
+    LIVE = "live", "Live"
+    OFFBOARDED = "offboarded", "Offboarded"
+
+
+class HealthState(models.TextChoices):
+    """api.md v1.1: `unknown` until the first check, `ok` without findings, else the worst severity."""
+
+    UNKNOWN = "unknown", "Not checked yet"
+    OK = "ok", "Healthy"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
 # Proofpoint accepts only these sync frequencies (hours); 0 means "never" and is ours to set.
 SYNC_FREQUENCIES = [1, 3, 6, 12, 24]
 
@@ -48,6 +66,16 @@ class Tenant(models.Model):
     customer_admin_name = models.CharField(max_length=200, blank=True)
     customer_admin_email = models.EmailField()
     notes = models.TextField(blank=True)
+    # The tenant's live state (api.md v1.1), kept by the engine and the health checks, not by forms.
+    lifecycle = models.CharField(max_length=20, choices=Lifecycle.choices, default=Lifecycle.NOT_ONBOARDED,
+                                 editable=False, db_index=True)
+    live_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # Brought in from Proofpoint with a sync app the portal did not make: checked read-only, never rebuilt
+    # unless a technician asks.
+    adopted = models.BooleanField(default=False, editable=False)
+    health_state = models.CharField(max_length=10, choices=HealthState.choices, default=HealthState.UNKNOWN,
+                                    editable=False, db_index=True)
+    health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding import audit
-from onboarding.engine import events
+from onboarding.engine import events, lifecycle
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
 from onboarding.engine.runner import set_job_state, update_step
@@ -25,6 +25,7 @@ def start_job(tenant, actor=None, request=None) -> OnboardingJob:
             )
     except IntegrityError:
         raise JobAlreadyActive(f"{tenant.name} already has an onboarding in progress.") from None
+    lifecycle.job_started(job)
     audit.record("job.started", f"Started onboarding #{job.pk}", request=request, user=actor, job=job)
     events.emit(job, events.STARTED)
     dispatch(job.pk)
@@ -70,5 +71,6 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
             state=StepState.SKIPPED, message="Cancelled.", wake_at=None, next_attempt_at=None
         )
         audit.record("job.cancelled", "Cancelled the onboarding", request=request, user=actor, job=job)
+        lifecycle.job_cancelled(job)
     job.refresh_from_db()
     events.emit(job, events.CANCELLED)

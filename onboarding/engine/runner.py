@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.errors import PermanentError, TransientError
-from onboarding.engine import events
+from onboarding.engine import events, lifecycle
 from onboarding.engine.dispatch import dispatch
 from onboarding.models import HALTED_JOB_STATES, JobState, OnboardingJob, Step, StepState
 from onboarding.pipeline import pipeline, spec_for
@@ -147,6 +147,7 @@ def _complete(job: OnboardingJob) -> None:
     )
     if done:
         job.refresh_from_db()
+        lifecycle.job_completed(job)
         events.emit(job, events.COMPLETED)
 
 

@@ -31,6 +31,11 @@ ACTIVE_JOB_STATES = tuple(state for state in JobState if state not in FINISHED_J
 HALTED_JOB_STATES = (*FINISHED_JOB_STATES, JobState.FAILED)
 
 
+class JobKind(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    REPAIR = "repair", "Repair"
+
+
 class StepState(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
@@ -42,6 +47,7 @@ class StepState(models.TextChoices):
 
 class OnboardingJob(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=20, choices=JobKind.choices, default=JobKind.ONBOARDING)
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     current_step = models.CharField(max_length=40, blank=True)
     started_by = models.ForeignKey(
