@@ -3,7 +3,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import microsoft
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/microsoft/", microsoft.microsoft_start, name="login-microsoft"),
+    path("login/microsoft/callback/", microsoft.microsoft_callback, name="login-microsoft-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
