@@ -15,6 +15,8 @@ import pytest
 import requests
 from django.test import Client
 
+from tests.sandbox_fixtures import staff_signin_settings
+
 
 @dataclass
 class Authorization:
@@ -33,9 +35,8 @@ class SignIn:
     def __init__(self, admin, settings):
         self.admin = admin
         self.app = admin.sb.staff_signin
-        settings.STAFF_SIGNIN_TENANT_ID = self.app["tenant_id"]
-        settings.STAFF_SIGNIN_CLIENT_ID = self.app["client_id"]
-        settings.STAFF_SIGNIN_CLIENT_SECRET = self.app["secret"]
+        for name, value in staff_signin_settings(admin.sb).items():
+            setattr(settings, name, value)
         self.browser = requests.Session()
         self.browser.trust_env = False
 
