@@ -2,20 +2,13 @@
 backend Microsoft sign-ins log in through.
 
 The policy is a backend, not a view, so it holds whatever login view is used (the login page, the
-admin's, a TOTP step in front): with STAFF_SIGNIN_REQUIRED on, a password is refused for everyone
-except the usernames in STAFF_BREAK_GLASS_USERS.
+admin's, a TOTP step in front): with STAFF_SIGNIN_REQUIRED on (or a manager's switch, policy.py), a
+password is refused for everyone except the named break-glass usernames.
 """
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-
-def password_signin_refused(username: str | None) -> bool:
-    """True when this username may not sign in with a local password."""
-    if not settings.STAFF_SIGNIN_REQUIRED:
-        return False
-    allowed = {name.strip().lower() for name in settings.STAFF_BREAK_GLASS_USERS}
-    return (username or "").strip().lower() not in allowed
+from accounts.policy import password_signin_refused
 
 
 class StaffPasswordBackend(ModelBackend):
@@ -38,8 +31,8 @@ class StaffPasswordBackend(ModelBackend):
 
 
 class MicrosoftSignInBackend(ModelBackend):
-    """Only ever authenticates a user that accounts/microsoft.py has matched to a validated id token;
-    never a username and password."""
+    """Only ever authenticates a user that accounts/microsoft.py has matched to a validated id
+    token; never a username and password."""
 
     def authenticate(self, request, entra_user=None, **kwargs):
         if entra_user is not None and self.user_can_authenticate(entra_user):

@@ -12,7 +12,8 @@ def check_staff_signin(app_configs, **kwargs) -> list:
     if given and len(given) < len(names):
         missing = ", ".join(name for name in names if name not in given)
         problems.append(Warning(f"Microsoft staff sign-in is half configured: {missing} is empty.",
-                                hint="Set all three (see .env.example), or none.", id="accounts.W001"))
+                                hint="Set all three (see .env.example), or none.",
+                                id="accounts.W001"))
     if settings.STAFF_SIGNIN_REQUIRED and len(given) < len(names):
         problems.append(Warning(
             "STAFF_SIGNIN_REQUIRED is on but Microsoft sign-in is not configured: only the "

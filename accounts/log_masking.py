@@ -1,9 +1,9 @@
 """Access logs never hold an authorization code, an id token or a `state`.
 
-The Microsoft sign-in callback arrives as /login/microsoft/callback/?code=...&state=...&session_state=...
+The Microsoft sign-in callback arrives as /login/microsoft/callback/?code=..&state=..&session_state=
 and gunicorn's access log (the request line, and the referer) and runserver's would print it whole.
-`mask_signin_query` blanks those parameters' values wherever they appear in a line; the filter is put
-on the `gunicorn.access` and `django.server` loggers when the accounts app loads (apps.py).
+`mask_signin_query` blanks those parameters' values wherever they appear in a line; the filter is
+put on the `gunicorn.access` and `django.server` loggers when the accounts app loads (apps.py).
 """
 
 import logging

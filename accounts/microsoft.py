@@ -1,12 +1,12 @@
 """"Sign in with Microsoft": the two views of the staff sign-in flow and what a sign-in does to the
 portal's users (api.md, "Staff sign-in with Microsoft Entra ID (v1.1)").
 
-    GET /login/microsoft/            start: keep msal's flow in the session, send the browser to Entra
+    GET /login/microsoft/            start: keep msal's flow in the session, send the browser on
     GET /login/microsoft/callback/   finish: check state, redeem the code, validate the id token
 
-A person is linked by the token's `oid` (EntraIdentity), never by e-mail. Their portal role comes from
-the token's `roles` claim at every sign-in: Technician and Manager map to the Technicians and Managers
-groups, and a role removed in Entra removes the group at the next sign-in.
+A person is linked by the token's `oid` (EntraIdentity), never by e-mail. Their portal role comes
+from the token's `roles` claim at every sign-in: Technician and Manager map to the Technicians and
+Managers groups, and a role removed in Entra removes the group at the next sign-in.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def signin_enabled() -> bool:
 
 def signin_config() -> StaffSignInConfig:
     return StaffSignInConfig(
-        login_url=settings.MICROSOFT_LOGIN_URL, browser_login_url=settings.MICROSOFT_LOGIN_BROWSER_URL,
+        login_url=settings.MICROSOFT_LOGIN_URL,
+        browser_login_url=settings.MICROSOFT_LOGIN_BROWSER_URL,
         tenant_id=settings.STAFF_SIGNIN_TENANT_ID, client_id=settings.STAFF_SIGNIN_CLIENT_ID,
         client_secret=settings.STAFF_SIGNIN_CLIENT_SECRET, redirect_uri=callback_url())
 
@@ -113,15 +114,15 @@ def microsoft_callback(request):
                "Microsoft sign-in refused: the answer matched no sign-in in progress (expired, "
                "already used, or started in another browser).")
         return _refused(request, "This sign-in has expired or was already used",
-                        "The answer from Microsoft does not match a sign-in started in this browser "
-                        "in the last 15 minutes.", 400, "Start again from the login page.")
+                        "The answer from Microsoft does not match a sign-in started in this "
+                        "browser in the last 15 minutes.", 400, "Start again from the login page.")
     try:
         identity = finish(signin_config(), saved["flow"], request.GET.dict(), outbound_session(),
                           outbound_config())
     except WrongTenant as error:
         _audit(request, "staff_signin_wrong_tenant",
-               f"Microsoft sign-in refused: an account of another directory (tenant {error.tenant_id}, "
-               f"{error.identity_hint or 'unknown user'}) tried to sign in to the portal.",
+               "Microsoft sign-in refused: an account of another directory (tenant "
+               f"{error.tenant_id}, {error.identity_hint or 'unknown user'}) tried to sign in.",
                label=error.identity_hint)
         return _refused(request, "This account cannot sign in here",
                         "You signed in with an account from another organization's Microsoft Entra "
@@ -140,18 +141,20 @@ def _signed_in(request, identity: StaffIdentity, next_url: str):
     user = sync_user(identity, groups)
     if not groups:
         _audit(request, "staff_signin_no_role",
-               f"Microsoft sign-in refused for {identity.username or identity.object_id}: no portal "
-               "app role (Technician or Manager) in Entra.", user=user, label=identity.username)
+               f"Microsoft sign-in refused for {identity.username or identity.object_id}: no "
+               "portal app role (Technician or Manager) in Entra.", user=user,
+               label=identity.username)
         return _refused(request, "You have no role in this portal yet",
-                        "Your Microsoft account is fine, but it has no app role on the portal's staff "
-                        "sign-in app.", 403,
+                        "Your Microsoft account is fine, but it has no app role on the portal's "
+                        "staff sign-in app.", 403,
                         "Ask your MSP's Microsoft Entra administrator to assign you the app role "
-                        "Technician (or Manager) on the staff sign-in app (Enterprise applications, "
-                        "Users and groups), then sign in again.")
+                        "Technician (or Manager) on the staff sign-in app (Enterprise "
+                        "applications, Users and groups), then sign in again.")
     user = authenticate(request, entra_user=user)
     if user is None:
         _audit(request, "staff_signin_refused",
-               f"Microsoft sign-in refused for {identity.username}: the portal account is disabled.",
+               f"Microsoft sign-in refused for {identity.username}: the portal account is "
+               "disabled.",
                label=identity.username)
         return _refused(request, "Your portal account is disabled",
                         "A manager has disabled your account in the portal.", 403,
@@ -193,7 +196,8 @@ def sync_user(identity: StaffIdentity, groups: set[str]):
 
 def _free_username(identity: StaffIdentity) -> str:
     """The UPN as username, made valid; never one a local user already has (suffix -2, -3...)."""
-    base = re.sub(r"[^\w.@+-]", "-", identity.username or "")[:140] or f"entra-{identity.object_id[:8]}"
+    base = re.sub(r"[^\w.@+-]", "-", identity.username or "")[:140]
+    base = base or f"entra-{identity.object_id[:8]}"
     users = get_user_model().objects
     candidate, n = base, 1
     while users.filter(username__iexact=candidate).exists():

@@ -3,10 +3,10 @@
 
 msal does the protocol: `initiate_auth_code_flow` makes the state, the nonce and the PKCE verifier;
 `acquire_token_by_auth_code_flow` checks the state (ValueError) and the nonce (RuntimeError), and
-redeems the code with the verifier and the client secret. Since msal 1.38 it does NOT validate the id
-token (no signature, audience, issuer, tenant or lifetime check), so `validate_id_token` does that
-with PyJWT against the keys at the discovery document's `jwks_uri`, fetched through the portal's one
-outbound session (our CA trust, timeouts).
+redeems the code with the verifier and the client secret. Since msal 1.38 it does NOT validate the
+id token (no signature, audience, issuer, tenant or lifetime check), so `validate_id_token` does
+that with PyJWT against the keys at the discovery document's `jwks_uri`, fetched through the
+portal's one outbound session (our CA trust, timeouts).
 
 No Django here: the caller passes a StaffSignInConfig built from settings.
 """
@@ -26,8 +26,8 @@ from .errors import IntegrationError
 from .http import OutboundConfig, send
 
 SERVICE = "Microsoft Entra staff sign-in"
-# msal adds openid and profile itself; offline_access (a refresh token) is not wanted: api.md's scopes
-# are exactly `openid profile email`.
+# msal adds openid and profile itself; offline_access (a refresh token) is not wanted: api.md's
+# scopes are exactly `openid profile email`.
 SCOPES = ["email"]
 ROLE_VALUES = ("Technician", "Manager")
 CLOCK_SKEW_SECONDS = 120  # the same tolerance msal uses for time claims
@@ -78,7 +78,8 @@ def _refused(code: str, message: str) -> SignInRefused:
     return SignInRefused(message=message, code=code, service=SERVICE)
 
 
-def _app(config: StaffSignInConfig, session: requests.Session) -> msal.ConfidentialClientApplication:
+def _app(config: StaffSignInConfig,
+         session: requests.Session) -> msal.ConfidentialClientApplication:
     # A fresh app per step: its token cache would otherwise keep every person's tokens in memory.
     options = {} if is_microsoft_login_host(config.login_url) else {"instance_discovery": False}
     try:
@@ -95,7 +96,8 @@ def browser_authorize_url(auth_uri: str, config: StaffSignInConfig) -> str:
     """msal's auth_uri names the discovery host; the browser goes to MICROSOFT_LOGIN_BROWSER_URL,
     in the shape api.md fixes: {browser}/{tenant}/oauth2/v2.0/authorize?{msal's query}."""
     query = urlsplit(auth_uri).query
-    return f"{config.browser_login_url.rstrip('/')}/{config.tenant_id}/oauth2/v2.0/authorize?{query}"
+    base = config.browser_login_url.rstrip("/")
+    return f"{base}/{config.tenant_id}/oauth2/v2.0/authorize?{query}"
 
 
 def start(config: StaffSignInConfig, session: requests.Session) -> tuple[dict, str]:
@@ -122,7 +124,8 @@ def finish(config: StaffSignInConfig, flow: dict, auth_response: dict, session: 
         raise _refused("nonce_mismatch", "The sign-in token was not issued for this sign-in "
                        "(nonce mismatch).") from exc
     except requests.RequestException as exc:
-        raise _refused("unavailable", "The Microsoft sign-in service could not be reached.") from exc
+        raise _refused("unavailable",
+                       "The Microsoft sign-in service could not be reached.") from exc
     if "error" in result:
         raise _refused("signin_error" if auth_response.get("error") else "token_error",
                        _first_line(result))
@@ -157,8 +160,8 @@ def _get_json(url: str, session: requests.Session, outbound: OutboundConfig) -> 
 
 def validate_id_token(id_token: str, config: StaffSignInConfig, session: requests.Session,
                       outbound: OutboundConfig) -> dict:
-    """The token's claims once signature (RS256, key by kid from jwks_uri), aud, exp/nbf/iat, tid and
-    iss are right; WrongTenant for another directory's token, SignInRefused for anything else."""
+    """The token's claims once signature (RS256, key by kid from jwks_uri), aud, exp/nbf/iat, tid
+    and iss are right: WrongTenant for another directory's token, SignInRefused for the rest."""
     discovery = _get_json(f"{config.authority}/v2.0/.well-known/openid-configuration", session,
                           outbound)
     keys = _get_json(str(discovery.get("jwks_uri", "")), session, outbound)

@@ -154,7 +154,7 @@ def issue_token(world, tenant_key: str, form: dict, base_url: str = "") -> dict:
 
 
 def _redeem_code(world, tenant_key: str, form: dict, base_url: str) -> dict:
-    """The authorization_code grant (staff sign-in, see signin.py), with this module's AADSTS errors."""
+    """The authorization_code grant (staff sign-in, signin.py), with this module's AADSTS errors."""
     from .signin import GrantError, redeem_code
 
     tenant = world.tenant(tenant_key)

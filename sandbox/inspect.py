@@ -6,7 +6,7 @@ GET  /_sandbox/knobs      current knobs; POST merges {"global":{..},"tenants":{.
 POST /_sandbox/tenants    {"domain","users","seed"[,"name","domains","gcc_high","groups"]} → 201
 POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the page (app defaults to the MSP's)
 GET  /_sandbox/staff      the staff sign-in app (no secret) and its people with their app roles
-POST /_sandbox/staff      {"user": upn|username|oid, "roles": ["Technician"|"Manager", ..]} assigns roles
+POST /_sandbox/staff      {"user": upn|username|oid, "roles": ["Technician"|"Manager"]} sets roles
 GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"recent":[..]}; DELETE clears it
 """
 

@@ -5,8 +5,9 @@ authorization code, redeem it with PKCE, error responses), "OpenID Connect on th
 platform", "ID token claims reference" (v2.0), "Add app roles and get them from a token" and the
 AADSTS error reference. Nothing here knows about the portal's client.
 
-The scenario's `msp.staff_signin` block registers a single-tenant app in the MSP's tenant with the app
-roles Technician and Manager ("Assignment required"), and lists the people the sign-in page offers.
+The scenario's `msp.staff_signin` block registers a single-tenant app in the MSP's tenant with the
+app roles Technician and Manager ("Assignment required"), and lists the people the sign-in page
+offers.
 Their role assignments live in `world.staff_users` and can be changed at run time (POST
 /_sandbox/staff), so a removed role shows in the next id token, as in Entra.
 """
@@ -43,14 +44,15 @@ class GrantError(Exception):
 
 # ---- the world --------------------------------------------------------------------------------
 def load_staff_signin(world, msp_tenant, spec: dict) -> None:
-    """Register the staff sign-in app in the MSP's tenant and remember its people (under world.lock)."""
+    """Register the staff sign-in app in the MSP's tenant and remember its people (world.lock)."""
     world.staff_app, world.staff_users, world.auth_codes = {}, {}, {}
     if not spec:
         return
     client_id = spec.get("client_id") or guid("staff-signin-app", msp_tenant.id)
     roles = [{"allowedMemberTypes": ["User"], "description": f"{value}s of the MSP portal",
-              "displayName": value, "id": guid("staff-app-role", client_id, value), "isEnabled": True,
-              "origin": "Application", "value": value} for value in STAFF_APP_ROLES]
+              "displayName": value, "id": guid("staff-app-role", client_id, value),
+              "isEnabled": True, "origin": "Application", "value": value}
+             for value in STAFF_APP_ROLES]
     record = world.register_app(msp_tenant, {
         "appId": client_id, "displayName": spec.get("display_name", "MSP portal staff sign-in"),
         "signInAudience": "AzureADMyOrg", "appRoles": roles,
@@ -106,12 +108,12 @@ def find_person(world, user: str) -> dict | None:
     return None
 
 
-# ---- GET|POST /{tenant}/oauth2/v2.0/authorize -----------------------------------------------------
+# ---- GET|POST /{tenant}/oauth2/v2.0/authorize --------------------------------------------------
 def authorize(world, tenant_key: str, request) -> Response:
     """Show the sign-in page, or send the browser back with `code` (or `error`) and `state`."""
     args = request.args
     problem = _authorize_page_error(world, tenant_key, args)
-    if problem is not None:  # the redirect URI cannot be trusted yet: show the error, never redirect
+    if problem is not None:  # the redirect URI cannot be trusted yet: an error page, no redirect
         return Response(error_page(problem[0], problem[1]), status=400, content_type=HTML)
     redirect_error = _authorize_redirect_error(args)
     if redirect_error is not None:
@@ -134,8 +136,8 @@ def authorize(world, tenant_key: str, request) -> Response:
             f"User account '{person['upn']}' from identity provider "
             f"'https://sts.windows.net/{person['tenant_id']}/' does not exist in tenant "
             f"'{world.tenant(app_tenant).name}' and cannot access the application "
-            f"'{args.get('client_id')}'({world.staff_app['display_name']}) in that tenant. The account "
-            "needs to be added as an external user in the tenant first.")
+            f"'{args.get('client_id')}'({world.staff_app['display_name']}) in that tenant. The "
+            "account needs to be added as an external user in the tenant first.")
         return Response(error_page(code, text), status=400, content_type=HTML)
     code = _new_code(world, person, args)
     return _back(args, code=code)
@@ -154,8 +156,8 @@ def _authorize_page_error(world, tenant_key: str, args) -> tuple[int, str] | Non
                         f"'{tenant_key}'.")
     redirect_uri = args.get("redirect_uri", "")
     if redirect_uri not in (app.data.get("web") or {}).get("redirectUris", []):
-        return 50011, (f"The redirect URI '{redirect_uri}' specified in the request does not match the "
-                       f"redirect URIs configured for the application '{client_id}'.")
+        return 50011, (f"The redirect URI '{redirect_uri}' specified in the request does not match "
+                       f"the redirect URIs configured for the application '{client_id}'.")
     return None
 
 
@@ -205,7 +207,8 @@ def _new_code(world, person: dict, args) -> str:
     return code
 
 
-def _back(args, code: str = "", error: str = "", description: str = "", subcode: str = "") -> Response:
+def _back(args, code: str = "", error: str = "", description: str = "",
+          subcode: str = "") -> Response:
     """302 to the app's redirect URI with the documented query parameters (response_mode=query)."""
     if code:
         params = {"code": code}
@@ -222,7 +225,7 @@ def _back(args, code: str = "", error: str = "", description: str = "", subcode:
     return Response(status=302, headers={"Location": f"{uri}{separator}{urlencode(params)}"})
 
 
-# ---- POST /{tenant}/oauth2/v2.0/token, grant_type=authorization_code --------------------------------
+# ---- POST /{tenant}/oauth2/v2.0/token, grant_type=authorization_code ---------------------------
 def redeem_code(world, tenant, form: dict, base: str, check_secret) -> dict:
     """Exchange a code (+ PKCE verifier, + client secret) for an id token and an access token."""
     for name in ("client_id", "code", "redirect_uri"):
@@ -233,7 +236,8 @@ def redeem_code(world, tenant, form: dict, base: str, check_secret) -> dict:
     home, app = world.find_app(client_id)
     if app is None or (home is not tenant and app.data.get("signInAudience") == "AzureADMyOrg"):
         raise GrantError(400, "unauthorized_client", 700016, (
-            f"Application with identifier '{client_id}' was not found in the directory '{tenant.id}'."))
+            f"Application with identifier '{client_id}' was not found in the directory "
+            f"'{tenant.id}'."))
     if not form.get("client_secret"):
         raise GrantError(401, "invalid_client", 7000218, (
             "The request body must contain the following parameter: 'client_assertion' or "
@@ -253,13 +257,13 @@ def _take_code(world, code: str) -> dict:
             "Provided grant is invalid or malformed. The authorization code is not valid."))
     if grant["used"]:
         raise GrantError(400, "invalid_grant", 54005, (
-            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use "
-            "an existing refresh token."))
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or "
+            "use an existing refresh token."))
     grant["used"] = True  # single use, whatever the outcome of this attempt
     if now() > grant["expires"]:
         raise GrantError(400, "invalid_grant", 70008, (
-            "The provided authorization code or refresh token has expired due to inactivity. Send a new "
-            "interactive authorization request for this user and resource."))
+            "The provided authorization code or refresh token has expired due to inactivity. "
+            "Send a new interactive authorization request for this user and resource."))
     return grant
 
 
@@ -269,8 +273,8 @@ def _check_grant(grant: dict, form: dict, tenant) -> None:
             "Provided grant is invalid or malformed. The code was issued to another client."))
     if form["redirect_uri"] != grant["redirect_uri"]:
         raise GrantError(400, "invalid_grant", 70000, (
-            "Provided grant is invalid or malformed. The redirect_uri does not match the one the code "
-            "was issued for."))
+            "Provided grant is invalid or malformed. The redirect_uri does not match the one the "
+            "code was issued for."))
     if grant["challenge"]:
         verifier = form.get("code_verifier") or ""
         if not verifier:
@@ -308,15 +312,16 @@ def _tokens(world, person: dict, grant: dict, form: dict, base: str) -> dict:
     if "email" not in scopes:
         claims.pop("email")
     access = {
-        "aud": GRAPH_AUDIENCE, "iss": f"https://sts.windows.net/{tid}/", "iat": issued, "nbf": issued,
-        "exp": issued + 3599, "appid": client_id, "name": person["name"], "oid": oid,
+        "aud": GRAPH_AUDIENCE, "iss": f"https://sts.windows.net/{tid}/", "iat": issued,
+        "nbf": issued, "exp": issued + 3599, "appid": client_id, "name": person["name"], "oid": oid,
         "scp": "openid profile email User.Read", "sub": claims["sub"], "tid": tid,
         "upn": person["upn"], "uti": random_guid(), "ver": "1.0", "sbx_gen": world.generation,
     }
     answer = {
         "token_type": "Bearer", "scope": " ".join([*scopes, f"{GRAPH_AUDIENCE}/User.Read"]),
         "expires_in": 3599, "ext_expires_in": 3599,
-        "access_token": sign(world.signing_key, access), "id_token": sign(world.signing_key, claims),
+        "access_token": sign(world.signing_key, access),
+        "id_token": sign(world.signing_key, claims),
     }
     if str(form.get("client_info", "")) == "1":
         info = json.dumps({"uid": oid, "utid": tid}, separators=(",", ":")).encode()

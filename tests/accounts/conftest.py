@@ -1,5 +1,5 @@
-"""Staff sign-in against the real sandbox over HTTPS, with the real msal: the Django test client is the
-portal's side, a `requests` session plays the browser on the sandbox's sign-in page.
+"""Staff sign-in against the real sandbox over HTTPS, with the real msal: the Django test client is
+the portal's side, a `requests` session plays the browser on the sandbox's sign-in page.
 
     def test_x(signin):
         response = signin.sign_in("tess.tech")     # the callback's response (not followed)

@@ -1,9 +1,10 @@
-"""What msal leaves to us, checked with real tokens from the sandbox: the signature (RS256, key by kid
-from jwks_uri), the audience, the tenant; and what msal itself checks: the nonce."""
+"""What msal leaves to us, checked with real tokens from the sandbox: the signature (RS256, key by
+kid from jwks_uri), the audience, the tenant; and what msal itself checks: the nonce."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import msal
@@ -40,15 +41,14 @@ def outbound(signin) -> tuple[requests.Session, OutboundConfig]:
 
 def real_id_token(signin, config, session, username="tess.tech") -> str:
     """A genuine id token, obtained the way the portal does (msal), without the portal's checks."""
-    app = msal.ConfidentialClientApplication(config.client_id, client_credential=config.client_secret,
-                                             authority=config.authority, http_client=session,
-                                             instance_discovery=False)
+    app = msal.ConfidentialClientApplication(
+        config.client_id, client_credential=config.client_secret, authority=config.authority,
+        http_client=session, instance_discovery=False)
     flow = app.initiate_auth_code_flow(["email"], redirect_uri=config.redirect_uri,
                                        response_mode="query")
     url = flow["auth_uri"].replace(config.login_url, config.browser_login_url)
     answer = signin.browser.post(url, data={"login": username}, allow_redirects=False)
-    query = dict(pair.split("=", 1) for pair in answer.headers["Location"].split("?", 1)[1].split("&"))
-    query = {k: requests.utils.unquote(v) for k, v in query.items()}
+    query = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
     return app.acquire_token_by_auth_code_flow(flow, query)["id_token"]
 
 

@@ -25,8 +25,9 @@ def test_the_access_loggers_carry_the_filter(caplog):
         propagate, logger.propagate = logger.propagate, True  # so caplog (on the root) hears it
         try:
             with caplog.at_level(logging.INFO, logger=name):
-                logger.info('%(h)s "%(r)s"', {"h": "127.0.0.1", "r": "GET /login/microsoft/callback/"
-                                              "?code=ABC&state=DEF HTTP/1.1"})
+                atoms = {"h": "127.0.0.1",
+                         "r": "GET /login/microsoft/callback/?code=ABC&state=DEF HTTP/1.1"}
+                logger.info('%(h)s "%(r)s"', atoms)
         finally:
             logger.propagate = propagate
         assert "ABC" not in caplog.text and "DEF" not in caplog.text

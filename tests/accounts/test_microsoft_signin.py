@@ -1,6 +1,6 @@
 """Sign in with Microsoft against the sandbox's identity platform over HTTPS, with the real msal and
 PyJWT: roles from the token, the 403 without a role, another tenant's account refused and audited,
-replayed or altered state and code, an expired id token, a role removed in Entra, and the link by oid."""
+replayed or altered state and code, an expired id token, a role removed in Entra, link by oid."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_a_customer_tenant_account_is_stopped_by_entra_for_a_single_tenant_app(s
 
 
 def test_a_token_from_a_customer_tenant_is_refused_and_audited(signin, portal_sandbox):
-    """Should a customer's token reach the callback anyway (a misregistered app), the tid check holds."""
+    """Should a customer's token reach the callback (a misregistered app), the tid check holds."""
     portal_sandbox.knobs(signin_foreign_tenant_tokens=True)
     client = Client()
     response = signin.sign_in("it-admin", client)
@@ -106,7 +106,8 @@ def test_a_replayed_callback_is_refused(signin):
     again = answer.callback()  # the same URL a second time (browser history, a leaked log line)
     assert again.status_code == 400 and "expired or was already used" in again.content.decode()
     stranger = Client()  # the same answer in another browser: no sign-in was started there
-    replay = stranger.get(f"{answer.path}?code={answer.params['code']}&state={answer.params['state']}")
+    code, state = answer.params["code"], answer.params["state"]
+    replay = stranger.get(f"{answer.path}?code={code}&state={state}")
     assert replay.status_code == 400
     assert signed_in_user(stranger) is None
 
