@@ -125,7 +125,7 @@ def authorize(world, tenant_key: str, request) -> Response:
         return _page(world, request)
     if request.form.get("decision") == "cancel":
         return _back(args, error="access_denied", description=(
-            "AADSTS50126: The user canceled the sign-in."), subcode="cancel")
+            "AADSTS65004: User declined to consent to access the app."), subcode="cancel")
     person = find_person(world, request.form.get("login", ""))
     if person is None:
         return _page(world, request, "We couldn't find an account with that username.", 400)

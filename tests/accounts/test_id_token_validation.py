@@ -22,7 +22,8 @@ from integrations.staff_signin import (
 )
 from sandbox.common import b64url, b64url_decode
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db,
+              pytest.mark.filterwarnings("ignore:response_mode='form_post' is recommended")]
 
 
 @pytest.fixture

@@ -150,6 +150,18 @@ def test_a_callback_without_state_is_refused(signin):
     assert signed_in_user(client) is None
 
 
+def test_cancelling_on_the_microsoft_page_comes_back_as_a_clear_page(signin):
+    client = Client()
+    start = client.get("/login/microsoft/")
+    back = signin.browser.post(start["Location"], data={"decision": "cancel"},
+                               allow_redirects=False)
+    assert "error=access_denied" in back.headers["Location"]
+    response = client.get(back.headers["Location"].split("127.0.0.1:8000", 1)[1])
+    assert response.status_code == 400
+    assert "User declined" in response.content.decode()
+    assert signed_in_user(client) is None
+
+
 def test_an_expired_id_token_is_refused(signin, portal_sandbox):
     portal_sandbox.knobs(signin_time_shift_s=-2 * 3600)  # issued two hours ago: expired an hour ago
     client = Client()

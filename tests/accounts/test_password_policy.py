@@ -76,3 +76,10 @@ def test_the_help_page_shows_the_exact_redirect_uri(tech_client, settings):
     page = tech_client.get("/help/").content.decode()
     expected = f"{settings.PORTAL_BASE_URL}/login/microsoft/callback/"
     assert f'<code class="fs-6" id="staff-signin-redirect-uri">{expected}</code>' in page
+
+
+def test_a_domain_instead_of_a_tenant_id_is_flagged(settings):
+    from accounts.checks import check_staff_signin
+
+    settings.STAFF_SIGNIN_TENANT_ID = "contoso-msp.example"
+    assert "accounts.W004" in [problem.id for problem in check_staff_signin(None)]
