@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_ratelimit.decorators import ratelimit
 
 from accounts.middleware import SESSION_KEY
 from accounts.models import EntraIdentity
@@ -47,6 +48,7 @@ FLOW_KEY = "staff_signin_flow"
 FLOW_MAX_AGE_SECONDS = 15 * 60  # a sign-in left open longer than this starts again
 ROLE_GROUPS = {"Technician": TECHNICIANS, "Manager": MANAGERS}
 CALLBACK_PATH = "/login/microsoft/callback/"
+PUBLIC_RATE = "30/m"  # per address: both views are public, and a refused callback is audited
 
 
 def callback_url() -> str:
@@ -79,6 +81,7 @@ def _audit(request, action: str, description: str, user=None, label: str = "") -
 
 
 @login_not_required
+@ratelimit(key="ip", rate=PUBLIC_RATE, block=True)
 @never_cache
 @require_GET
 def microsoft_start(request):
@@ -103,6 +106,7 @@ def microsoft_start(request):
 
 
 @login_not_required
+@ratelimit(key="ip", rate=PUBLIC_RATE, block=True)
 @never_cache
 @require_GET
 def microsoft_callback(request):

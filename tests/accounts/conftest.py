@@ -66,6 +66,12 @@ class SignIn:
         response.raise_for_status()
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    """Every test here signs in from one address; test_rate_limit turns the limit back on."""
+    settings.RATELIMIT_ENABLE = False
+
+
 @pytest.fixture
 def signin(portal_sandbox, settings, db) -> SignIn:
     return SignIn(portal_sandbox, settings)

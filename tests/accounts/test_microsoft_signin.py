@@ -223,3 +223,16 @@ def test_next_is_kept_through_the_sign_in(signin):
     assert client2.get("/login/microsoft/?next=https://evil.example/").status_code == 302
     assert client2.session["staff_signin_flow"]["next"] == ""
     assert client.session["staff_signin_flow"]["next"] == "/help/"
+
+
+def test_the_public_sign_in_views_are_rate_limited_per_address(signin, settings):
+    from django.core.cache import cache
+
+    settings.RATELIMIT_ENABLE = True
+    cache.clear()
+    client = Client()
+    answers = [client.get("/login/microsoft/callback/?code=x&state=y").status_code
+               for _ in range(31)]
+    cache.clear()
+    assert answers[:30] == [400] * 30 and answers[30] == 429
+    assert AuditEvent.objects.filter(action="staff_signin_refused").count() == 30
