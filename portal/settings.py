@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffSessionLimit",  # after messages: it says why you are signed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 (without it, a plain 403 page).
@@ -112,6 +113,12 @@ if env("CACHE_URL").startswith("redis"):
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# Local passwords go through StaffPasswordBackend (refused under STAFF_SIGNIN_REQUIRED except for
+# break-glass users); Microsoft sign-ins log in through MicrosoftSignInBackend (accounts/microsoft.py).
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.StaffPasswordBackend",
+    "accounts.backends.MicrosoftSignInBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -225,6 +232,14 @@ SYNC_APP_DISPLAY_NAME = env("SYNC_APP_DISPLAY_NAME", "ProofPoint")
 # How long a new app or secret may take to work in Entra before the step gives up (domain.md §3).
 ENTRA_REPLICATION_SECONDS = envint("ENTRA_REPLICATION_SECONDS", 60, minimum=1)
 ENTRA_SECRET_PROPAGATION_SECONDS = envint("ENTRA_SECRET_PROPAGATION_SECONDS", 120, minimum=1)
+# Staff sign-in with Microsoft Entra ID (api.md v1.1): a single-tenant app in the MSP's own tenant.
+# Off while STAFF_SIGNIN_TENANT_ID is empty. The secret is never logged or rendered.
+STAFF_SIGNIN_TENANT_ID = env("STAFF_SIGNIN_TENANT_ID").lower()
+STAFF_SIGNIN_CLIENT_ID = env("STAFF_SIGNIN_CLIENT_ID")
+STAFF_SIGNIN_CLIENT_SECRET = env("STAFF_SIGNIN_CLIENT_SECRET")
+STAFF_SIGNIN_REQUIRED = envbool("STAFF_SIGNIN_REQUIRED", False)  # local passwords: break-glass only
+STAFF_BREAK_GLASS_USERS = envlist("STAFF_BREAK_GLASS_USERS", "")
+STAFF_SESSION_HOURS = envint("STAFF_SESSION_HOURS", 12, minimum=1)  # a Microsoft sign-in lasts at most
 PROOFPOINT_API_URL = envurl("PROOFPOINT_API_URL", "")
 PROOFPOINT_API_USER = env("PROOFPOINT_API_USER")
 PROOFPOINT_API_PASSWORD = env("PROOFPOINT_API_PASSWORD")

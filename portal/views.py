@@ -55,4 +55,9 @@ def rate_limited(request, exception=None):
 
 @staff_required
 def settings_help(request):
-    return render(request, "portal/help.html", {"callback_url": f"{settings.PORTAL_BASE_URL}/consent/callback/"})
+    from accounts.microsoft import callback_url as signin_callback_url
+
+    return render(request, "portal/help.html", {
+        "callback_url": f"{settings.PORTAL_BASE_URL}/consent/callback/",
+        "signin_callback_url": signin_callback_url(),
+    })

@@ -129,9 +129,11 @@ def _check_secret(app, app_id: str, secret: str) -> None:
     raise invalid
 
 
-def issue_token(world, tenant_key: str, form: dict) -> dict:
+def issue_token(world, tenant_key: str, form: dict, base_url: str = "") -> dict:
     """The token endpoint's logic; returns the JSON answer or raises IdentityError."""
     grant_type = form.get("grant_type") or ""
+    if grant_type == "authorization_code":
+        return _redeem_code(world, tenant_key, form, base_url)
     if grant_type != "client_credentials":
         raise IdentityError(400, "unsupported_grant_type", 70003,
                             f"The app requested an unsupported grant type '{grant_type}'.")
@@ -149,6 +151,19 @@ def issue_token(world, tenant_key: str, form: dict) -> dict:
     _check_scope(form.get("scope") or "", tenant_key)
     with world.lock:
         return _token_for(world, tenant, tenant_key, client_id, form.get("client_secret") or "")
+
+
+def _redeem_code(world, tenant_key: str, form: dict, base_url: str) -> dict:
+    """The authorization_code grant (staff sign-in, signin.py), with this module's AADSTS errors."""
+    from .signin import GrantError, redeem_code
+
+    tenant = world.tenant(tenant_key)
+    if tenant is None:
+        raise tenant_not_found(tenant_key)
+    try:
+        return redeem_code(world, tenant, form, base_url, _check_secret)
+    except GrantError as error:
+        raise IdentityError(error.status, error.error, error.code, error.message) from None
 
 
 def _token_for(world, tenant: Tenant, tenant_key: str, client_id: str, secret: str) -> dict:

@@ -5,6 +5,8 @@ POST /_sandbox/reset      rebuild the world from the scenario (also clears knobs
 GET  /_sandbox/knobs      current knobs; POST merges {"global":{..},"tenants":{..},"fail_next":[..]}
 POST /_sandbox/tenants    {"domain","users","seed"[,"name","domains","gcc_high","groups"]} → 201
 POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the page (app defaults to the MSP's)
+GET  /_sandbox/staff      the staff sign-in app (no secret) and its people with their app roles
+POST /_sandbox/staff      {"user": upn|username|oid, "roles": ["Technician"|"Manager"]} sets roles
 GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"recent":[..]}; DELETE clears it
 """
 
@@ -70,6 +72,22 @@ def post_consent(world, body) -> Response:
     return json_response({"tenant": tenant.id, "granted": granted})
 
 
+def get_staff(world, body) -> Response:
+    from .signin import staff_summary
+
+    with world.lock:
+        return json_response(staff_summary(world))
+
+
+def post_staff(world, body) -> Response:
+    from .signin import set_roles
+
+    roles = body["roles"]
+    if not isinstance(roles, list):
+        raise ValueError("roles must be a list")
+    return json_response(set_roles(world, str(body["user"]), roles))
+
+
 def get_requests(world, body) -> Response:
     return json_response(world.log.snapshot())
 
@@ -82,6 +100,7 @@ def clear_requests(world, body) -> Response:
 ROUTES = {
     ("GET", "state"): get_state, ("POST", "reset"): reset, ("GET", "knobs"): get_knobs,
     ("POST", "knobs"): post_knobs, ("POST", "tenants"): post_tenant, ("POST", "consent"): post_consent,
+    ("GET", "staff"): get_staff, ("POST", "staff"): post_staff,
     ("GET", "requests"): get_requests, ("DELETE", "requests"): clear_requests,
 }
 

@@ -27,6 +27,9 @@ DEFAULTS: dict = {
     "auto_consent": False,  # consent links approve at once, no page
     "proofpoint_fail_emails": [],  # user creations that fail (409, "in use by another organization")
     "proofpoint_fail_rate": 0.0,  # share of user creations that fail that way
+    "auth_code_lifetime_s": 600,  # an authorization code works this long (Entra: about 10 minutes)
+    "signin_time_shift_s": 0,  # shifts iat/nbf/exp of staff sign-in tokens (-7200: already expired)
+    "signin_foreign_tenant_tokens": False,  # others' users get their home tid, not AADSTS50020
     "seed": 0,  # seeds the random draws above, so a run can be replayed
 }
 

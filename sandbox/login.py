@@ -17,6 +17,7 @@ from .identity import (
 )
 from .objects import requested_permissions
 from .pages import consent_page, error_page, front_page
+from .signin import authorize
 from .tokens import jwks
 from .web import Service, json_response, retry_after_header
 
@@ -33,6 +34,7 @@ class LoginService(Service):
         add("GET", "/{tenant}/discovery/keys", self.keys)
         add("POST", "/{tenant}/oauth2/v2.0/token", self.token)
         for method in ("GET", "POST"):
+            add(method, "/{tenant}/oauth2/v2.0/authorize", self.authorize)
             add(method, "/{tenant}/adminconsent", self.consent_v1)
             add(method, "/{tenant}/v2.0/adminconsent", self.consent_v2)
 
@@ -76,10 +78,14 @@ class LoginService(Service):
 
     def token(self, request: Request, tenant: str) -> Response:
         try:
-            answer = issue_token(self.world, tenant, request.form.to_dict())
+            answer = issue_token(self.world, tenant, request.form.to_dict(), self.base(request))
         except IdentityError as error:
             return self.error(request, error)
         return json_response(answer, headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
+
+    def authorize(self, request: Request, tenant: str) -> Response:
+        """Staff sign-in: the "Pick an account" page, then back to the app with a code (signin.py)."""
+        return authorize(self.world, tenant, request)
 
     # ---- admin consent --------------------------------------------------------------------------
     def consent_v1(self, request: Request, tenant: str) -> Response:

@@ -59,3 +59,18 @@ def error_page(code: int, message: str) -> str:
 def front_page(links: list[tuple[str, str]]) -> str:
     items = "".join(f"<li><a href='{escape(href)}'>{escape(text)}</a></li>" for text, href in links)
     return layout("Sandbox", f"<h1>Sandbox identity platform</h1><ul>{items}</ul>")
+
+
+def signin_page(app_name: str, people: list[tuple[str, str, str]], action: str,
+                error: str = "") -> str:
+    """"Pick an account": the people the sandbox knows, each a button (no passwords here)."""
+    buttons = "".join(
+        f"<li><button type='submit' name='login' value='{escape(upn)}'>{escape(name)}</button> "
+        f"<span class='muted'>{escape(upn)} &middot; {escape(label)}</span></li>"
+        for upn, name, label in people)
+    problem = f"<p class='error' role='alert'>{escape(error)}</p>" if error else ""
+    return layout("Sign in to your account", (
+        "<h1>Pick an account</h1>"
+        f"<p>to continue to <strong>{escape(app_name)}</strong></p>{problem}"
+        f"<form method='post' action='{escape(action)}'><ul id='accounts'>{buttons}</ul>"
+        "<button type='submit' name='decision' value='cancel'>Cancel</button></form>"))

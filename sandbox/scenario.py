@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .common import guid
 from .objects import new_service_principal, required_access
+from .signin import load_staff_signin
 from .state import ProofpointOrg, World, add_secret
 
 DEMO = Path(__file__).parent / "scenarios" / "demo.json"
@@ -47,6 +48,9 @@ def load_world(world: World, scenario: dict) -> None:
 
             grant_admin_consent(world, tenant, world.msp["app_id"])
     _load_proofpoint(world, scenario.get("proofpoint") or {})
+    # Last: its people may come from customer tenants (the one a staff sign-in must refuse).
+    msp_tenant = world.tenant(world.msp["tenant_id"]) if world.msp else None
+    load_staff_signin(world, msp_tenant, (scenario.get("msp") or {}).get("staff_signin") or {})
 
 
 def add_generated_tenant(world: World, spec: dict):

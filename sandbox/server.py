@@ -111,6 +111,13 @@ class Sandbox:
         return dict(self.state.msp)
 
     @property
+    def staff_signin(self) -> dict:
+        """The staff sign-in app (tenant_id, client_id, secret, redirect_uris) and its people."""
+        with self.state.lock:
+            people = [dict(p) for p in self.state.staff_users.values()]
+            return {**self.state.staff_app, "users": people}
+
+    @property
     def proofpoint_credentials(self) -> dict:
         pp = self.scenario.get("proofpoint") or {}
         return {"user": pp.get("api_user"), "password": pp.get("api_password"),

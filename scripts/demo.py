@@ -41,6 +41,10 @@ def demo_environment(sb: Sandbox) -> dict:
         "PROOFPOINT_API_USER": pp["user"],
         "PROOFPOINT_API_PASSWORD": pp["password"],
         "PROOFPOINT_PARTNER_DOMAIN": pp["partner_domain"],
+        # "Sign in with Microsoft" against the sandbox's staff sign-in app; passwords keep working.
+        "STAFF_SIGNIN_TENANT_ID": sb.staff_signin["tenant_id"],
+        "STAFF_SIGNIN_CLIENT_ID": sb.staff_signin["client_id"],
+        "STAFF_SIGNIN_CLIENT_SECRET": sb.staff_signin["secret"],
         "MSP_NAME": os.environ.get("MSP_NAME", "Contoso MSP"),
         # A short countdown so a demo run reaches "completed"; production waits the full hour.
         "ROUTING_WAIT_SECONDS": os.environ.get("ROUTING_WAIT_SECONDS", "300"),
@@ -90,6 +94,18 @@ def customer_domains(scenario: dict) -> list[str]:
     return lines
 
 
+def microsoft_accounts(sb: Sandbox) -> str:
+    lines = []
+    home = sb.staff_signin["tenant_id"]
+    for person in sb.staff_signin["users"]:
+        if person["tenant_id"] != home:
+            what = "a customer's account: Entra refuses it"
+        else:
+            what = ", ".join(person["roles"]) or "no app role: told whom to ask"
+        lines.append(f"    {person['upn']:<34} {what}")
+    return "\n".join(lines)
+
+
 def banner(sb: Sandbox) -> str:
     users = "\n".join(f"    {role:<11} {name} / {password}" for name, role, password in DEMO_USERS)
     tenants = "\n".join(f"    {domain}" for domain in customer_domains(sb.scenario))
@@ -97,8 +113,10 @@ def banner(sb: Sandbox) -> str:
 ============================================================================
  MSP onboarding portal (demo) is running:  {BASE_URL}
 
- Log in as:
+ Log in with a password:
 {users}
+ or click "Sign in with Microsoft" and pick an account on the sandbox's page:
+{microsoft_accounts(sb)}
 
  Sandbox customer domains to onboard (add one as a tenant, then Start onboarding):
 {tenants}

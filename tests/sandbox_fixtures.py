@@ -83,6 +83,13 @@ def sandbox_settings(sb: Sandbox) -> dict:
     }
 
 
+def staff_signin_settings(sb: Sandbox) -> dict:
+    """The STAFF_SIGNIN_* settings for the sandbox's staff sign-in app (Sign in with Microsoft)."""
+    app = sb.staff_signin
+    return {"STAFF_SIGNIN_TENANT_ID": app["tenant_id"], "STAFF_SIGNIN_CLIENT_ID": app["client_id"],
+            "STAFF_SIGNIN_CLIENT_SECRET": app["secret"]}
+
+
 def sandbox_env(sb: Sandbox) -> dict:
     """The same settings as environment variables, for a real worker process (tests/worker.py)."""
     return {name: str(value) for name, value in sandbox_settings(sb).items()}

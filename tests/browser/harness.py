@@ -24,7 +24,7 @@ from urllib.request import urlopen
 
 from sandbox.server import Sandbox
 from tests.conftest import PASSWORD
-from tests.sandbox_fixtures import SandboxAdmin, sandbox_env
+from tests.sandbox_fixtures import SandboxAdmin, sandbox_env, staff_signin_settings
 from tests.worker import ROOT, Worker, test_database_url
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -44,6 +44,7 @@ def portal_environment(sb: Sandbox, base_url: str) -> dict:
     return {
         **os.environ,
         **sandbox_env(sb),
+        **staff_signin_settings(sb),  # "Sign in with Microsoft" works against the sandbox too
         "DATABASE_URL": test_database_url(),
         "PORTAL_BASE_URL": base_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -67,7 +68,8 @@ class WebServer:
 
     def start(self, timeout: float = 30) -> WebServer:
         command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", "2",
-                   "--threads", "4", "--timeout", "60", "--log-level", "warning"]
+                   "--threads", "4", "--timeout", "60", "--log-level", "warning",
+                   "--access-logfile", "-"]  # in the log file, so tests can check what it holds
         self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log_file,
                                         stderr=subprocess.STDOUT)

@@ -9,7 +9,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Views anyone may reach: logging in, the health check, and what a customer opens from an email.
-PUBLIC = {"login", "healthz", "consent-landing", "consent-callback", "consent-go"}
+PUBLIC = {"login", "healthz", "consent-landing", "consent-callback", "consent-go",
+          "login-microsoft", "login-microsoft-callback"}  # staff sign-in with Microsoft
 # The admin, API and schema have their own (token or staff-session) authentication, tested elsewhere.
 SKIP_PREFIXES = ("admin/", "api/")
 
