@@ -29,7 +29,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.middleware import SESSION_KEY
 from accounts.models import EntraIdentity
-from integrations.staff_signin import (
+from integrations.microsoft.signin import (
     SignInRefused,
     StaffIdentity,
     StaffSignInConfig,
@@ -38,7 +38,7 @@ from integrations.staff_signin import (
     start,
 )
 from onboarding.audit import client_ip
-from onboarding.graph_access import outbound_config, outbound_session
+from onboarding.clients import outbound_config, outbound_session
 from onboarding.models import AuditEvent
 from tenants.roles import MANAGERS, TECHNICIANS
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from integrations.errors import IntegrationError
 from integrations.http import OutboundConfig, make_session
-from integrations.staff_signin import (
+from integrations.microsoft.signin import (
     SignInRefused,
     StaffSignInConfig,
     WrongTenant,

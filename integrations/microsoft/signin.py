@@ -21,9 +21,9 @@ import jwt
 import msal
 import requests
 
-from .entra import is_microsoft_login_host
-from .errors import IntegrationError
-from .http import OutboundConfig, send
+from integrations.errors import IntegrationError
+from integrations.http import OutboundConfig, send
+from integrations.microsoft.discovery import is_microsoft_login_host
 
 SERVICE = "Microsoft Entra staff sign-in"
 # msal adds openid and profile itself; offline_access (a refresh token) is not wanted: api.md's
