@@ -24,8 +24,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/test.sh
 
+## make lint: ruff, the import-linter contracts (pyproject.toml) and mypy on integrations/ and the engine.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
+	bash scripts/lint.sh
 
 bench: $(STAMP)
 	$(PY) bench/run.py

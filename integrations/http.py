@@ -54,9 +54,9 @@ class OutboundSession(requests.Session):
         super().__init__()
         self.default_timeout = timeout
 
-    def request(self, method, url, **kwargs):  # noqa: D102 - same contract as requests.Session
+    def request(self, method, url, *args, **kwargs):  # same contract as requests.Session
         kwargs.setdefault("timeout", self.default_timeout)
-        return super().request(method, url, **kwargs)
+        return super().request(method, url, *args, **kwargs)
 
 
 def make_session(config: OutboundConfig) -> requests.Session:

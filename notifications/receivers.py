@@ -4,7 +4,6 @@ The engine emits inside its own updates: nothing here may raise into it. Each re
 savepoint, so a failure here rolls back only its own rows, and the Celery messages are sent only once
 the engine's transaction commits (NetBox Job.enqueue).
 """
-
 import logging
 
 from django.db import transaction
@@ -14,11 +13,11 @@ from notifications.emails import notify_rotation_failures
 from notifications.models import NotificationKind
 from notifications.webhooks import job_payload, queue_deliveries
 from onboarding.engine import events
-from onboarding.models import JobState
+from onboarding.models import JobState, StepKey
 from onboarding.pipeline import step_titles
 
 log = logging.getLogger(__name__)
-CONSENT_STEPS = ("customer_consent",)
+CONSENT_STEPS = (StepKey.CUSTOMER_CONSENT,)
 
 
 def emails_for(job, event: str, step) -> list[str]:

@@ -1,6 +1,6 @@
-"""The onboarding steps in order, and StepKey: the one spelling of each step's key.
-
-Every other module names a step through StepKey (never a bare string). The engine reads the steps
+"""The onboarding steps in order. Each step is named by its StepKey (onboarding/models/job.py: the one
+spelling of each key and title, kept beside the Step model so that every layer, the steps included,
+can use it without importing this module). The engine reads the steps
 from `pipeline()`; `settings.ONBOARDING_PIPELINE` may name another list (tests use short pipelines).
 """
 
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models
 from django.utils.module_loading import import_string
 
+from onboarding.models import StepKey
 from onboarding.steps.base import Outcome, StepContext
 from onboarding.steps.build_report import build_report
 from onboarding.steps.configure_sync import configure_sync
@@ -28,23 +28,6 @@ from onboarding.steps.routing_countdown import routing_countdown
 from onboarding.steps.verify_credentials import verify_credentials
 
 DEFAULT_PIPELINE = "onboarding.pipeline.STEPS"
-
-
-class StepKey(models.TextChoices):
-    """Each step's key (stored on Step.key) and title (shown on the job page, in emails and the API)."""
-
-    RESOLVE_TENANT = "resolve_tenant", "Find the customer's Microsoft Entra tenant"
-    CUSTOMER_CONSENT = "customer_consent", "Customer approves the onboarding app"
-    CREATE_APP = "create_app", "Create the Proofpoint sync app registration"
-    GRANT_CONSENT = "grant_consent", "Grant admin consent for its permissions"
-    CREATE_SECRET = "create_secret", "Create the client secret"
-    VERIFY_CREDENTIALS = "verify_credentials", "Check the new app can sign in"
-    PREPARE_ORG = "prepare_org", "Prepare the Proofpoint organisation and domains"
-    CONFIGURE_SYNC = "configure_sync", "Configure Azure sync in Proofpoint (paused)"
-    BUILD_REPORT = "build_report", "Build the sync report"
-    REVIEW = "review", "Review and exclude accounts"
-    IMPORT_ACCOUNTS = "import_accounts", "Import accounts into Proofpoint"
-    ROUTING_COUNTDOWN = "routing_countdown", "Wait before mail routing"
 
 
 @dataclass(frozen=True)
@@ -91,3 +74,6 @@ def spec_for(key: str) -> StepSpec | None:
 
 def step_titles() -> dict[str, str]:
     return {spec.key: spec.title for spec in pipeline()}
+
+
+__all__ = ["STEPS", "StepKey", "StepSpec", "pipeline", "spec_for", "step_titles"]

@@ -1,7 +1,7 @@
 """What the job page and the API show of a job: its steps with titles, in one query."""
-
 from django.utils import timezone
 
+from onboarding.models import StepKey
 from onboarding.pipeline import step_titles
 
 
@@ -49,7 +49,7 @@ FAILED_ROWS_SHOWN = 50
 def report_status(job, steps) -> dict | None:
     """The report panel: section counts and the accounts Proofpoint refused. None before the report exists."""
     states = {step.key: step.state for step in steps}
-    if states.get("build_report") != "succeeded":
+    if states.get(StepKey.BUILD_REPORT) != "succeeded":
         return None
     from onboarding.models import ImportState
     from onboarding.report.queries import summary
@@ -58,8 +58,8 @@ def report_status(job, steps) -> dict | None:
     return {
         "summary": summary(job),
         "failed": list(failed.values("email", "import_error")[:FAILED_ROWS_SHOWN]),
-        "failed_count": failed.count() if states.get("import_accounts") == "succeeded" else 0,
-        "importing": states.get("import_accounts") in ("running", "succeeded"),
+        "failed_count": failed.count() if states.get(StepKey.IMPORT_ACCOUNTS) == "succeeded" else 0,
+        "importing": states.get(StepKey.IMPORT_ACCOUNTS) in ("running", "succeeded"),
     }
 
 

@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
-echo "== ruff"
-.venv/bin/ruff check .
+bash scripts/lint.sh
 
 # Isolate from anything else on this machine: our own var/, database and Redis db number (two
 # checkouts testing at once set TEST_DB_NAME and TEST_REDIS_DB apart).

@@ -338,7 +338,8 @@ class GraphClient:
         flt = f"clientId eq '{client_sp_id}' and resourceId eq '{resource_sp_id}'"
         grants = self._collect("/oauth2PermissionGrants", {"$filter": flt})
         tenant_wide = [g for g in grants if g.get("consentType") == "AllPrincipals"]
-        return (tenant_wide or grants or [None])[0]
+        found = tenant_wide or grants
+        return found[0] if found else None
 
     # https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update?view=graph-rest-1.0
     def _align_grant_scope(self, client_sp_id: str, resource_sp_id: str, scope: str) -> str:

@@ -166,7 +166,7 @@ def validate_id_token(id_token: str, config: StaffSignInConfig, session: request
                           outbound)
     keys = _get_json(str(discovery.get("jwks_uri", "")), session, outbound)
     try:
-        kid = jwt.get_unverified_header(id_token).get("kid")
+        kid = str(jwt.get_unverified_header(id_token).get("kid") or "")
         key = jwt.PyJWKSet.from_dict(keys)[kid]
         claims = jwt.decode(id_token, key=key, algorithms=["RS256"], audience=config.client_id,
                             leeway=CLOCK_SKEW_SECONDS, options={"require": REQUIRED_CLAIMS})

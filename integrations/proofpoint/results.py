@@ -7,6 +7,8 @@ here accepts several shapes and never raises on an unexpected one.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -70,8 +72,8 @@ def _email_of(item: dict) -> str:
 
 def _status_of(item: dict) -> int | None:
     try:
-        return int(item.get("status"))
-    except (TypeError, ValueError):
+        return int(item["status"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -79,7 +81,8 @@ def _add_item(result: BatchResult, item: dict, by_email: dict[str, dict]) -> Non
     """File one per-item answer: no status or 2xx = created, 409 = existing, else failed."""
     email, status = _email_of(item), _status_of(item)
     if status is None or 200 <= status < 300:
-        user = item.get("user") if isinstance(item.get("user"), dict) else item
+        nested = item.get("user")
+        user: dict = nested if isinstance(nested, dict) else item
         result.created.append(user if _email_of(user) else by_email.get(email, item))
     elif status == 409:
         result.existing.append(email)
@@ -139,9 +142,17 @@ def _from_epoch(number: float) -> datetime | None:
         return None
 
 
+def _iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _strptime(text: str, fmt: str) -> datetime:
+    return datetime.strptime(text, fmt)
+
+
 def _from_text(text: str) -> datetime | None:
-    candidates = [lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))]
-    candidates += [lambda t, f=fmt: datetime.strptime(t, f) for fmt in _EXTRA_FORMATS]
+    candidates: list[Callable[[str], datetime]] = [_iso]
+    candidates += [functools.partial(_strptime, fmt=fmt) for fmt in _EXTRA_FORMATS]
     for parse in candidates:
         try:
             parsed = parse(text)

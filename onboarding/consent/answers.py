@@ -10,10 +10,20 @@ from django.utils import timezone
 
 from onboarding import audit, engine
 from onboarding.consent.links import LIVE_STATES, issue_link, kill_live_links
-from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, JobState, OnboardingJob, Step, StepState
+from onboarding.models import (
+    ConsentLink,
+    ConsentPurpose,
+    ConsentState,
+    JobState,
+    OnboardingJob,
+    Step,
+    StepKey,
+    StepState,
+)
 
 # The step that waits for each kind of link.
-STEP_FOR_PURPOSE = {ConsentPurpose.MSP_APP: "customer_consent", ConsentPurpose.SYNC_APP: "grant_consent"}
+STEP_FOR_PURPOSE = {ConsentPurpose.MSP_APP: StepKey.CUSTOMER_CONSENT,
+                    ConsentPurpose.SYNC_APP: StepKey.GRANT_CONSENT}
 
 
 def record_answer(link: ConsentLink, state: str, message: str, request=None) -> bool:

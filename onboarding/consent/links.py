@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from onboarding import audit, clients
 from onboarding.emails import send_templated
-from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, OnboardingJob, StepState
+from onboarding.models import ConsentLink, ConsentPurpose, ConsentState, OnboardingJob, StepKey, StepState
 from onboarding.models.consent import hash_token
 
 STATE_SALT = "onboarding.consent.state"
@@ -177,7 +177,7 @@ def consent_status(job: OnboardingJob) -> dict:
     links = sorted(job.consent_links.all(), key=lambda link: (link.created_at, link.pk), reverse=True)
     link = links[0] if links else None
     if link is None:
-        step = next((s for s in job.steps.all() if s.key == "customer_consent"), None)
+        step = next((s for s in job.steps.all() if s.key == StepKey.CUSTOMER_CONSENT), None)
         done = step is not None and step.state in (StepState.SUCCEEDED, StepState.SKIPPED)
         return {"state": "not_needed" if done else "not_sent", "purpose": None, "sent_to": None, "sent_at": None,
                 "opened_at": None, "answered_at": None, "expires_at": None, "url": None, "message": ""}

@@ -171,7 +171,7 @@ def update_step(step: Step, **fields) -> None:
 
 def set_job_state(job: OnboardingJob, state: str, current_step: str | None = None) -> bool:
     """Move the job unless it was cancelled meanwhile. True when the state changed."""
-    fields = {"state": state}
+    fields: dict[str, object] = {"state": state}
     if current_step is not None:
         fields["current_step"] = current_step
     changed = job.state != state

@@ -8,6 +8,7 @@ from onboarding.models.job import (
     JobState,
     OnboardingJob,
     Step,
+    StepKey,
     StepState,
 )
 from onboarding.models.report import AccountKind, ImportState, Section, SyncReportRow
@@ -28,6 +29,7 @@ __all__ = [
     "OutboxMessage",
     "Section",
     "Step",
+    "StepKey",
     "StepState",
     "SyncReportRow",
     "hash_token",

@@ -36,6 +36,23 @@ class JobKind(models.TextChoices):
     REPAIR = "repair", "Repair"
 
 
+class StepKey(models.TextChoices):
+    """Each step's key (stored on Step.key) and title (shown on the job page, in emails and the API)."""
+
+    RESOLVE_TENANT = "resolve_tenant", "Find the customer's Microsoft Entra tenant"
+    CUSTOMER_CONSENT = "customer_consent", "Customer approves the onboarding app"
+    CREATE_APP = "create_app", "Create the Proofpoint sync app registration"
+    GRANT_CONSENT = "grant_consent", "Grant admin consent for its permissions"
+    CREATE_SECRET = "create_secret", "Create the client secret"
+    VERIFY_CREDENTIALS = "verify_credentials", "Check the new app can sign in"
+    PREPARE_ORG = "prepare_org", "Prepare the Proofpoint organisation and domains"
+    CONFIGURE_SYNC = "configure_sync", "Configure Azure sync in Proofpoint (paused)"
+    BUILD_REPORT = "build_report", "Build the sync report"
+    REVIEW = "review", "Review and exclude accounts"
+    IMPORT_ACCOUNTS = "import_accounts", "Import accounts into Proofpoint"
+    ROUTING_COUNTDOWN = "routing_countdown", "Wait before mail routing"
+
+
 class StepState(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"

@@ -4,7 +4,6 @@ Filters arrive as strings from a query string or JSON (or as real booleans from 
 does not fit raises ReportFilterError(field, message), which pages show as a message and the API as
 `400 {field: [message]}`. Never a 500 for any input.
 """
-
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from onboarding import audit, engine
 from onboarding.engine.dispatch import dispatch
-from onboarding.models import AccountKind, JobState, OnboardingJob, Section, StepState, SyncReportRow
+from onboarding.models import AccountKind, JobState, OnboardingJob, Section, StepKey, StepState, SyncReportRow
 
 REPORT_FILTERS = ("section", "kind", "licensed", "enabled", "guest", "excluded")
 BOOLEAN_FILTERS = ("licensed", "enabled", "guest", "excluded")
@@ -171,7 +170,7 @@ def approve(job: OnboardingJob, actor=None, request=None) -> None:
                 f"Only a report waiting for review can be approved (this onboarding is "
                 f"{locked.get_state_display().lower()})."
             )
-        step = locked.steps.get(key="review")
+        step = locked.steps.get(key=StepKey.REVIEW)
         if step.data.get("approved_at"):
             raise engine.NotAllowedNow(
                 f"This report was already approved by {step.data.get('approved_by')}; the import is starting."
@@ -185,7 +184,7 @@ def approve(job: OnboardingJob, actor=None, request=None) -> None:
     audit.record("report.approved",
                  f"Approved the sync report ({counts['total']} accounts, {counts['excluded_total']} excluded)",
                  request=request, user=actor, job=job)
-    engine.resume(job, "review")
+    engine.resume(job, StepKey.REVIEW)
 
 
 def rebuild_report(job: OnboardingJob, actor, request=None) -> None:
@@ -193,15 +192,15 @@ def rebuild_report(job: OnboardingJob, actor, request=None) -> None:
     with transaction.atomic():
         locked = OnboardingJob.objects.select_for_update().get(pk=job.pk)
         allowed = (JobState.WAITING_REVIEW, JobState.FAILED)
-        review = locked.steps.filter(key="review").first()
+        review = locked.steps.filter(key=StepKey.REVIEW).first()
         if locked.state not in allowed or review is None or review.data.get("approved_at"):
             raise engine.NotAllowedNow("Only a report that has not been approved yet can be rebuilt.")
-        locked.steps.filter(key__in=["build_report", "review"]).update(
+        locked.steps.filter(key__in=[StepKey.BUILD_REPORT, StepKey.REVIEW]).update(
             state=StepState.PENDING, message="Rebuild requested.", attempts=0, data={}, finished_at=None,
             wake_at=None, deadline_at=None, next_attempt_at=None, lease_expires_at=None,
         )
         OnboardingJob.objects.filter(pk=locked.pk).update(
-            state=JobState.RUNNING, current_step="build_report", state_changed_at=timezone.now()
+            state=JobState.RUNNING, current_step=StepKey.BUILD_REPORT, state_changed_at=timezone.now()
         )
     audit.record("report.rebuilt", "Asked for the sync report to be built again",
                  request=request, user=actor, job=job)

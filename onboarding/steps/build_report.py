@@ -39,7 +39,7 @@ from onboarding.report.classify import (
 )
 from onboarding.report.copy import RowWriter
 from onboarding.report.prefetch import Prefetch
-from onboarding.steps.base import Done, StepContext
+from onboarding.steps.base import Done, Outcome, StepContext
 from onboarding.sync_app import sync_app_graph
 
 INSERT_BATCH = 1000
@@ -141,7 +141,7 @@ def _classified(pages, comparison: _Comparison, exchange, domains, default_role)
             yield comparison.rows(classify_group(g, domains) for g in page)
 
 
-def build_report(ctx: StepContext):
+def build_report(ctx: StepContext) -> Outcome:
     tenant, job = ctx.tenant, ctx.job
     graph = sync_app_graph(tenant)
     client = proofpoint_client(tenant)

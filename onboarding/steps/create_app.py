@@ -8,12 +8,12 @@ from __future__ import annotations
 from django.conf import settings
 
 from onboarding import clients
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.sync_app import sync_app_body, unique_key
 from tenants.models import EntraApplication
 
 
-def create_app(ctx: StepContext):
+def create_app(ctx: StepContext) -> Outcome:
     tenant = ctx.tenant
     graph = clients.msp_graph(tenant_id_of(ctx))
     record, _ = EntraApplication.objects.get_or_create(tenant=tenant, defaults={"unique_name": unique_key(tenant)})

@@ -7,6 +7,7 @@ the call that makes it, so a crash right after addPassword leaves no orphan secr
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.utils.dateparse import parse_datetime
 
@@ -17,13 +18,13 @@ from onboarding.secrets.credentials import (
     add_password,
     remove_leftovers,
 )
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.sync_app import find_sync_app
 from tenants.models import EntraApplication
 
 
 # --- 5. the client secret ------------------------------------------------------------------------------
-def _audit_for(ctx: StepContext):
+def _audit_for(ctx: StepContext) -> Callable[[str, str], None]:
     return ctx.record
 
 
@@ -35,7 +36,7 @@ def _store_secret(app: EntraApplication, created: dict) -> None:
     app.save(update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at", "updated_at"])
 
 
-def create_secret(ctx: StepContext):
+def create_secret(ctx: StepContext) -> Outcome:
     app = find_sync_app(ctx.tenant, registered=True)
     graph = clients.msp_graph(tenant_id_of(ctx))
     held = app.secret_key_id if app.secret else None

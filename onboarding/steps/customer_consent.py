@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from onboarding.consent import links
 from onboarding.models import ConsentPurpose
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.steps.consent_wait import ensure_link_sent, msp_consent_missing, wait_for_customer
 
 
-def customer_consent(ctx: StepContext):
+def customer_consent(ctx: StepContext) -> Outcome:
     tenant_id = tenant_id_of(ctx)
     why_not = msp_consent_missing(tenant_id)
     link = links.latest_link(ctx.job, ConsentPurpose.MSP_APP)

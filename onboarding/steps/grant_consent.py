@@ -12,7 +12,7 @@ from integrations.errors import (
 from onboarding import clients
 from onboarding.consent import links
 from onboarding.models import ConsentPurpose, ConsentState
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.steps.consent_wait import ensure_link_sent, wait_for_customer
 from onboarding.sync_app import APP_ROLES, DELEGATED_SCOPES, GRANT_SCOPE, find_sync_app, sync_app_body
 from tenants.models import EntraApplication
@@ -37,7 +37,7 @@ def _consent_in_place(graph, app: EntraApplication, graph_sp_id: str, role_id: s
     return assigned and grant is not None and set(grant.get("scope", "").split()) >= set(DELEGATED_SCOPES)
 
 
-def grant_consent(ctx: StepContext):
+def grant_consent(ctx: StepContext) -> Outcome:
     tenant_id = tenant_id_of(ctx)
     app = find_sync_app(ctx.tenant, registered=True)
     graph = clients.msp_graph(tenant_id)

@@ -22,7 +22,7 @@ from onboarding.clients import proofpoint_client
 from onboarding.models import ImportState, Section, SyncReportRow
 from onboarding.report.batching import chunks
 from onboarding.report.classify import proofpoint_body
-from onboarding.steps.base import Done, StepContext
+from onboarding.steps.base import Done, Outcome, StepContext
 from onboarding.sync_app import save_azure_settings
 
 EXEMPTION_CHUNK = 500
@@ -146,7 +146,7 @@ class _Import:
 
 
 
-def import_accounts(ctx: StepContext):
+def import_accounts(ctx: StepContext) -> Outcome:
     run = _Import(ctx)
     run.exempt_excluded()
     run.create()

@@ -9,7 +9,7 @@ from django.conf import settings
 from integrations.errors import PermanentError
 from onboarding.clients import msp_graph, partner_domain, proofpoint_client
 from onboarding.report.classify import initial_domain, mail_domains
-from onboarding.steps.base import Done, StepContext
+from onboarding.steps.base import Done, Outcome, StepContext
 from onboarding.sync_app import has_usable_sync_app, sync_app_graph
 from tenants.models import Tenant
 
@@ -41,7 +41,7 @@ def _new_org_body(tenant: Tenant, domains: list[str], destination: str | None) -
     }
 
 
-def prepare_org(ctx: StepContext):
+def prepare_org(ctx: StepContext) -> Outcome:
     """The customer's org exists (or is created under the partner) and holds every verified domain."""
     tenant = ctx.tenant
     client = proofpoint_client(tenant)

@@ -7,12 +7,12 @@ from integrations.errors import (
     PermanentError,
 )
 from onboarding import clients
-from onboarding.steps.base import Done, StepContext
+from onboarding.steps.base import Done, Outcome, StepContext
 from tenants.models import Tenant
 
 
 # --- 1. resolve the tenant -----------------------------------------------------------------------
-def resolve_tenant(ctx: StepContext):
+def resolve_tenant(ctx: StepContext) -> Outcome:
     tenant = ctx.tenant
     info = clients.find_tenant(tenant.primary_domain)
     if info.is_national_cloud:

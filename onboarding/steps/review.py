@@ -9,11 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from onboarding.models import JobState
-from onboarding.steps.base import Done, StepContext, Wait
+from onboarding.steps.base import Done, Outcome, StepContext, Wait
 
 
 # --- review --------------------------------------------------------------------------------------
-def review(ctx: StepContext):
+def review(ctx: StepContext) -> Outcome:
     """Wait for report_queries.approve(); the technician excludes accounts meanwhile."""
     approved_at = ctx.data.get("approved_at")
     if approved_at:

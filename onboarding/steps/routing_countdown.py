@@ -10,22 +10,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.emails import send_templated
-from onboarding.models import JobState, OnboardingJob, Step
-from onboarding.steps.base import Done, StepContext, Wait
+from onboarding.models import JobState, OnboardingJob, Step, StepKey
+from onboarding.steps.base import Done, Outcome, StepContext, Wait
 
 
 # --- routing_countdown ---------------------------------------------------------------------------
 def routing_ready_at(job: OnboardingJob):
     """Set once: the import's end + ROUTING_WAIT_SECONDS (seed: wait 60 minutes before routing)."""
     if job.routing_ready_at is None:
-        finished = Step.objects.filter(job=job, key="import_accounts").values_list("finished_at", flat=True).first()
+        imported = Step.objects.filter(job=job, key=StepKey.IMPORT_ACCOUNTS)
+        finished = imported.values_list("finished_at", flat=True).first()
         ready = (finished or timezone.now()) + timedelta(seconds=settings.ROUTING_WAIT_SECONDS)
         OnboardingJob.objects.filter(pk=job.pk, routing_ready_at__isnull=True).update(routing_ready_at=ready)
         job.refresh_from_db(fields=["routing_ready_at"])
     return job.routing_ready_at
 
 
-def routing_countdown(ctx: StepContext):
+def routing_countdown(ctx: StepContext) -> Outcome:
     ready = routing_ready_at(ctx.job)
     if timezone.now() < ready:
         return Wait(f"Proofpoint is publishing the domains to its mail servers. Do not change MX records or "

@@ -19,12 +19,12 @@ from onboarding import clients
 from onboarding.secrets.credentials import (
     still_spreading,
 )
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.sync_app import find_sync_app
 
 
 # --- 6. the new credentials work -------------------------------------------------------------------------
-def verify_credentials(ctx: StepContext):
+def verify_credentials(ctx: StepContext) -> Outcome:
     tenant_id = tenant_id_of(ctx)
     app = find_sync_app(ctx.tenant, registered=True)
     if not app.secret:

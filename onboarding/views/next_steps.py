@@ -3,7 +3,6 @@
 The per-stack hosts and IP ranges come from PROOFPOINT_STACKS_FILE (onboarding/stacks.json), never from
 code (domain.md §7). A stack without published ranges (eu1) says so plainly.
 """
-
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from onboarding.access import get_tenant_for_user
-from onboarding.models import JobState
+from onboarding.models import JobState, StepKey
 from onboarding.presenters import routing_progress
 from tenants.access import staff_required
 
@@ -52,6 +51,6 @@ def mail_domains(tenant, job) -> list[str]:
     Entra ID and added to the Proofpoint org (the build step records them)."""
     found = []
     if job is not None:
-        build = job.steps.filter(key="build_report").values_list("data", flat=True).first() or {}
+        build = job.steps.filter(key=StepKey.BUILD_REPORT).values_list("data", flat=True).first() or {}
         found = build.get("domains") or []
     return list(dict.fromkeys([*tenant.all_domains, *found]))

@@ -4,14 +4,12 @@ Every read and change goes through onboarding.report_queries, the same functions
 so a page and a script can do exactly the same things. The page runs a fixed number of queries
 whatever the number of rows (a count, one page of rows, one aggregate summary).
 """
-
-import csv
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,8 +18,9 @@ from django.views.decorators.http import require_POST
 
 from onboarding.access import get_job_for_user
 from onboarding.engine.errors import NotAllowedNow
-from onboarding.models import AccountKind, JobState, Section, Step, SyncReportRow
+from onboarding.models import AccountKind, JobState, Section, Step, StepKey, SyncReportRow
 from onboarding.report import queries as rq
+from onboarding.report.csv_export import streaming_csv_response
 from tenants.access import staff_required
 
 PAGE_SIZE = 50
@@ -88,8 +87,8 @@ def report(request, pk: int):
         messages.error(request, f"Filter ignored: {error.message}")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = rq.summary(job)
-    steps = {s.key: s for s in Step.objects.filter(job=job, key__in=["build_report", "review"])}
-    review, build = steps.get("review"), steps.get("build_report")
+    steps = {s.key: s for s in Step.objects.filter(job=job, key__in=[StepKey.BUILD_REPORT, StepKey.REVIEW])}
+    review, build = steps.get(StepKey.REVIEW), steps.get(StepKey.BUILD_REPORT)
     built_at = _built_at(build.data if build else {})
     editable = job.state == JobState.WAITING_REVIEW
     try:
@@ -115,22 +114,16 @@ def report_csv(request, pk: int):
     job = get_job_for_user(request.user, pk)
     rows, _ = _filtered(job, request.GET)
 
-    class Echo:
-        def write(self, value):
-            return value
+    aliases = CSV_FIELDS.index("aliases")
 
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield writer.writerow(CSV_FIELDS)
+    def values():
         for row in rows.values_list(*CSV_FIELDS).iterator(chunk_size=2000):
-            values = list(row)
-            values[CSV_FIELDS.index("aliases")] = " ".join(values[CSV_FIELDS.index("aliases")] or [])
-            yield writer.writerow(values)
+            cells = list(row)
+            cells[aliases] = " ".join(cells[aliases] or [])
+            yield cells
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sync-report-{job.tenant.primary_domain}-{job.pk}.csv"'
-    return response
+    filename = f"sync-report-{job.tenant.primary_domain}-{job.pk}.csv"
+    return streaming_csv_response(filename, CSV_FIELDS, values())
 
 
 def _change(request, pk: int, excluded: bool):
