@@ -1,74 +1,9 @@
-"""The shared world (healthchecks' alice/bob/charlie): a technician, a manager, an outsider with no
-role, an anonymous visitor, tenant A with a consent link and tenant B with none."""
+"""Suite-wide fixtures: the one world (tests/world.py), a task queue of each test's own, the broker
+recorder, and the running sandbox (tests/sandbox_fixtures.py)."""
 
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.test import Client
-
-from tenants.models import Tenant
-
-PASSWORD = "correct-horse-battery"
-
-
-def make_user(username: str, group: str | None = None) -> User:
-    user = User.objects.create_user(username, f"{username}@msp.example", PASSWORD)
-    if group:
-        user.groups.add(Group.objects.get_or_create(name=group)[0])
-    return user
-
-
-@pytest.fixture
-def technician(db):
-    return make_user("alice", "Technicians")
-
-
-@pytest.fixture
-def manager(db):
-    return make_user("mandy", "Managers")
-
-
-@pytest.fixture
-def outsider(db):
-    """Logged in, but neither technician nor manager."""
-    return make_user("oscar")
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def tech_client(technician):
-    return client_for(technician)
-
-
-@pytest.fixture
-def manager_client(manager):
-    return client_for(manager)
-
-
-@pytest.fixture
-def outsider_client(outsider):
-    return client_for(outsider)
-
-
-@pytest.fixture
-def tenant_a(db, technician):
-    return Tenant.objects.create(
-        name="Fabrikam", primary_domain="fabrikam.example", customer_admin_email="admin@fabrikam.example",
-        created_by=technician,
-    )
-
-
-@pytest.fixture
-def tenant_b(db):
-    return Tenant.objects.create(
-        name="Northwind", primary_domain="northwind.example", customer_admin_email="it@northwind.example"
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +31,15 @@ def dispatched(monkeypatch):
 
 # A running sandbox and settings pointed at it, for every integration test package (tests/sandbox_fixtures.py).
 from tests.sandbox_fixtures import portal_sandbox, sandbox  # noqa: E402, F401
+from tests.world import (  # noqa: E402, F401
+    anonymous,
+    customer_a,
+    manager,
+    manager_client,
+    outsider,
+    outsider_client,
+    tech_client,
+    technician,
+    tenant_a,
+    tenant_b,
+)

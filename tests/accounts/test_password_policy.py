@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.test import Client
 
-from tests.conftest import PASSWORD, make_user
+from tests.world import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts.models import SignInPolicy
 from onboarding.models import AuditEvent
-from tests.conftest import PASSWORD, make_user
+from tests.world import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,9 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 from sandbox.server import Sandbox
-from tests.conftest import PASSWORD
 from tests.sandbox_fixtures import SandboxAdmin, sandbox_env, staff_signin_settings
 from tests.worker import ROOT, Worker, test_database_url
+from tests.world import PASSWORD
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))

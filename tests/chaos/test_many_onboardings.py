@@ -37,7 +37,7 @@ from tests.chaos.harness import (
     end_state,
     progress,
 )
-from tests.proofpoint.conftest import add_sandbox_tenant
+from tests.onboarding.proofpoint_fixtures import add_sandbox_tenant
 from tests.sandbox_fixtures import sandbox_env
 from tests.worker import ROOT
 

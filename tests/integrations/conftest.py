@@ -6,8 +6,7 @@ import pytest
 
 from integrations.http import OutboundConfig, make_session
 from integrations.microsoft import token as graph_token
-
-from .stub import StubServer, start
+from tests.integrations.stub import StubServer, start
 
 
 class FakeTime:

@@ -12,8 +12,7 @@ import requests
 
 from integrations.errors import PermanentError, TransientError
 from integrations.http import OutboundConfig, make_session, parse_retry_after, send
-
-from .stub import answer
+from tests.integrations.stub import answer
 
 
 def call(session, config, url, **kwargs):

@@ -8,9 +8,8 @@ import pytest
 
 from integrations.errors import IntegrationError
 from integrations.proofpoint.client import ProofpointClient
-
-from .graph_world import ACCESS_TOKEN, SECRET, TOKEN_PATH, graph_client, graph_error, script_login
-from .stub import answer
+from tests.integrations.graph_payloads import ACCESS_TOKEN, SECRET, TOKEN_PATH, graph_client, graph_error, script_login
+from tests.integrations.stub import answer
 
 NEW_SECRET_TEXT = "NEW~secretText-from-addPassword"
 PASSWORD = "P@ssw0rd-never-logged"

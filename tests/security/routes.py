@@ -8,7 +8,8 @@ from collections.abc import Iterator, Mapping
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Routes open to anonymous visitors (logging in, health, and what a customer opens from an email).
-PUBLIC = {"login", "healthz", "consent-landing", "consent-callback", "consent-go"}
+PUBLIC = {"login", "healthz", "consent-landing", "consent-callback", "consent-go",
+          "login-microsoft", "login-microsoft-callback"}  # staff sign-in with Microsoft
 
 
 def walk(patterns=None, prefix: str = "") -> Iterator[tuple[str, str | None, object]]:

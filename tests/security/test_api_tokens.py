@@ -5,9 +5,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import client_for
 from tests.security.routes import api_routes, page_routes, walk
 from tests.security.scan import response_texts, scan_for_secrets
+from tests.world import client_for
 
 
 @pytest.fixture

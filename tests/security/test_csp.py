@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.conftest import client_for
 from tests.security.routes import find_route, page_routes
-from tests.security.world import build_world
+from tests.world import build_world, client_for
 
 PAGE_TEMPLATE_DIRS = [Path(django_settings.BASE_DIR) / "templates"]
 EXEMPT_TEMPLATE_PARTS = ("emails",)

@@ -11,7 +11,6 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from onboarding.consent import links
-from tests.conftest import client_for
 from tests.security.routes import api_routes, page_routes
 from tests.security.scan import (
     Leak,
@@ -22,7 +21,7 @@ from tests.security.scan import (
     response_texts,
     scan_for_secrets,
 )
-from tests.security.world import build_world
+from tests.world import build_world, client_for
 
 
 @pytest.fixture

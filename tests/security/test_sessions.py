@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.world import PASSWORD
 
 WORKING_DAY = 12 * 3600
 
