@@ -43,7 +43,7 @@ def _words(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def app_roles() -> list[dict]:
-    """Graph's app roles (one shared list: every tenant's Graph SP holds the same, never changed)."""
+    """Graph's app roles: one shared list (every tenant's Graph SP holds the same, unchanged)."""
     return [
         {
             "allowedMemberTypes": ["Application"],

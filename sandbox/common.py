@@ -43,7 +43,7 @@ def clock_offset(seconds: float | None) -> Iterator[None]:
 
 
 def now() -> float:
-    """The sandbox's clock in seconds (wall clock + clock offset); visibility windows and expiry use it."""
+    """The sandbox's clock in seconds (wall clock + clock offset), for visibility and expiry."""
     return time.time() + _clock_offset.get()
 
 

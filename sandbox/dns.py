@@ -3,16 +3,17 @@
 Every domain the world knows (each Entra tenant domain, its *.onmicrosoft.example domain, each
 Proofpoint org domain) answers:
 - MX: the customer's Microsoft 365 host, `0 <domain-with-dashes>.mail.protection.outlook.com` (not
-  routed through Proofpoint yet), until changed: `POST /_sandbox/dns`, or the `route` helper that points
-  it at Proofpoint's hosts for a stack (`mx1-{stack}.ppe-hosted.com`, `mx2-{stack}.ppe-hosted.com`,
-  domain.md section 7);
+  routed through Proofpoint yet), until changed: `POST /_sandbox/dns`, or the `route` helper that
+  points it at Proofpoint's hosts for a stack (`mx1-{stack}.ppe-hosted.com`,
+  `mx2-{stack}.ppe-hosted.com`, domain.md section 7);
 - TXT: `v=spf1 include:spf.protection.outlook.com -all` (Microsoft 365's documented SPF) and an
-  `MS=ms........` verification value; A: one TEST-NET-1 address (192.0.2.0/24); SOA and NS for the zone.
-Answers are authoritative (AA set, RA clear: this is no recursive resolver). A name the world does not
-know, inside or outside those zones, is NXDOMAIN (the sandbox plays the whole DNS for the portal); a known
-name without records of the asked type is NOERROR with no answer (NODATA) and the zone's SOA.
-A domain can also be made to fail: `nxdomain`, `servfail`, or `timeout` (no reply at all).
-Overrides live in `world.dns` and are cleared by a reset.
+  `MS=ms........` verification value; A: one TEST-NET-1 address (192.0.2.0/24); SOA and NS for the
+  zone.
+Answers are authoritative (AA set, RA clear: this is no recursive resolver). A name the
+  world does not know, inside or outside those zones, is NXDOMAIN (the sandbox plays the whole DNS
+  for the portal); a known name without records of the asked type is NOERROR with no answer (NODATA)
+  and the zone's SOA. A domain can also be made to fail: `nxdomain`, `servfail`, or `timeout` (no
+  reply at all). Overrides live in `world.dns` and are cleared by a reset.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ STACKS = ("us1", "us2", "us3", "us4", "us5", "eu1")
 NAMESERVERS = ("ns1.sandbox-dns.example", "ns2.sandbox-dns.example")
 FAILURES = ("nxdomain", "servfail", "timeout")
 MICROSOFT_SPF = "v=spf1 include:spf.protection.outlook.com -all"
-# Proofpoint Essentials' SPF entry per region (a guess from Proofpoint's KBs: dispatch-us / dispatch-eu).
+# Proofpoint Essentials' SPF entry per region (a guess from Proofpoint's KBs: dispatch-us /
+# dispatch-eu).
 PROOFPOINT_SPF = {"us": "a:dispatch-us.ppe-hosted.com", "eu": "a:dispatch-eu.ppe-hosted.com"}
 
 
 def microsoft_mx(domain: str) -> str:
-    """Exchange Online's MX host for a domain: dots become dashes (fabrikam-example.mail.protection...)."""
+    """Exchange Online's MX host for a domain: dots become dashes (fabrikam-
+    example.mail.protection...)."""
     return f"{domain.lower().replace('.', '-')}.mail.protection.outlook.com"
 
 
@@ -80,7 +83,8 @@ def records(world, domain: str) -> dict | None:
 
 
 def set_records(world, domain: str, changes: dict) -> dict:
-    """Change a domain's records: any of mx [[pref, host],..], txt [..], a [..], fail; `reset` drops them."""
+    """Change a domain's records: any of mx [[pref, host],..], txt [..], a [..], fail; `reset` drops
+    them."""
     domain = (domain or "").lower().rstrip(".")
     if not domain:
         raise ValueError("domain is required")
@@ -93,7 +97,10 @@ def set_records(world, domain: str, changes: dict) -> dict:
         if changes.get("route"):
             override["mx"] = proofpoint_mx(changes["route"])
             if changes.get("spf"):
-                override["txt"] = [proofpoint_spf(changes["route"]), default_records(domain)["txt"][1]]
+                override["txt"] = [
+                    proofpoint_spf(changes["route"]),
+                    default_records(domain)["txt"][1],
+                ]
         if "mx" in changes:
             override["mx"] = _mx_list(changes["mx"])
         for kind in ("txt", "a"):
@@ -116,8 +123,14 @@ def _mx_list(value) -> list[list]:
         raise ValueError("mx must be a list of [preference, host] pairs")
     result = []
     for item in value:
-        if (not isinstance(item, list | tuple) or len(item) != 2 or type(item[0]) is not int
-                or not 0 <= item[0] <= 65535 or not isinstance(item[1], str) or not item[1].strip(".")):
+        if (
+            not isinstance(item, list | tuple)
+            or len(item) != 2
+            or type(item[0]) is not int
+            or not 0 <= item[0] <= 65535
+            or not isinstance(item[1], str)
+            or not item[1].strip(".")
+        ):
             raise ValueError("each mx entry must be [preference 0..65535, host]")
         result.append([item[0], item[1].rstrip(".").lower()])
     return result
@@ -158,7 +171,9 @@ class SandboxResolver(BaseResolver):
     def _answer(self, reply: DNSRecord, name: str, qtype: str, found: dict) -> None:
         answers = []
         if qtype in ("MX", "ANY"):
-            answers += [RR(name, QTYPE.MX, rdata=MX(host, pref), ttl=TTL) for pref, host in found["mx"]]
+            answers += [
+                RR(name, QTYPE.MX, rdata=MX(host, pref), ttl=TTL) for pref, host in found["mx"]
+            ]
         if qtype in ("TXT", "ANY"):
             answers += [RR(name, QTYPE.TXT, rdata=TXT(text), ttl=TTL) for text in found["txt"]]
         if qtype in ("A", "ANY"):
@@ -173,8 +188,12 @@ class SandboxResolver(BaseResolver):
             reply.add_auth(self._soa(name))  # NODATA: the name exists, not this type
 
     def _soa(self, name: str) -> RR:
-        return RR(name, QTYPE.SOA, ttl=TTL, rdata=SOA(NAMESERVERS[0], f"hostmaster.{name}",
-                                                      (2026010101, 3600, 600, 86400, TTL)))
+        return RR(
+            name,
+            QTYPE.SOA,
+            ttl=TTL,
+            rdata=SOA(NAMESERVERS[0], f"hostmaster.{name}", (2026010101, 3600, 600, 86400, TTL)),
+        )
 
 
 class DnsListener:
@@ -185,7 +204,9 @@ class DnsListener:
         self.server = DNSServer(SandboxResolver(world), address=host, port=port, logger=quiet)
         self.server.server.daemon_threads = True
         self.port = self.server.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.server.serve_forever, name="sandbox-dns", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.server.serve_forever, name="sandbox-dns", daemon=True
+        )
 
     def start(self) -> DnsListener:
         self.thread.start()

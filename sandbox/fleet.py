@@ -1,25 +1,28 @@
-"""A partner's existing customers (issue 14): N child orgs in mixed states, each with its Entra tenant.
+"""A partner's existing customers (issue 14): N child orgs in mixed states, each with its Entra
+tenant.
 
     POST /_sandbox/child_orgs {"count": 50}                     # states in turn, see STATES
     POST /_sandbox/child_orgs {"count": 2000, "mix": {"never_synced": 1, "foreign_synced": 3}}
 
 or `"proofpoint": {"child_orgs": {...same fields...}}` in a scenario (made again at every reset).
-Org i is `{prefix}{i:04d}.example` (plus `{prefix}{i:04d}-mail.example`), on a stack drawn from the index,
-and its tenant has the same domains. Kept compact for 2,000 orgs: the Entra directories are generated
-(sandbox/generate.py), and each org's Proofpoint users are made from its directory on first use only.
+Org i is `{prefix}{i:04d}.example` (plus `{prefix}{i:04d}-mail.example`), on a stack drawn from the
+index, and its tenant has the same domains. Kept compact for 2,000 orgs: the Entra directories are
+generated (sandbox/generate.py), and each org's Proofpoint users are made from its directory on
+first use only.
 
 States (what discovery should find):
 - never_synced: no settings/azure (404), no sync app; the MSP has no consent.
-- portal_synced: an app like the portal's (uniqueName `proofpoint-sync-...`), secret valid, settings at
-  24 h, a recent last_successful_sync; the MSP app has consent (the portal made it).
-- foreign_synced: a hand-made "ProofPoint" app (no uniqueName), secret valid, sync running; no MSP consent.
+- portal_synced: an app like the portal's (uniqueName `proofpoint-sync-...`), secret valid, settings
+  at 24 h, a recent last_successful_sync; the MSP app has consent (the portal made it).
+- foreign_synced: a hand-made "ProofPoint" app (no uniqueName), secret valid, sync running; no MSP
+  consent.
 - foreign_expired: a hand-made app whose secret ended 10-200 days ago; secret_expiry in the past and
   last_successful_sync from just before; no MSP consent.
 - domain_missing: like foreign_synced, but the tenant has a verified domain the org lacks, so the
   sync fails (last_successful_sync days old).
 - sync_paused: settings with sync_frequency 0, last synced weeks ago; no MSP consent.
-Every fifth org's MX still points to Microsoft 365; the others' to Proofpoint's hosts for their stack.
-Every seventh org has fewer licences than billable users.
+Every fifth org's MX still points to Microsoft 365; the others' to Proofpoint's hosts for their
+stack. Every seventh org has fewer licences than billable users.
 """
 
 from __future__ import annotations
@@ -33,7 +36,14 @@ from .dns import proofpoint_mx
 from .objects import new_assignment, new_grant, new_service_principal, required_access
 from .state import add_secret
 
-STATES = ("never_synced", "portal_synced", "foreign_synced", "foreign_expired", "domain_missing", "sync_paused")
+STATES = (
+    "never_synced",
+    "portal_synced",
+    "foreign_synced",
+    "foreign_expired",
+    "domain_missing",
+    "sync_paused",
+)
 STACK_DRAW = ("us1", "us1", "us1", "us2", "us3", "us4", "us5", "eu1")
 SYNC_SCOPES = ["Directory.Read.All", "Group.Read.All", "User.ReadBasic.All"]
 MAX_COUNT = 5000
@@ -42,7 +52,9 @@ DAY = 86400.0
 
 
 def _draw(*parts: object) -> int:
-    return int.from_bytes(hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=8).digest(), "big"
+    )
 
 
 def plan(body: dict) -> list[str]:
@@ -52,7 +64,9 @@ def plan(body: dict) -> list[str]:
         raise ValueError(f"count must be a whole number from 1 to {MAX_COUNT}")
     if body.get("mix"):
         mix = body["mix"]
-        if not isinstance(mix, dict) or any(k not in STATES or type(v) is not int or v < 0 for k, v in mix.items()):
+        if not isinstance(mix, dict) or any(
+            k not in STATES or type(v) is not int or v < 0 for k, v in mix.items()
+        ):
             raise ValueError(f"mix must map states ({', '.join(STATES)}) to whole-number weights")
         cycle = [state for state, weight in mix.items() for _ in range(weight)]
         if not cycle:
@@ -88,18 +102,36 @@ def create_child_orgs(world, body: dict) -> dict:
             users = low + draw % max(1, high - low + 1)
             stack = STACK_DRAW[(draw >> 8) % len(STACK_DRAW)]
             second = f"{prefix}{index:04d}-mail.example"
-            tenant = world.add_tenant(f"{prefix.capitalize()} {index:04d}", [domain, second], users, domain)
+            tenant = world.add_tenant(
+                f"{prefix.capitalize()} {index:04d}", [domain, second], users, domain
+            )
             org_domains = [domain] if state == "domain_missing" else [domain, second]
-            org = new_org(world, {"primary_domain": domain, "name": tenant.name, "stack": stack,
-                                  "domains": org_domains, "licensing_package": "business"},
-                          "organization", partner)
+            org = new_org(
+                world,
+                {
+                    "primary_domain": domain,
+                    "name": tenant.name,
+                    "stack": stack,
+                    "domains": org_domains,
+                    "licensing_package": "business",
+                },
+                "organization",
+                partner,
+            )
             _users(org, tenant, state, index)
             app = _sync_setup(world, tenant, org, state, draw, now)
             if index % 5 != 0:
                 for name in org_domains:
                     world.dns[name] = {"mx": proofpoint_mx(stack)}
-            made.append({"domain": domain, "state": state, "tenant_id": tenant.id, "stack": stack,
-                         "app_id": app.data["appId"] if app else None})
+            made.append(
+                {
+                    "domain": domain,
+                    "state": state,
+                    "tenant_id": tenant.id,
+                    "stack": stack,
+                    "app_id": app.data["appId"] if app else None,
+                }
+            )
     counts: dict[str, int] = {}
     for item in made:
         counts[item["state"]] = counts.get(item["state"], 0) + 1
@@ -114,12 +146,15 @@ def _partner(world, key: str | None) -> str:
     if key:
         partners = [o for o in partners if o.primary_domain == key.lower()]
     if not partners:
-        raise ValueError("no Proofpoint partner org" + (f" {key}" if key else "") + " in the scenario")
+        raise ValueError(
+            "no Proofpoint partner org" + (f" {key}" if key else "") + " in the scenario"
+        )
     return partners[0].primary_domain
 
 
 def _users(org, tenant, state: str, index: int) -> None:
-    """Proofpoint users from the directory (made on first use); never-synced orgs hold only their admin."""
+    """Proofpoint users from the directory (made on first use); never-synced orgs hold only their
+    admin."""
     directory = tenant.directory
     admin = f"admin@{org.primary_domain}"
     synced = state != "never_synced"
@@ -132,8 +167,17 @@ def _users(org, tenant, state: str, index: int) -> None:
     def factory() -> dict[str, dict]:
         from .proofpoint_users import normalised_user
 
-        users = {admin: normalised_user(org, {"primary_email": admin, "firstname": "IT", "surname": "Admin",
-                                               "type": "organization_admin"})}
+        users = {
+            admin: normalised_user(
+                org,
+                {
+                    "primary_email": admin,
+                    "firstname": "IT",
+                    "surname": "Admin",
+                    "type": "organization_admin",
+                },
+            )
+        }
         for i, kind in enumerate(kinds):
             if kind == "guest":
                 continue
@@ -142,17 +186,30 @@ def _users(org, tenant, state: str, index: int) -> None:
             if email.split("@", 1)[1] not in org.domains or email in users:
                 continue
             is_user = kind == "member"
-            aliases = [p[5:].lower() for p in user["proxyAddresses"]
-                       if p.startswith("smtp:") and p[5:].split("@", 1)[1].lower() in org.domains]
-            users[email] = normalised_user(org, {
-                "primary_email": email, "firstname": user["givenName"], "surname": user["surname"],
-                "uid": user["id"], "type": "end_user" if is_user else "functional_account",
-                "is_active": kind in ("member", "shared_enabled", "unlicensed"), "is_billable": is_user,
-                "alias_emails": aliases})
+            aliases = [
+                p[5:].lower()
+                for p in user["proxyAddresses"]
+                if p.startswith("smtp:") and p[5:].split("@", 1)[1].lower() in org.domains
+            ]
+            users[email] = normalised_user(
+                org,
+                {
+                    "primary_email": email,
+                    "firstname": user["givenName"],
+                    "surname": user["surname"],
+                    "uid": user["id"],
+                    "type": "end_user" if is_user else "functional_account",
+                    "is_active": kind in ("member", "shared_enabled", "unlicensed"),
+                    "is_billable": is_user,
+                    "alias_emails": aliases,
+                },
+            )
         return users
 
     org.users_factory = factory
-    if state == "domain_missing":  # users on the missing domain are not in the org: count them exactly
+    if (
+        state == "domain_missing"
+    ):  # users on the missing domain are not in the org: count them exactly
         made = factory().values()
         billable = sum(1 for u in made if u["is_billable"])
         org.user_licenses = billable - 2 if index % 7 == 0 else billable + 5
@@ -165,14 +222,26 @@ def _sync_setup(world, tenant, org, state: str, draw: int, now: float):
         return None
     portal = state == "portal_synced"
     redirect = f"https://{org.stack}.proofpointessentials.com"
-    body = {"displayName": "ProofPoint", "signInAudience": "AzureADMyOrg",
-            "requiredResourceAccess": required_access(["Directory.Read.All"], SYNC_SCOPES),
-            "web": {"homePageUrl": None, "logoutUrl": None, "redirectUris": [redirect],
-                    "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}}}
+    body = {
+        "displayName": "ProofPoint",
+        "signInAudience": "AzureADMyOrg",
+        "requiredResourceAccess": required_access(["Directory.Read.All"], SYNC_SCOPES),
+        "web": {
+            "homePageUrl": None,
+            "logoutUrl": None,
+            "redirectUris": [redirect],
+            "implicitGrantSettings": {
+                "enableAccessTokenIssuance": False,
+                "enableIdTokenIssuance": False,
+            },
+        },
+    }
     created = now - (30 + draw % 600) * DAY
     if portal:
-        body["uniqueName"] = f"proofpoint-sync-{org.primary_domain.split('.')[0]}-" \
-                             f"{hashlib.sha256(org.primary_domain.encode()).hexdigest()[:8]}"
+        body["uniqueName"] = (
+            f"proofpoint-sync-{org.primary_domain.split('.')[0]}-"
+            f"{hashlib.sha256(org.primary_domain.encode()).hexdigest()[:8]}"
+        )
     app = world.register_app(tenant, body)
     app.data["createdDateTime"] = iso(created)
     sp = new_service_principal(world, tenant, app.data, tenant.id)
@@ -187,17 +256,34 @@ def _sync_setup(world, tenant, org, state: str, draw: int, now: float):
         start = max(created, now - 400 * DAY)
         end = start + 730 * DAY
     secret = f"Sbx8Q~fleet-{guid('fleet-secret', org.primary_domain)[:24]}"
-    add_secret(app, secret, "Proofpoint sync", _dt(start), _dt(end), key_id=guid("fleet-key", org.primary_domain))
+    add_secret(
+        app,
+        secret,
+        "Proofpoint sync",
+        _dt(start),
+        _dt(end),
+        key_id=guid("fleet-key", org.primary_domain),
+    )
     if portal:
         from .identity import grant_admin_consent
 
         grant_admin_consent(world, tenant, world.msp["app_id"])
     frequency = 0 if state == "sync_paused" else (24 if portal else (1, 3, 6, 12, 24)[draw % 5])
     org.azure = {
-        "primary_domain": org.primary_domain, "application_id": app.data["appId"], "ad_key": secret,
-        "default_user_role_name": "end_user", "sync_frequency": frequency, "sync_active_users": True,
-        "sync_distribution_groups": True, "sync_security_groups": False, "add_users": True, "update_users": True,
-        "remove_deleted_users": False, "add_groups": True, "update_groups": True, "remove_deleted_groups": False,
+        "primary_domain": org.primary_domain,
+        "application_id": app.data["appId"],
+        "ad_key": secret,
+        "default_user_role_name": "end_user",
+        "sync_frequency": frequency,
+        "sync_active_users": True,
+        "sync_distribution_groups": True,
+        "sync_security_groups": False,
+        "add_users": True,
+        "update_users": True,
+        "remove_deleted_users": False,
+        "add_groups": True,
+        "update_groups": True,
+        "remove_deleted_groups": False,
         "disable_login": False,
     }
     org.secret_expiry = end
@@ -212,7 +298,9 @@ def _sync_setup(world, tenant, org, state: str, draw: int, now: float):
         org.last_sync = now - (draw % int(period))
     org.sync_next_at = org.last_sync + period if frequency else None
     if org.sync_next_at is not None and org.sync_next_at < now:
-        org.sync_next_at = now + period  # a failing sync was just tried; the next try is a period away
+        org.sync_next_at = (
+            now + period
+        )  # a failing sync was just tried; the next try is a period away
     return app
 
 

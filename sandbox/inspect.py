@@ -5,13 +5,15 @@ POST /_sandbox/reset      rebuild the world from the scenario (also clears knobs
 GET  /_sandbox/knobs      current knobs; POST merges {"global":{..},"tenants":{..},"fail_next":[..]}
 POST /_sandbox/tenants    {"domain","users","seed"[,"name","domains","gcc_high","groups"]} → 201
 POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the page (app defaults to the MSP's)
-GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"total","writes","recent":[..],"in_flight",
-                          "max_in_flight","max_in_flight_by_scope"}; ?service=&since=SEQ&writes=1 filter
-                          "recent"; DELETE clears all of it (counts, entries and the in-flight peaks)
+GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"total","writes","recent":[..],
+                          "in_flight","max_in_flight","max_in_flight_by_scope"};
+                          ?service=&since=SEQ&writes=1 filter "recent"; DELETE clears all of it
+                          (counts, entries and the in-flight peaks)
 POST /_sandbox/break      {"tenant","what",..} break a live tenant (breaks.py)
-GET  /_sandbox/dns        ?domain=D: D's records; else every override. POST {"domain","mx"|"txt"|"a"|
-                          "fail"|"route"[,"spf"]|"reset"} changes them (dns.py)
-POST /_sandbox/child_orgs {"count",["states"|"mix"],"prefix","start","users":[lo,hi]} → 201 (fleet.py)
+GET  /_sandbox/dns        ?domain=D: D's records; else every override. POST {"domain",
+                          "mx"|"txt"|"a"|"fail"|"route"[,"spf"]|"reset"} changes them (dns.py)
+POST /_sandbox/child_orgs {"count",["states"|"mix"],"prefix","start","users":[lo,hi]} → 201
+                          (fleet.py)
 """
 
 from __future__ import annotations
@@ -118,8 +120,9 @@ def clear_requests(world, body) -> Response:
 ROUTES = {
     ("GET", "state"): get_state, ("POST", "reset"): reset, ("GET", "knobs"): get_knobs,
     ("POST", "knobs"): post_knobs, ("POST", "tenants"): post_tenant, ("POST", "consent"): post_consent,
-    ("GET", "requests"): get_requests, ("DELETE", "requests"): clear_requests, ("POST", "break"): post_break,
-    ("GET", "dns"): get_dns, ("POST", "dns"): post_dns, ("POST", "child_orgs"): post_child_orgs,
+    ("GET", "requests"): get_requests, ("DELETE", "requests"): clear_requests,
+    ("POST", "break"): post_break, ("GET", "dns"): get_dns, ("POST", "dns"): post_dns,
+    ("POST", "child_orgs"): post_child_orgs,
 }
 
 
@@ -168,7 +171,8 @@ def org_snapshot(org) -> dict:
         "eid": org.eid, "stack": org.stack, "user_licenses": org.user_licenses,
         "domains": list(org.domains.values()), "users": list(org.users.values()),
         "settings_azure": azure, "exemptions": list(org.exemptions),
-        "sync": {"last_successful_sync": _when(org.last_sync), "next_sync_at": _when(org.sync_next_at),
+        "sync": {"last_successful_sync": _when(org.last_sync),
+                 "next_sync_at": _when(org.sync_next_at),
                  "secret_expiry": _when(org.secret_expiry), "error": org.sync_error},
     }
 

@@ -28,11 +28,12 @@ DEFAULTS: dict = {
     "proofpoint_fail_emails": [],  # user creations that fail (409, "in use by another organization")
     "proofpoint_fail_rate": 0.0,  # share of user creations that fail that way
     "seed": 0,  # seeds the random draws above, so a run can be replayed
-    "clock_offset_s": 0,  # the sandbox's clock runs this far ahead (secret expiry, token lifetime, timestamps)
-    "proofpoint_sync_runs": True,  # Proofpoint's scheduled Azure sync runs (moves last_successful_sync)
-    "proofpoint_time_format": "iso",  # secret_expiry/last_successful_sync: iso, iso_offset, space, epoch,
-    #                                   epoch_ms, date (the real format is undocumented)
-    "proofpoint_orgs_page_size": None,  # GET /orgs/{partner}/orgs pages by this many (None: one answer)
+    "clock_offset_s": 0,  # the sandbox's clock runs this far ahead (expiry, token lifetime, stamps)
+    "proofpoint_sync_runs": True,  # Proofpoint's scheduled sync runs (moves last_successful_sync)
+    # secret_expiry / last_successful_sync as: iso, iso_offset, space, epoch, epoch_ms, date, omit
+    # (the real format is undocumented)
+    "proofpoint_time_format": "iso",
+    "proofpoint_orgs_page_size": None,  # GET /orgs/{partner}/orgs pages by this many (None: all)
 }
 
 

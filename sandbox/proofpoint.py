@@ -85,7 +85,7 @@ class ProofpointService(Service):
         return super().dispatch(request)
 
     def scope(self, request: Request, params: dict, keys: tuple[str, ...]) -> str | None:
-        """In-flight calls count per partner: the org of the API user (a channel admin's partner org)."""
+        """In-flight calls count per partner: the API user's org (a channel admin's partner org)."""
         return request.environ["sandbox.pp_user"][1]["org"]
 
     def tenant_keys(self, request: Request, params: dict) -> tuple[str, ...]:
@@ -156,9 +156,10 @@ class ProofpointService(Service):
         return json_response(self.org_json(self._org(request, org)))
 
     def list_orgs(self, request: Request, org: str) -> Response:
-        """The child orgs. The documented answer is {"orgs":[..]}, all at once. Paging is a guess (the 2026
-        spec pages stats calls with page/page_size): with `page_size` (or the proofpoint_orgs_page_size
-        knob) one page, 1-based `page`, and `total`, `page`, `page_size`, `next_page` (null on the last)."""
+        """The child orgs. The documented answer is {"orgs":[..]}, all at once. Paging is a guess
+        (the 2026 spec pages stats calls with page/page_size): with `page_size` (or the knob
+        proofpoint_orgs_page_size) one page, 1-based `page`, and `total`, `page`, `page_size`,
+        `next_page` (null on the last)."""
         partner = self._org(request, org)
         with self.world.lock:
             children = [o for o in self.world.orgs.values() if o.parent == partner.primary_domain]
@@ -169,13 +170,14 @@ class ProofpointService(Service):
             size = int(size or 100)
             page = int(request.args.get("page", 1))
         except ValueError:
-            raise errors(422, "page", "The page and page_size parameters must be whole numbers.") from None
+            raise errors(422, "page", "The page and page_size must be whole numbers.") from None
         if size < 1 or size > 1000 or page < 1:
-            raise errors(422, "page", "The page must be 1 or more and the page_size between 1 and 1000.")
+            raise errors(422, "page", "The page must be 1 or more, the page_size 1 to 1000.")
         chunk = children[(page - 1) * size: page * size]
         more = page * size < len(children)
-        return json_response({"orgs": [self.org_json(o) for o in chunk], "total": len(children), "page": page,
-                              "page_size": size, "next_page": page + 1 if more else None})
+        return json_response({"orgs": [self.org_json(o) for o in chunk], "total": len(children),
+                              "page": page, "page_size": size,
+                              "next_page": page + 1 if more else None})
 
     def create_org(self, request: Request, org: str) -> Response:
         partner = self._org(request, org)
@@ -418,7 +420,7 @@ class ProofpointService(Service):
     def delete_azure(self, request: Request, org: str) -> Response:
         found = self._org(request, org)
         with self.world.lock:
-            found.azure = None  # "further sync will not occur"; last_successful_sync is kept for a re-save
+            found.azure = None  # "further sync will not occur"; last_successful_sync is kept
             found.sync_next_at = None
         return Response(status=204)
 

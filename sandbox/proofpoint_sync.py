@@ -1,13 +1,14 @@
 """Proofpoint's scheduled Azure sync, emulated: when it would have run, whether it worked, and what
 GET settings/azure then shows (`secret_expiry`, `last_successful_sync`).
 
-No API runs a sync or shows its history (domain.md section 8); only the two timestamps are visible. The
-sandbox keeps the schedule on the real clock: a sync is due every `sync_frequency` hours from the last
-save, and is run lazily, when the org is next read, with the credentials as they are then. It works when
-a client-credentials token can be had with the saved application id and key, the token holds
-Directory.Read.All, and every verified Entra domain is in the org (domain.md section 1); otherwise it
-fails and `last_successful_sync` stays where it was. A save with a frequency above 0 and working
-credentials runs one sync at once (a guess: the docs do not say when the first scheduled sync runs).
+No API runs a sync or shows its history (domain.md section 8); only the two timestamps are visible.
+The sandbox keeps the schedule on the real clock: a sync is due every `sync_frequency` hours from
+the last save, and is run lazily, when the org is next read, with the credentials as they are then.
+It works when a client-credentials token can be had with the saved application id and key, the token
+holds Directory.Read.All, and every verified Entra domain is in the org (domain.md section 1);
+otherwise it fails and `last_successful_sync` stays where it was. A save with a frequency above 0
+and working credentials runs one sync at once (a guess: the docs do not say when the first scheduled
+sync runs).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def sync_problem(world, org) -> str | None:
     tenant = world.tenant(azure.get("primary_domain") or org.primary_domain)
     if tenant is None:
         return f"No Azure AD tenant found for domain {azure.get('primary_domain')}."
-    form = {"grant_type": "client_credentials", "client_id": azure.get("application_id") or "",
-            "client_secret": azure.get("ad_key") or "", "scope": "https://graph.microsoft.com/.default"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": azure.get("application_id") or "",
+        "client_secret": azure.get("ad_key") or "",
+        "scope": "https://graph.microsoft.com/.default",
+    }
     with clock_offset(world.knobs.get("clock_offset_s", world.tenant_keys(tenant))):
         try:
             token = issue_token(world, tenant.id, form)
@@ -43,11 +48,16 @@ def sync_problem(world, org) -> str | None:
             return str(failure)
     if "Directory.Read.All" not in unverified_claims(token["access_token"]).get("roles", []):
         return "The application does not have the Directory.Read.All permission."
-    missing = [d["id"] for d in tenant.domains
-               if d["isVerified"] and not d["isInitial"] and d["id"] not in org.domains]
+    missing = [
+        d["id"]
+        for d in tenant.domains
+        if d["isVerified"] and not d["isInitial"] and d["id"] not in org.domains
+    ]
     if missing:
-        return (f"The following domain(s) {', '.join(missing)} are not currently associated with your customer "
-                "account.")
+        return (
+            f"The following domain(s) {', '.join(missing)} are not currently associated with your "
+            "customer account."
+        )
     return None
 
 
@@ -73,7 +83,8 @@ def schedule_after_save(world, org) -> None:
 
 
 def advance(world, org) -> None:
-    """Run the sync that was due since the org was last looked at (one run stands for all missed ones)."""
+    """Run the sync that was due since the org was last looked at (one run stands for all missed
+    ones)."""
     azure = org.azure
     if not azure or not int(azure.get("sync_frequency") or 0) or org.sync_next_at is None:
         return
@@ -101,7 +112,8 @@ def live_secret_expiry(world, org) -> float | None:
 
 
 def render_time(value: float | None, style: str):
-    """A timestamp in the chosen format (the real one is undocumented: clients must parse defensively)."""
+    """A timestamp in the chosen format (the real one is undocumented: clients must parse
+    defensively)."""
     if value is None:
         return None
     moment = datetime.fromtimestamp(value, UTC)

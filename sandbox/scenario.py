@@ -73,7 +73,7 @@ def _load_msp(world: World, msp: dict, scenario: dict) -> None:
                 "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}},
     })
     secret = spec.get("secret", "Sbx8Q~demo-msp-secret-not-for-production")
-    # Long-lived, so a tenant's clock offset (knob clock_offset_s) expires its secrets, not the MSP's.
+    # Long-lived, so a tenant's clock offset (knob clock_offset_s) expires its secrets, not ours.
     add_secret(record, secret, "sandbox", end=years_from_now(50), key_id=guid("msp-secret", app_id))
     new_service_principal(world, tenant, record.data, tenant.id)
     world.msp = {"tenant_id": tenant.id, "app_id": app_id, "secret": secret,

@@ -1,5 +1,5 @@
-"""One process, five listeners: login (HTTPS), Graph (HTTPS), Proofpoint (HTTPS), browser front (HTTP),
-and DNS for the demo domains (UDP).
+"""One process, five listeners: login (HTTPS), Graph (HTTPS), Proofpoint (HTTPS), browser front
+(HTTP), and DNS for the demo domains (UDP).
 
     sb = Sandbox(host="127.0.0.1", port=0, state_dir=Path("var/sandbox"), scenario=None)
     sb.start(); ...; sb.stop()

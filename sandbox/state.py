@@ -73,7 +73,7 @@ class ProofpointOrg:
     country: str | None = None
     stateprov: str | None = None
     domains: dict[str, dict] = field(default_factory=dict)
-    azure: dict | None = None  # the 15 saved fields of settings/azure (ad_key in clear), or None: never set up
+    azure: dict | None = None  # settings/azure's 15 saved fields (ad_key in clear); None: never
     exemptions: list[str] = field(default_factory=list)
     created: str = field(default_factory=iso)
     # The emulated sync (proofpoint_sync.py), in real epoch seconds.
@@ -104,10 +104,10 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "QUERY")
 
 class RequestLog:
     """Every call the emulators answered, for test assertions: counts per "METHOD /route/template",
-    the last entries (method, path, service, status, scope, start and end), and in-flight concurrency:
-    the current and highest number of calls being served at once, per service and per scope (the Graph
-    tenant a token is for, the Proofpoint partner of the API user, the login tenant of the URL).
-    `clear()` resets all of it (DELETE /_sandbox/requests)."""
+    the last entries (method, path, service, status, scope, start and end), and in-flight
+    concurrency: the current and highest number of calls served at once, per service and per scope
+    (the Graph tenant a token is for, the Proofpoint partner of the API user, the login tenant of
+    the URL). `clear()` resets all of it (DELETE /_sandbox/requests)."""
 
     MAX_ENTRIES = 10000
 
@@ -125,7 +125,7 @@ class RequestLog:
             self.max_in_flight: Counter = Counter()
             self.scope_in_flight: Counter = Counter()  # (service, scope) -> n
             self.scope_max: Counter = Counter()
-            self.epoch = getattr(self, "epoch", 0) + 1  # a call that began before a clear is not counted
+            self.epoch = getattr(self, "epoch", 0) + 1  # calls begun before a clear do not count
 
     def begin(self, service: str, scope: str | None) -> tuple:
         """A call starts; returns the ticket `end` needs."""
@@ -138,7 +138,8 @@ class RequestLog:
                 self.scope_max[key] = max(self.scope_max[key], self.scope_in_flight[key])
             return (service, scope, time.time(), self.epoch)
 
-    def end(self, ticket: tuple, method: str, route: str, status: int, path: str, write: bool | None = None) -> None:
+    def end(self, ticket: tuple, method: str, route: str, status, path: str,
+            write: bool | None = None) -> None:
         service, scope, started, epoch = ticket
         with self._lock:
             if epoch == self.epoch:
@@ -147,9 +148,9 @@ class RequestLog:
                     self.scope_in_flight[(service, scope)] -= 1
             self._append(service, method, route, status, path, scope, started, time.time(), write)
 
-    def record(self, service: str, method: str, route: str, status: int, path: str, scope: str | None = None,
-               write: bool | None = None) -> None:
-        """A call that was answered at once (unmatched, unauthenticated): logged, not counted in flight."""
+    def record(self, service: str, method: str, route: str, status: int, path: str,
+               scope: str | None = None, write: bool | None = None) -> None:
+        """A call answered at once (unmatched, unauthenticated): logged, not counted in flight."""
         with self._lock:
             at = time.time()
             self._append(service, method, route, status, path, scope, at, at, write)
@@ -163,18 +164,22 @@ class RequestLog:
         self.entries.append({
             "seq": self.seq, "at": iso(started), "service": service, "method": method, "route": key,
             "path": path, "status": status, "scope": scope, "write": write,
-            "started": round(started, 6), "ended": round(ended, 6), "ms": round((ended - started) * 1000, 3),
+            "started": round(started, 6), "ended": round(ended, 6),
+            "ms": round((ended - started) * 1000, 3),
         })
 
-    def snapshot(self, service: str | None = None, since: int = 0, writes_only: bool = False) -> dict:
+    def snapshot(self, service: str | None = None, since: int = 0,
+                 writes_only: bool = False) -> dict:
         with self._lock:
-            recent = [e for e in self.entries if e["seq"] > since and (service is None or e["service"] == service)
+            recent = [e for e in self.entries if e["seq"] > since
+                      and (service is None or e["service"] == service)
                       and (not writes_only or e["write"])]
             by_scope: dict[str, dict[str, int]] = {}
             for (svc, scope), peak in self.scope_max.items():
                 by_scope.setdefault(svc, {})[scope] = peak
             return {
-                "counts": dict(self.counts), "total": self.seq, "writes": self.writes, "recent": recent,
+                "counts": dict(self.counts), "total": self.seq, "writes": self.writes,
+                "recent": recent,
                 "in_flight": {k: v for k, v in self.in_flight.items() if v},
                 "max_in_flight": dict(self.max_in_flight), "max_in_flight_by_scope": by_scope,
             }

@@ -121,8 +121,8 @@ class Service:
         return keys[0] if keys else None
 
     def is_write(self, request: Request, template: str) -> bool | None:
-        """Whether the call changes anything (None: by its method). A POST to an OAuth token endpoint
-        only issues a token: a read."""
+        """Whether the call changes anything (None: by its method). A POST to an OAuth token
+        endpoint only issues a token: a read."""
         return False if template.endswith("/oauth2/v2.0/token") else None
 
     def dispatch(self, request: Request) -> Response:
@@ -130,7 +130,8 @@ class Service:
         log = self.world.log
         if template is None:
             response = self.finish(request, self.unmatched(request, params))
-            log.record(self.name, request.method, "(unmatched)", response.status_code, request.path, write=False)
+            log.record(self.name, request.method, "(unmatched)", response.status_code, request.path,
+                       write=False)
             return response
         keys = self.tenant_keys(request, params)
         ticket = log.begin(self.name, self.scope(request, params, keys))
@@ -149,7 +150,8 @@ class Service:
             response = self.finish(request, response)
             status = response.status_code
         finally:
-            log.end(ticket, request.method, template, status, request.path, self.is_write(request, template))
+            log.end(ticket, request.method, template, status, request.path,
+                    self.is_write(request, template))
         return response
 
     def _delay(self, keys: tuple[str, ...]) -> None:

@@ -41,7 +41,7 @@ def demo_environment(sb: Sandbox) -> dict:
         "PROOFPOINT_API_USER": pp["user"],
         "PROOFPOINT_API_PASSWORD": pp["password"],
         "PROOFPOINT_PARTNER_DOMAIN": pp["partner_domain"],
-        "DNS_NAMESERVERS": ",".join(sb.dns_nameservers),  # the sandbox's DNS for the demo domains (UDP)
+        "DNS_NAMESERVERS": ",".join(sb.dns_nameservers),  # the sandbox's DNS (UDP), demo domains
         "MSP_NAME": os.environ.get("MSP_NAME", "Contoso MSP"),
         # A short countdown so a demo run reaches "completed"; production waits the full hour.
         "ROUTING_WAIT_SECONDS": os.environ.get("ROUTING_WAIT_SECONDS", "300"),

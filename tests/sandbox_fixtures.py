@@ -59,9 +59,10 @@ class SandboxAdmin:
         raise KeyError(key)
 
     def requests(self, service: str | None = None, since: int = 0, writes: bool = False) -> dict:
-        """The request log: counts, recent entries (method, path, service, status, scope, started/ended),
-        in-flight peaks per service and per scope (Graph tenant id, Proofpoint partner domain)."""
-        query = {k: v for k, v in (("service", service), ("since", since), ("writes", int(writes))) if v}
+        """The request log: counts, recent entries (method, path, service, status, scope, started,
+        ended), in-flight peaks per service and per scope (Graph tenant id, Proofpoint partner)."""
+        pairs = (("service", service), ("since", since), ("writes", int(writes)))
+        query = {k: v for k, v in pairs if v}
         response = self.http.get(f"{self.sb.login_url}/_sandbox/requests", params=query)
         response.raise_for_status()
         return response.json()
@@ -71,7 +72,7 @@ class SandboxAdmin:
         self._admin("DELETE", "requests")
 
     def writes(self, since: int = 0) -> list[dict]:
-        """Every logged call that could change something (POST/PUT/PATCH/DELETE, token requests excluded)."""
+        """Every logged call that could change something (POST/PUT/PATCH/DELETE but tokens)."""
         return self.requests(since=since, writes=True)["recent"]
 
     def max_in_flight(self, service: str, scope: str | None = None) -> int:
@@ -97,14 +98,17 @@ class SandboxAdmin:
     def remove_grant(self, tenant: str, app_id: str | None = None) -> dict:
         return self.break_tenant(tenant, "remove_grant", **_app(app_id))
 
-    def narrow_grant(self, tenant: str, scope: str = "User.ReadBasic.All", app_id: str | None = None) -> dict:
+    def narrow_grant(self, tenant: str, scope: str = "User.ReadBasic.All",
+                     app_id: str | None = None) -> dict:
         return self.break_tenant(tenant, "narrow_grant", scope=scope, **_app(app_id))
 
-    def remove_role_assignment(self, tenant: str, role: str | None = None, app_id: str | None = None) -> dict:
-        return self.break_tenant(tenant, "remove_role_assignment", **({"role": role} if role else {}), **_app(app_id))
+    def remove_role_assignment(self, tenant: str, role: str | None = None,
+                               app_id: str | None = None) -> dict:
+        fields = {"role": role} if role else {}
+        return self.break_tenant(tenant, "remove_role_assignment", **fields, **_app(app_id))
 
     def revoke_consent(self, tenant: str, app_id: str | None = None) -> dict:
-        """The customer removes the MSP app: its tokens fail (AADSTS700016) and held tokens get 401."""
+        """The customer removes the MSP app: new tokens fail (AADSTS700016), held ones get 401."""
         return self.break_tenant(tenant, "revoke_consent", **_app(app_id))
 
     def expire_secret(self, tenant: str, days_ago: float = 1, app_id: str | None = None) -> dict:
@@ -114,7 +118,7 @@ class SandboxAdmin:
         return self.break_tenant(tenant, "secret_expiring", days=days, **_app(app_id))
 
     def clock_offset(self, tenant: str, seconds: float) -> dict:
-        """The tenant's clock runs ahead (secrets expire, tokens age); the portal's clock does not."""
+        """The tenant's clock runs ahead (secrets expire, tokens age); the portal's does not."""
         return self.break_tenant(tenant, "clock_offset", seconds=seconds)
 
     def set_sync_frequency(self, tenant: str, value: int = 0) -> dict:
@@ -126,8 +130,8 @@ class SandboxAdmin:
     def set_sync_app_id(self, tenant: str, value: str | None = None) -> dict:
         return self.break_tenant(tenant, "sync_app_id", **({"value": value} if value else {}))
 
-    def set_last_successful_sync(self, tenant: str, value: str | None = None, hours_ago: float | None = None
-                                 ) -> dict:
+    def set_last_successful_sync(self, tenant: str, value: str | None = None,
+                                 hours_ago: float | None = None) -> dict:
         """last_successful_sync = `value` (ISO 8601, or None) or `hours_ago` hours ago."""
         fields = {"hours_ago": hours_ago} if hours_ago is not None else {"value": value}
         return self.break_tenant(tenant, "last_successful_sync", **fields)
@@ -144,7 +148,7 @@ class SandboxAdmin:
         return self._admin("POST", "dns", {"domain": domain, "mx": mx})
 
     def route_mx(self, domain: str, stack: str = "us1", spf: bool = False) -> dict:
-        """Point a domain's MX at Proofpoint's hosts for a stack (mx1-/mx2-{stack}.ppe-hosted.com)."""
+        """Point a domain's MX at Proofpoint's hosts for a stack (mx1-/mx2-{stack}...)."""
         return self._admin("POST", "dns", {"domain": domain, "route": stack, "spf": spf})
 
     def dns_fail(self, domain: str, how: str | None = "timeout") -> dict:
@@ -156,7 +160,7 @@ class SandboxAdmin:
 
     # ---- the partner's existing customers (sandbox/fleet.py) ------------------------------------
     def child_orgs(self, count: int = 50, **fields) -> dict:
-        """Make `count` child orgs of the partner in mixed states (states=[..] or mix={state: weight})."""
+        """Make `count` child orgs of the partner in mixed states (states=[..] or mix={..})."""
         return self._admin("POST", "child_orgs", {"count": count, **fields})
 
     @property

@@ -55,8 +55,12 @@ def test_fifty_orgs_in_every_state_listed_with_domains_licences_and_users(fleet,
         users = pp("GET", f"/orgs/{domain}/users").json()["users"]
         assert sum(u["is_active"] for u in users) == listed[domain]["active_users"], domain
         assert any(u["type"] == "organization_admin" for u in users)
-    short = [d for d in fleet if listed[d]["user_licenses"] < sum(
-        u["is_billable"] for u in pp("GET", f"/orgs/{d}/users").json()["users"])]
+    short = [
+        d
+        for d in fleet
+        if listed[d]["user_licenses"]
+        < sum(u["is_billable"] for u in pp("GET", f"/orgs/{d}/users").json()["users"])
+    ]
     assert short and all(int(d[5:9]) % 7 == 0 for d in short)
 
 
@@ -66,7 +70,9 @@ def test_never_synced_has_no_settings(fleet, pp, sb, http):
         assert answer.status_code == 404
         assert org["app_id"] is None
     domain = by_state(fleet, "never_synced")[0]["domain"]
-    assert "error" in msal_token(sb, http, domain, sb.msp["app_id"], sb.msp["secret"])  # no consent yet
+    assert "error" in msal_token(
+        sb, http, domain, sb.msp["app_id"], sb.msp["secret"]
+    )  # no consent yet
 
 
 def test_portal_synced_runs_with_an_app_the_portal_can_see(fleet, pp, sb, http):
@@ -102,11 +108,16 @@ def test_foreign_expired_secret(fleet, admin, pp):
 
 def test_domain_missing_and_paused(fleet, admin, pp):
     for org in by_state(fleet, "domain_missing"):
-        entra = set(admin.tenant(org["domain"])["domains"]) - {d for d in admin.tenant(org["domain"])["domains"]
-                                                                if d.endswith(".onmicrosoft.example")}
-        pp_domains = {d["name"] for d in pp("GET", f"/orgs/{org['domain']}/domains").json()["domains"]}
+        entra = set(admin.tenant(org["domain"])["domains"]) - {
+            d for d in admin.tenant(org["domain"])["domains"] if d.endswith(".onmicrosoft.example")
+        }
+        pp_domains = {
+            d["name"] for d in pp("GET", f"/orgs/{org['domain']}/domains").json()["domains"]
+        }
         assert entra - pp_domains == {org["domain"].replace(".", "-mail.", 1)}
-        last = parse(pp("GET", f"/orgs/{org['domain']}/settings/azure").json()["last_successful_sync"])
+        last = parse(
+            pp("GET", f"/orgs/{org['domain']}/settings/azure").json()["last_successful_sync"]
+        )
         assert (datetime.now(UTC) - last).days >= 2
     for org in by_state(fleet, "sync_paused"):
         assert pp("GET", f"/orgs/{org['domain']}/settings/azure").json()["sync_frequency"] == 0
@@ -118,8 +129,11 @@ def test_mx_routed_for_most(fleet, sb):
     for domain, org in list(fleet.items())[:10]:
         host = resolver.resolve(domain, "MX")[0].exchange.to_text()
         routed = int(domain[5:9]) % 5 != 0
-        assert host == (f"mx1-{org['stack']}.ppe-hosted.com." if routed else
-                        f"{domain.replace('.', '-')}.mail.protection.outlook.com.")
+        assert host == (
+            f"mx1-{org['stack']}.ppe-hosted.com."
+            if routed
+            else f"{domain.replace('.', '-')}.mail.protection.outlook.com."
+        )
 
 
 def test_paging(fleet, pp, admin):
@@ -145,9 +159,13 @@ def test_without_paging_parameters_the_list_is_whole(fleet, pp):
 def test_a_mix_and_bad_requests(admin, sb, http):
     made = admin.child_orgs(10, mix={"foreign_synced": 4, "never_synced": 1}, prefix="mix")
     assert made["states"] == {"foreign_synced": 8, "never_synced": 2}
-    for body, words in [({"count": 0}, "count"), ({"count": 2, "states": ["odd"]}, "unknown state"),
-                        ({"count": 2, "mix": {"never_synced": 0}}, "weight"),
-                        ({"count": 2, "prefix": "mix"}, "exists already"), ({"count": 2, "prefix": "a b"}, "prefix")]:
+    for body, words in [
+        ({"count": 0}, "count"),
+        ({"count": 2, "states": ["odd"]}, "unknown state"),
+        ({"count": 2, "mix": {"never_synced": 0}}, "weight"),
+        ({"count": 2, "prefix": "mix"}, "exists already"),
+        ({"count": 2, "prefix": "a b"}, "prefix"),
+    ]:
         answer = http.post(f"{sb.login_url}/_sandbox/child_orgs", json=body)
         assert answer.status_code == 400 and words in answer.json()["error"], body
 

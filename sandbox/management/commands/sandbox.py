@@ -17,7 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="first of five ports (0 = any free)")
+        parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                            help="first of five ports (0 = any free)")
         parser.add_argument("--scenario", help="scenario JSON file (default: sandbox/scenarios/demo.json)")
         parser.add_argument("--state-dir", default=None, help="where the CA lives (default: var/sandbox)")
         parser.add_argument("--portal-url", default=None, help="portal base URL for the consent redirect URI")
