@@ -58,7 +58,6 @@ AZURE_SETTINGS_FIELDS = (
 )
 SYNC_FREQUENCIES = (0, 1, 3, 6, 12, 24)  # hours; 0 = "Never"
 DEFAULT_ROLES = ("end_user", "silent_user")
-MASKED_SECRET = "****"
 
 _org_locks: dict[tuple[str, str], threading.RLock] = {}
 _org_locks_guard = threading.Lock()

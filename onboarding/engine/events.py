@@ -17,7 +17,6 @@ STEP_FAILED = "step.failed"
 WAITING = "job.waiting"
 COMPLETED = "job.completed"
 CANCELLED = "job.cancelled"
-ALL_EVENTS = [STARTED, STEP_SUCCEEDED, STEP_FAILED, WAITING, COMPLETED, CANCELLED]
 
 
 def emit(job, event: str, step=None) -> None:
