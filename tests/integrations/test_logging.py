@@ -32,7 +32,7 @@ def _proofpoint_flow(stub, session, config):
     client = ProofpointClient(f"{stub.url}/api/v1", "api@msp.example", PASSWORD, session, config)
     stub.on("PUT", "/api/v1/orgs/c.com/settings/azure", answer(204))
     stub.on("GET", "/api/v1/me", answer(401, {"message": "bad credentials"}))
-    from .test_proofpoint import AZURE_SETTINGS
+    from tests.integrations.proofpoint.test_client import AZURE_SETTINGS
 
     client.put_azure_settings("c.com", {**AZURE_SETTINGS, "ad_key": AD_KEY})
     with pytest.raises(IntegrationError):

@@ -104,7 +104,7 @@ def test_the_secret_never_reaches_an_error_message(stub, session, config):
 
 
 def test_resolve_tenant_finds_the_tenant_id(stub, session, config):
-    from .graph_world import openid_configuration
+    from tests.integrations.graph_payloads import openid_configuration
 
     stub.on(
         "GET",
@@ -117,7 +117,7 @@ def test_resolve_tenant_finds_the_tenant_id(stub, session, config):
 
 
 def test_resolve_tenant_flags_gcc_high(stub, session, config):
-    from .graph_world import openid_configuration
+    from tests.integrations.graph_payloads import openid_configuration
 
     document = openid_configuration(stub.url, tenant_region_scope="USGov", cloud_instance_name="microsoftonline.us")
     stub.on("GET", "/agency.gov/v2.0/.well-known/openid-configuration", answer(200, document))
