@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
 WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)
+# Webhooks go to public addresses only (no loopback, private, link-local or cloud metadata address);
+# true lets them reach a PSA on the MSP's own network.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = envbool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 
 RATELIMIT_VIEW = "portal.views.rate_limited"
 
