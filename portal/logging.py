@@ -17,7 +17,10 @@ MASK = "[masked]"
 # Query parameters whose value is a credential: OAuth/OIDC callbacks and consent links.
 SECRET_QUERY_PARAMS = ("state", "code", "id_token", "session_state", "token", "access_token",
                        "refresh_token", "client_secret")
-_CONSENT_PATH = re.compile(r"(/consent/)(?!callback(?:[/?#\s]|$))([^/?#\s\"']+)")
+# A path that starts with /consent/: at the start, after a space or quote (a log line) or a host.
+_CONSENT_PATH = re.compile(
+    r"((?:^|[\s\"'=]|//[^/\s\"']+)/consent/)(?!callback(?:[/?#\s]|$))([^/?#\s\"']+)"
+)
 _SECRET_PARAM = re.compile(
     r"(?i)([?&;](?:" + "|".join(SECRET_QUERY_PARAMS) + r")=)[^&;#\s\"']*"
 )

@@ -8,6 +8,7 @@ Ctrl-C or a process that dies stops every group it started.
 """
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -114,23 +115,17 @@ def stop_services(processes: list[subprocess.Popen], grace: float = 15) -> None:
         _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for process in processes:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
     for process in processes:
         _signal_group(process, signal.SIGKILL)  # the leader's children too, even if the leader exited
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)  # the group the process leads (start_new_session)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def wait_for_web(timeout: float = 30) -> None:
