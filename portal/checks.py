@@ -191,5 +191,6 @@ def exit_on_startup_errors(process: str) -> None:
         lines.append(f"  {error.id}: {error.msg}")
         if error.hint:
             lines.append(f"      {error.hint}")
-    print("\n".join(lines), file=sys.stderr, flush=True)
+    # sys.__stderr__: Celery beat and the worker redirect sys.stderr into their logging.
+    print("\n".join(lines), file=sys.__stderr__ or sys.stderr, flush=True)
     raise SystemExit(3)
