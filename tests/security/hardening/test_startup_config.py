@@ -39,14 +39,31 @@ def test_the_empty_values_of_env_example_mean_the_defaults(tmp_path):
     assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", "stacks.json", "True"]
 
 
-@pytest.mark.parametrize("name", ["DJANGO_DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "EMAIL_PORT"])
-def test_an_empty_value_is_the_default_for_every_kind_of_setting(tmp_path, name):
-    result = manage(production_env(tmp_path, **{name: ""}), "check")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_an_empty_value_is_the_default_for_every_kind_of_reader(monkeypatch):
+    from portal.env import env, envbool, envint, envlist, envurl
+
+    for name in ("S", "B", "I", "L", "U"):
+        monkeypatch.setenv(name, "  ")
+    assert env("S", "fallback") == "fallback"
+    assert envbool("B", True) is True
+    assert envint("I", 7) == 7
+    assert envlist("L", "a,b") == ["a", "b"]
+    assert envurl("U", "https://login.example/") == "https://login.example"
+
+
+def test_empty_values_give_the_embedded_defaults_in_settings(tmp_path):
+    blank = {name: "" for name in ("ALLOWED_HOSTS", "TIME_ZONE", "DEMO_OUTBOX", "SYNC_APP_DISPLAY_NAME",
+                                   "EMAIL_PORT", "PROOFPOINT_STACKS_FILE", "DATABASE_URL")}
+    env = production_env(tmp_path, PORTAL_BASE_URL="http://127.0.0.1:8000", **blank)
+    code = ("from django.conf import settings as s; print(s.ALLOWED_HOSTS[0], s.TIME_ZONE, s.DEMO_OUTBOX, "
+            "s.SYNC_APP_DISPLAY_NAME, s.EMAIL_PORT, s.PROOFPOINT_STACKS_FILE.name)")
+    result = manage(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "127.0.0.1", "UTC", "True", "ProofPoint", "25", "stacks.json"]
 
 
 WEAK_KEYS = [
-    (None, "is not set"),
     ("test-only-secret-key", "placeholder"),
     ("change-me", "placeholder"),
     ("django-insecure-" + "x7Gq2" * 10, "placeholder"),
@@ -63,49 +80,44 @@ def test_a_weak_secret_key_stops_check(tmp_path, key, words):
     assert words in result.stderr
 
 
-def test_a_weak_key_stops_check_on_a_loopback_address_too(tmp_path):
-    """DEBUG off is what counts, not the address: a portal behind a local proxy is still production."""
-    env = production_env(tmp_path, DJANGO_SECRET_KEY="test-only-secret-key",
-                         PORTAL_BASE_URL="http://127.0.0.1:8000", SECURE_SSL_REDIRECT=None)
+def test_debug_off_is_what_counts_not_the_address(tmp_path):
+    """A portal on a loopback address behind a local proxy is still production; DEBUG on is not."""
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=None, PORTAL_BASE_URL="http://127.0.0.1:8000",
+                         SECURE_SSL_REDIRECT=None)
     result = manage(env, "check")
     assert result.returncode != 0 and "portal.E001" in result.stderr
-
-
-def test_debug_on_allows_the_development_key(tmp_path):
-    env = production_env(tmp_path, DJANGO_DEBUG="true", DJANGO_SECRET_KEY=None,
-                         PORTAL_BASE_URL="http://127.0.0.1:8000")
-    result = manage(env, "check")
+    result = manage({**env, "DJANGO_DEBUG": "true"}, "check")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("url,bad", [
-    ("http://portal.msp.example", True), ("http://10.0.0.5:8000", True), ("http://127.0.0.1:8000", False),
-    ("http://localhost:8000", False), ("http://[::1]:8000", False), ("https://portal.msp.example", False),
-])
-def test_plain_http_base_url_off_loopback_stops_check(tmp_path, url, bad):
-    result = manage(production_env(tmp_path, PORTAL_BASE_URL=url), "check")
-    assert ("portal.E005" in result.stderr) == bad, result.stderr
-    if bad:
-        assert result.returncode != 0 and "plain http" in result.stderr
+def test_plain_http_base_url_off_loopback_stops_check(tmp_path):
+    for url, bad in [("http://portal.msp.example", True), ("http://10.0.0.5:8000", True),
+                     ("http://127.0.0.1:8000", False), ("http://localhost:8000", False),
+                     ("http://[::1]:8000", False), ("https://portal.msp.example", False)]:
+        result = manage(production_env(tmp_path, PORTAL_BASE_URL=url), "check")
+        assert ("portal.E005" in result.stderr) == bad, (url, result.stderr)
+        assert (result.returncode != 0) == bad, (url, result.stderr)
+        if bad:
+            assert "plain http" in result.stderr
 
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 FILES = "django.core.mail.backends.filebased.EmailBackend"
 
 
-@pytest.mark.parametrize("overrides,error,words", [
-    ({"EMAIL_BACKEND": SMTP}, "portal.E008", "EMAIL_HOST is not set"),
-    ({"EMAIL_BACKEND": FILES}, "portal.E007", "EMAIL_FILE_PATH is not set"),
-    ({"EMAIL_BACKEND": "smtp"}, "portal.E006", "cannot be loaded"),
+@pytest.mark.parametrize("overrides,error,words,fixed", [
+    ({"EMAIL_BACKEND": SMTP}, "portal.E008", "EMAIL_HOST is not set", {"EMAIL_HOST": "smtp.msp.example"}),
+    ({"EMAIL_BACKEND": FILES}, "portal.E007", "EMAIL_FILE_PATH is not set", {"EMAIL_FILE_PATH": "{tmp}"}),
+    ({"EMAIL_BACKEND": "smtp"}, "portal.E006", "cannot be loaded", {"EMAIL_BACKEND": SMTP,
+                                                                     "EMAIL_HOST": "smtp.msp.example"}),
 ], ids=["smtp-without-host", "file-without-path", "not-a-backend"])
-def test_an_email_backend_without_its_settings_stops_check(tmp_path, overrides, error, words):
-    result = manage(production_env(tmp_path, **overrides), "check")
+def test_an_email_backend_without_its_settings_stops_check(tmp_path, overrides, error, words, fixed):
+    env = production_env(tmp_path, **overrides)
+    result = manage(env, "check")
     assert result.returncode != 0
     assert error in result.stderr and words in result.stderr
-
-
-def test_smtp_with_a_host_is_fine(tmp_path):
-    result = manage(production_env(tmp_path, EMAIL_BACKEND=SMTP, EMAIL_HOST="smtp.msp.example"), "check")
+    fixed = {name: value.replace("{tmp}", str(tmp_path / "mail")) for name, value in fixed.items()}
+    result = manage({**env, **fixed}, "check")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
