@@ -1,10 +1,10 @@
-"""Where a webhook may be delivered: public addresses only, checked on the address really connected to.
+"""Where a webhook may be delivered: public addresses only, checked on the address connected to.
 
 A manager types a URL; nothing stops it naming the portal's own machine, the office network or the
-cloud's metadata service (169.254.169.254 hands out credentials). So at delivery the host is resolved
-ONCE, every address it resolves to is checked, and the connection goes to the checked address with
-the Host header, SNI and certificate check of the name (`PinnedAddressAdapter`): a DNS answer that
-changes between the check and the connection (DNS rebinding) changes nothing.
+cloud's metadata service (169.254.169.254 hands out credentials). So at delivery the host is
+resolved ONCE, every address it resolves to is checked, and the connection goes to the checked
+address with the Host header, SNI and certificate check of the name (`PinnedAddressAdapter`): a DNS
+answer that changes between the check and the connection (DNS rebinding) changes nothing.
 
 WEBHOOK_ALLOW_PRIVATE_TARGETS=true lifts the address rule for an on-premises PSA.
 """
@@ -22,16 +22,19 @@ from requests.adapters import HTTPAdapter
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Cloud metadata and host services; some are ordinary-looking public addresses (Azure's wireserver).
-METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254",  # AWS, Azure IMDS, GCP, OpenStack, DigitalOcean
-    "169.254.170.2",  # AWS ECS task credentials
-    "169.254.169.253",  # AWS DNS
-    "fd00:ec2::254",  # AWS IMDS over IPv6
-    "fd00:ec2::253",
-    "168.63.129.16",  # Azure wireserver
-    "100.100.100.200",  # Alibaba Cloud
-    "192.0.0.192",  # Oracle Cloud
-))
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",  # AWS, Azure IMDS, GCP, OpenStack, DigitalOcean
+        "169.254.170.2",  # AWS ECS task credentials
+        "169.254.169.253",  # AWS DNS
+        "fd00:ec2::254",  # AWS IMDS over IPv6
+        "fd00:ec2::253",
+        "168.63.129.16",  # Azure wireserver
+        "100.100.100.200",  # Alibaba Cloud
+        "192.0.0.192",  # Oracle Cloud
+    )
+)
 
 
 class RefusedTarget(Exception):
@@ -40,7 +43,7 @@ class RefusedTarget(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    """A checked destination: connect to `address`, speak to `host` (Host header, SNI, certificate)."""
+    """A checked destination: connect to `address`, speak to `host` (Host, SNI, certificate)."""
 
     url: str  # the URL with its host in ASCII (punycode)
     host: str
@@ -101,11 +104,13 @@ def why_refused(address: IPAddress) -> str | None:
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address `host` resolves to (IP literals in any form the OS accepts: 2130706433, 0x7f000001)."""
+    """Every address `host` resolves to (IP literals in any form the OS takes: 0x7f000001...)."""
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise RefusedTarget(f"the host name could not be resolved ({error.strerror or error})") from None
+        raise RefusedTarget(
+            f"the host name could not be resolved ({error.strerror or error})"
+        ) from None
     addresses = []
     for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])
@@ -152,7 +157,9 @@ class PinnedAddressAdapter(HTTPAdapter):
         super().__init__(max_retries=0, **kwargs)
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
         if ascii_host((host_params.get("host") or "").strip("[]")) != self.target.host.strip("[]"):
             raise RefusedTarget("refused: the request left the checked host")
         host_params["host"] = self.target.address
@@ -163,8 +170,12 @@ class PinnedAddressAdapter(HTTPAdapter):
 
     def send(self, request, *args, **kwargs):
         default_port = 443 if request.url.startswith("https:") else 80
-        name = self.target.host if ":" not in self.target.host else f"[{self.target.host.strip('[]')}]"
-        request.headers["Host"] = name if self.target.port == default_port else f"{name}:{self.target.port}"
+        name = (
+            self.target.host if ":" not in self.target.host else f"[{self.target.host.strip('[]')}]"
+        )
+        request.headers["Host"] = (
+            name if self.target.port == default_port else f"{name}:{self.target.port}"
+        )
         return super().send(request, *args, **kwargs)
 
 

@@ -2,7 +2,8 @@
 
 - The access log masks consent tokens and callback secrets in the request line, path, query and
   referer (portal.logging.mask_secrets_in_path): a log file must not hold a working consent link.
-- Before any worker starts, the master runs Django's system checks and stops with the errors in words
+- Before any worker starts, the master runs Django's system checks and stops with the errors
+  in words
   (portal/checks.py), so a bad configuration fails here and not in the middle of a job.
 """
 

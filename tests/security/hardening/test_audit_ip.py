@@ -1,4 +1,4 @@
-"""Only managers see the IP addresses in the audit trail: the page, its CSV export (and no API has it)."""
+"""Only managers see the IP addresses in the audit trail: the page, its CSV export, no API."""
 
 import pytest
 
@@ -9,12 +9,21 @@ ADDRESS = "203.0.113.77"
 
 @pytest.fixture
 def event(tenant_a):
-    return AuditEvent.objects.create(action="consent.approved", description="Customer approved",
-                                     tenant=tenant_a, actor_label="customer", ip_address=ADDRESS)
+    return AuditEvent.objects.create(
+        action="consent.approved",
+        description="Customer approved",
+        tenant=tenant_a,
+        actor_label="customer",
+        ip_address=ADDRESS,
+    )
 
 
 def csv_text(response) -> str:
-    return b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    return (
+        b"".join(response.streaming_content).decode()
+        if response.streaming
+        else response.content.decode()
+    )
 
 
 def test_only_managers_see_the_addresses(tech_client, manager_client, event):

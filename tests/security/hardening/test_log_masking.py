@@ -1,4 +1,4 @@
-"""Access logs and error reports never hold a live consent token or a callback's state/code/id_token.
+"""Access logs and error reports never hold a live consent token or a callback's state or code.
 
 The web servers are real: gunicorn with the production configuration file and Django's runserver,
 both on the test database; the test requests consent paths and callbacks, then reads what was
@@ -25,19 +25,29 @@ from tests import worker
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.mark.parametrize("raw,masked", [
-    ("/consent/AbC-123_xyzAbC-123_xyzAbC-123_xyz/", "/consent/[masked]/"),
-    ("/consent/AbC-123_xyz/go/", "/consent/[masked]/go/"),
-    ("/consent/callback/?state=S3cr3t&admin_consent=True&tenant=t",
-     "/consent/callback/?state=[masked]&admin_consent=True&tenant=t"),
-    ("/accounts/microsoft/callback/?code=0.AX&state=st&session_state=ss&id_token=eyJ",
-     "/accounts/microsoft/callback/?code=[masked]&state=[masked]&session_state=[masked]&id_token=[masked]"),
-    ('"GET /consent/tok1234/ HTTP/1.1" 200', '"GET /consent/[masked]/ HTTP/1.1" 200'),
-    ("https://portal.example/consent/tok1234/?token=t&x=1", "https://portal.example/consent/[masked]/?token=[masked]&x=1"),
-    ("/jobs/4/?page=2", "/jobs/4/?page=2"),
-    ("/consent/callback/", "/consent/callback/"),
-    ("/jobs/4/consent/resend/", "/jobs/4/consent/resend/"),
-])
+@pytest.mark.parametrize(
+    "raw,masked",
+    [
+        ("/consent/AbC-123_xyzAbC-123_xyzAbC-123_xyz/", "/consent/[masked]/"),
+        ("/consent/AbC-123_xyz/go/", "/consent/[masked]/go/"),
+        (
+            "/consent/callback/?state=S3cr3t&admin_consent=True&tenant=t",
+            "/consent/callback/?state=[masked]&admin_consent=True&tenant=t",
+        ),
+        (
+            "/accounts/microsoft/callback/?code=0.AX&state=st&session_state=ss&id_token=eyJ",
+            "/accounts/microsoft/callback/?code=[masked]&state=[masked]&session_state=[masked]&id_token=[masked]",
+        ),
+        ('"GET /consent/tok1234/ HTTP/1.1" 200', '"GET /consent/[masked]/ HTTP/1.1" 200'),
+        (
+            "https://portal.example/consent/tok1234/?token=t&x=1",
+            "https://portal.example/consent/[masked]/?token=[masked]&x=1",
+        ),
+        ("/jobs/4/?page=2", "/jobs/4/?page=2"),
+        ("/consent/callback/", "/consent/callback/"),
+        ("/jobs/4/consent/resend/", "/jobs/4/consent/resend/"),
+    ],
+)
 def test_mask_secrets_in_path(raw, masked):
     assert mask_secrets_in_path(raw) == masked
 
@@ -62,48 +72,90 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
 
 def server_command(kind: str, port: int, access_log: Path) -> list[str]:
     if kind == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", "portal.wsgi", "-c", "portal/gunicorn_conf.py",
-                "-b", f"127.0.0.1:{port}", "-w", "1", "--access-logfile", str(access_log)]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "-c",
+            "portal/gunicorn_conf.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--access-logfile",
+            str(access_log),
+        ]
     return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", ["gunicorn", "runserver"])
-def test_the_access_and_error_logs_hold_no_consent_token_or_state(kind, tmp_path, settings, technician):
+def test_the_access_and_error_logs_hold_no_consent_token_or_state(
+    kind, tmp_path, settings, technician
+):
     from tests.security.world import build_world
 
     world = build_world(settings, technician)
     token = world.consent_token
-    state, code, id_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    state, code, id_token = (
+        secrets.token_urlsafe(24),
+        secrets.token_urlsafe(24),
+        secrets.token_urlsafe(24),
+    )
     port, access_log, output = free_port(), tmp_path / "access.log", tmp_path / "server.log"
     env = {**os.environ, "DATABASE_URL": worker.test_database_url(), "LOG_LEVEL": "INFO"}
     with open(output, "wb") as out:
-        server = subprocess.Popen(server_command(kind, port, access_log), cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            server_command(kind, port, access_log),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base}/healthz", server)
             http = requests.Session()
             http.trust_env = False
-            landing = http.get(f"{base}/consent/{token}/", headers={"Referer": f"{base}/consent/{token}/"})
-            assert landing.status_code == 200  # the live link really works: the log line is of a live token
-            http.get(f"{base}/consent/{token}/go/")  # GET on a POST-only view: 405, logged as a warning
-            http.get(f"{base}/consent/callback/", params={"state": state, "code": code, "id_token": id_token,
-                                                        "session_state": "ss-" + state})
+            landing = http.get(
+                f"{base}/consent/{token}/", headers={"Referer": f"{base}/consent/{token}/"}
+            )
+            assert (
+                landing.status_code == 200
+            )  # the live link really works: the log line is of a live token
+            http.get(
+                f"{base}/consent/{token}/go/"
+            )  # GET on a POST-only view: 405, logged as a warning
+            http.get(
+                f"{base}/consent/callback/",
+                params={
+                    "state": state,
+                    "code": code,
+                    "id_token": id_token,
+                    "session_state": "ss-" + state,
+                },
+            )
             http.get(f"{base}/consent/{token}x/")  # an unknown token: logged as a client error
             time.sleep(0.5)
         finally:
             server.terminate()
             server.wait(15)
-    logged = output.read_text(errors="replace") + (access_log.read_text() if access_log.exists() else "")
+    logged = output.read_text(errors="replace") + (
+        access_log.read_text() if access_log.exists() else ""
+    )
     assert "/consent/[masked]/" in logged, logged[-3000:]  # the requests were logged, masked
     for secret in (token, state, code, id_token):
         assert secret not in logged, logged[-3000:]
 
 
 def failing_request(token: str, state: str):
-    return RequestFactory().get(f"/consent/{token}/", {"state": state, "code": "c0de-" + state},
-                                HTTP_REFERER=f"http://testserver/consent/{token}/")
+    return RequestFactory().get(
+        f"/consent/{token}/",
+        {"state": state, "code": "c0de-" + state},
+        HTTP_REFERER=f"http://testserver/consent/{token}/",
+    )
 
 
 def raise_in_a_view(token: str):
@@ -127,7 +179,9 @@ def test_the_error_report_page_and_email_hold_no_token_or_state(settings):
         raise RuntimeError("boom in the view")
     except RuntimeError:
         logging.getLogger("django.request").error(
-            "Internal Server Error: %s", request.path, exc_info=True,
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=True,
             extra={"status_code": 500, "request": request},
         )
     assert len(mail.outbox) == 1, "the 500 email was sent"

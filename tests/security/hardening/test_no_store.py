@@ -9,8 +9,9 @@ from tests.security.world import build_world
 @pytest.fixture
 def world(settings, technician):
     world = build_world(settings, technician)
-    OnboardingJob.objects.filter(pk=world.job.pk).update(state=JobState.WAITING_CUSTOMER,
-                                                         current_step="customer_consent")
+    OnboardingJob.objects.filter(pk=world.job.pk).update(
+        state=JobState.WAITING_CUSTOMER, current_step="customer_consent"
+    )
     return world
 
 
@@ -35,7 +36,7 @@ def test_answers_with_a_consent_link_send_no_store(world, tech_client):
         checked += 1
         assert "no-store" in response.get("Cache-Control", ""), path
     assert checked >= 4  # the job page, its partial and both onboarding API answers carry the link
-    # The customer's own page, whose address is the token, and a page with no link, which stays as it was.
+    # The customer's own page (its address is the token), and a page with no link, as it was.
     assert "no-store" in tech_client.get(f"/consent/{world.consent_token}/")["Cache-Control"]
     response = tech_client.get("/tenants/")
     assert response.status_code == 200 and world.consent_token not in response.content.decode()

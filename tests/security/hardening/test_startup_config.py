@@ -24,7 +24,7 @@ def example_values() -> dict[str, str]:
 
 
 def test_the_empty_values_of_env_example_mean_the_defaults(tmp_path):
-    """.env.example copied to .env with production values filled in: every blank line is a default."""
+    """.env.example copied to .env, production values filled in: every blank line is a default."""
     blanks = {name: "" for name, value in example_values().items() if value == ""}
     assert "DATABASE_URL" in blanks and "DJANGO_SECRET_KEY" in blanks
     production = production_env(tmp_path)
@@ -32,11 +32,17 @@ def test_the_empty_values_of_env_example_mean_the_defaults(tmp_path):
     env["DATABASE_URL"] = ""  # the case that raised UnknownSchemeError
     result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
-    code = ("from django.conf import settings as s; "
-            "print(s.DATABASES['default']['ENGINE'], s.PROOFPOINT_STACKS_FILE.name, s.DEMO_OUTBOX)")
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.PROOFPOINT_STACKS_FILE.name, s.DEMO_OUTBOX)"
+    )
     result = manage(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", "stacks.json", "True"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.db.backends.sqlite3",
+        "stacks.json",
+        "True",
+    ]
 
 
 def test_an_empty_value_is_the_default_for_every_kind_of_reader(monkeypatch):
@@ -52,15 +58,34 @@ def test_an_empty_value_is_the_default_for_every_kind_of_reader(monkeypatch):
 
 
 def test_empty_values_give_the_embedded_defaults_in_settings(tmp_path):
-    blank = {name: "" for name in ("ALLOWED_HOSTS", "TIME_ZONE", "DEMO_OUTBOX", "SYNC_APP_DISPLAY_NAME",
-                                   "EMAIL_PORT", "PROOFPOINT_STACKS_FILE", "DATABASE_URL")}
+    blank = {
+        name: ""
+        for name in (
+            "ALLOWED_HOSTS",
+            "TIME_ZONE",
+            "DEMO_OUTBOX",
+            "SYNC_APP_DISPLAY_NAME",
+            "EMAIL_PORT",
+            "PROOFPOINT_STACKS_FILE",
+            "DATABASE_URL",
+        )
+    }
     env = production_env(tmp_path, PORTAL_BASE_URL="http://127.0.0.1:8000", **blank)
-    code = ("from django.conf import settings as s; print(s.ALLOWED_HOSTS[0], s.TIME_ZONE, s.DEMO_OUTBOX, "
-            "s.SYNC_APP_DISPLAY_NAME, s.EMAIL_PORT, s.PROOFPOINT_STACKS_FILE.name)")
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.ALLOWED_HOSTS[0], s.TIME_ZONE, s.DEMO_OUTBOX, "
+        "s.SYNC_APP_DISPLAY_NAME, s.EMAIL_PORT, s.PROOFPOINT_STACKS_FILE.name)"
+    )
     result = manage(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == [
-        "127.0.0.1", "UTC", "True", "ProofPoint", "25", "stacks.json"]
+        "127.0.0.1",
+        "UTC",
+        "True",
+        "ProofPoint",
+        "25",
+        "stacks.json",
+    ]
 
 
 WEAK_KEYS = [
@@ -82,8 +107,12 @@ def test_a_weak_secret_key_stops_check(tmp_path, key, words):
 
 def test_debug_off_is_what_counts_not_the_address(tmp_path):
     """A portal on a loopback address behind a local proxy is still production; DEBUG on is not."""
-    env = production_env(tmp_path, DJANGO_SECRET_KEY=None, PORTAL_BASE_URL="http://127.0.0.1:8000",
-                         SECURE_SSL_REDIRECT=None)
+    env = production_env(
+        tmp_path,
+        DJANGO_SECRET_KEY=None,
+        PORTAL_BASE_URL="http://127.0.0.1:8000",
+        SECURE_SSL_REDIRECT=None,
+    )
     result = manage(env, "check")
     assert result.returncode != 0 and "portal.E001" in result.stderr
     result = manage({**env, "DJANGO_DEBUG": "true"}, "check")
@@ -91,9 +120,14 @@ def test_debug_off_is_what_counts_not_the_address(tmp_path):
 
 
 def test_plain_http_base_url_off_loopback_stops_check(tmp_path):
-    for url, bad in [("http://portal.msp.example", True), ("http://10.0.0.5:8000", True),
-                     ("http://127.0.0.1:8000", False), ("http://localhost:8000", False),
-                     ("http://[::1]:8000", False), ("https://portal.msp.example", False)]:
+    for url, bad in [
+        ("http://portal.msp.example", True),
+        ("http://10.0.0.5:8000", True),
+        ("http://127.0.0.1:8000", False),
+        ("http://localhost:8000", False),
+        ("http://[::1]:8000", False),
+        ("https://portal.msp.example", False),
+    ]:
         result = manage(production_env(tmp_path, PORTAL_BASE_URL=url), "check")
         assert ("portal.E005" in result.stderr) == bad, (url, result.stderr)
         assert (result.returncode != 0) == bad, (url, result.stderr)
@@ -105,13 +139,33 @@ SMTP = "django.core.mail.backends.smtp.EmailBackend"
 FILES = "django.core.mail.backends.filebased.EmailBackend"
 
 
-@pytest.mark.parametrize("overrides,error,words,fixed", [
-    ({"EMAIL_BACKEND": SMTP}, "portal.E008", "EMAIL_HOST is not set", {"EMAIL_HOST": "smtp.msp.example"}),
-    ({"EMAIL_BACKEND": FILES}, "portal.E007", "EMAIL_FILE_PATH is not set", {"EMAIL_FILE_PATH": "{tmp}"}),
-    ({"EMAIL_BACKEND": "smtp"}, "portal.E006", "cannot be loaded", {"EMAIL_BACKEND": SMTP,
-                                                                     "EMAIL_HOST": "smtp.msp.example"}),
-], ids=["smtp-without-host", "file-without-path", "not-a-backend"])
-def test_an_email_backend_without_its_settings_stops_check(tmp_path, overrides, error, words, fixed):
+@pytest.mark.parametrize(
+    "overrides,error,words,fixed",
+    [
+        (
+            {"EMAIL_BACKEND": SMTP},
+            "portal.E008",
+            "EMAIL_HOST is not set",
+            {"EMAIL_HOST": "smtp.msp.example"},
+        ),
+        (
+            {"EMAIL_BACKEND": FILES},
+            "portal.E007",
+            "EMAIL_FILE_PATH is not set",
+            {"EMAIL_FILE_PATH": "{tmp}"},
+        ),
+        (
+            {"EMAIL_BACKEND": "smtp"},
+            "portal.E006",
+            "cannot be loaded",
+            {"EMAIL_BACKEND": SMTP, "EMAIL_HOST": "smtp.msp.example"},
+        ),
+    ],
+    ids=["smtp-without-host", "file-without-path", "not-a-backend"],
+)
+def test_an_email_backend_without_its_settings_stops_check(
+    tmp_path, overrides, error, words, fixed
+):
     env = production_env(tmp_path, **overrides)
     result = manage(env, "check")
     assert result.returncode != 0
@@ -126,26 +180,39 @@ def test_the_file_backend_writes_to_email_file_path(tmp_path):
     outbox = tmp_path / "mail"
     env = production_env(tmp_path, EMAIL_BACKEND=FILES, EMAIL_FILE_PATH=str(outbox))
     assert manage(env, "check").returncode == 0
-    code = ("from django.core.mail import send_mail; "
-            "send_mail('Approve the onboarding app', 'Open the link', None, ['admin@fabrikam.example'])")
+    code = (
+        "from django.core.mail import send_mail; "
+        "send_mail('Approve the onboarding app', 'Open the link', None, ['admin@fabrikam.example'])"
+    )
     result = manage(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert "Approve the onboarding app" in "".join(p.read_text() for p in outbox.iterdir())
 
 
 def run(env: dict, *command: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *command], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ("celery", "-A", "portal", "worker", "-P", "solo", "--without-gossip", "--without-mingle"),
-    ("celery", "-A", "portal", "beat", "-s", "{tmp}/beat-schedule"),
-    ("gunicorn", "portal.wsgi", "-c", "portal/gunicorn_conf.py", "-b", "127.0.0.1:0"),
-], ids=["worker", "beat", "gunicorn"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("celery", "-A", "portal", "worker", "-P", "solo", "--without-gossip", "--without-mingle"),
+        ("celery", "-A", "portal", "beat", "-s", "{tmp}/beat-schedule"),
+        ("gunicorn", "portal.wsgi", "-c", "portal/gunicorn_conf.py", "-b", "127.0.0.1:0"),
+    ],
+    ids=["worker", "beat", "gunicorn"],
+)
 def test_the_worker_beat_and_web_server_refuse_to_start(tmp_path, command):
-    env = production_env(tmp_path, DJANGO_SECRET_KEY="test-only-secret-key",
-                         CELERY_BROKER_URL=None, CACHE_URL=None)  # nothing external needed to fail
+    env = production_env(
+        tmp_path, DJANGO_SECRET_KEY="test-only-secret-key", CELERY_BROKER_URL=None, CACHE_URL=None
+    )  # nothing external needed to fail
     command = tuple(part.replace("{tmp}", str(tmp_path)) for part in command)
     result = run(env, *command)
     assert result.returncode != 0

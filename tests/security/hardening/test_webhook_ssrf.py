@@ -1,6 +1,7 @@
-"""Webhooks cannot probe the inside: real listeners on loopback must receive nothing, in every spelling
-of a private address; the operator's setting lets a local PSA receive the signed delivery; the
-connection goes to the address that was checked (DNS rebinding), with TLS still checking the name."""
+"""Webhooks cannot probe the inside: real listeners on loopback must receive nothing, in every
+spelling of a private address; the operator's setting lets a local PSA receive the signed
+delivery; the connection goes to the address that was checked (DNS rebinding), with TLS still
+checking the name."""
 
 import hashlib
 import hmac
@@ -41,7 +42,9 @@ class Listener:
                 conn.settimeout(2)
                 try:
                     data = conn.recv(65536)
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    )
                 except OSError:
                     data = b""
                 self.connections.append(data)
@@ -61,7 +64,9 @@ def listener():
 
 def delivery_to(url: str) -> WebhookDelivery:
     hook = Webhook.objects.create(url=url, secret="whsec_test")
-    return WebhookDelivery.objects.create(webhook=hook, event="job.started", payload={"event": "job.started"})
+    return WebhookDelivery.objects.create(
+        webhook=hook, event="job.started", payload={"event": "job.started"}
+    )
 
 
 LOOPBACK_SPELLINGS = [
@@ -109,14 +114,28 @@ def test_a_refused_delivery_is_not_retried(listener, db):
     assert listener.connections == []
 
 
-@pytest.mark.parametrize("address,kind", [
-    ("169.254.169.254", "cloud metadata"), ("fd00:ec2::254", "cloud metadata"),
-    ("168.63.129.16", "cloud metadata"), ("100.100.100.200", "cloud metadata"),
-    ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"), ("fd12::1", "private"),
-    ("169.254.1.1", "link-local"), ("fe80::1", "link-local"), ("224.0.0.1", "multicast"),
-    ("ff02::1", "multicast"), ("240.0.0.1", "reserved"), ("100.64.0.1", "reserved"),
-    ("::ffff:10.0.0.1", "private"), ("2002:7f00:1::", "loopback"), ("::", "unspecified"),
-])
+@pytest.mark.parametrize(
+    "address,kind",
+    [
+        ("169.254.169.254", "cloud metadata"),
+        ("fd00:ec2::254", "cloud metadata"),
+        ("168.63.129.16", "cloud metadata"),
+        ("100.100.100.200", "cloud metadata"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.1.1", "private"),
+        ("fd12::1", "private"),
+        ("169.254.1.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("100.64.0.1", "reserved"),
+        ("::ffff:10.0.0.1", "private"),
+        ("2002:7f00:1::", "loopback"),
+        ("::", "unspecified"),
+    ],
+)
 def test_internal_addresses_are_named(address, kind):
     assert kind in (targets.why_refused(ipaddress.ip_address(address)) or "")
 
@@ -131,7 +150,9 @@ def test_the_operator_setting_lets_a_local_psa_receive_the_signed_delivery(setti
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
-            received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+            received.append(
+                (dict(self.headers), self.rfile.read(int(self.headers["Content-Length"])))
+            )
             self.send_response(204)
             self.end_headers()
 
@@ -150,18 +171,23 @@ def test_the_operator_setting_lets_a_local_psa_receive_the_signed_delivery(setti
         server.server_close()
     headers, body = received[0]
     assert headers["Host"] == f"localhost:{server.server_port}"
-    expected = hmac.new(b"whsec_test", f"{headers['X-Portal-Timestamp']}.{body.decode()}".encode(),
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        b"whsec_test", f"{headers['X-Portal-Timestamp']}.{body.decode()}".encode(), hashlib.sha256
+    ).hexdigest()
     assert headers["X-Portal-Signature"] == f"sha256={expected}"
 
 
 def test_the_connection_goes_to_the_checked_address_not_a_new_dns_answer():
-    """DNS rebinding: the name now says 127.0.0.1, but 127.0.0.2 was checked, so 127.0.0.2 is called."""
+    """DNS rebinding: the name now says 127.0.0.1, but 127.0.0.2 was checked: that is called."""
     checked = Listener("127.0.0.2")
     other = Listener("127.0.0.1", checked.port)
     try:
-        target = targets.Target(url=f"http://localhost:{checked.port}/x", host="localhost",
-                                port=checked.port, address="127.0.0.2")
+        target = targets.Target(
+            url=f"http://localhost:{checked.port}/x",
+            host="localhost",
+            port=checked.port,
+            address="127.0.0.2",
+        )
         session = requests.Session()
         session.trust_env = False
         targets.pin(session, target)
@@ -176,14 +202,22 @@ def test_the_connection_goes_to_the_checked_address_not_a_new_dns_answer():
 def test_tls_checks_the_name_while_connecting_to_the_checked_address(sandbox):
     """https: SNI and the certificate check use the URL's name, the socket goes to the pinned IP."""
     port = int(sandbox.login_url.rsplit(":", 1)[1].split("/")[0])
-    good = targets.Target(url=f"https://localhost:{port}/_sandbox/state", host="localhost", port=port,
-                          address="127.0.0.1")
+    good = targets.Target(
+        url=f"https://localhost:{port}/_sandbox/state",
+        host="localhost",
+        port=port,
+        address="127.0.0.1",
+    )
     session = requests.Session()
     session.trust_env, session.verify = False, str(sandbox.ca_path)
     targets.pin(session, good)
     assert session.get(good.url, timeout=10).status_code == 200
-    bad = targets.Target(url=f"https://psa.msp.example:{port}/", host="psa.msp.example", port=port,
-                         address="127.0.0.1")
+    bad = targets.Target(
+        url=f"https://psa.msp.example:{port}/",
+        host="psa.msp.example",
+        port=port,
+        address="127.0.0.1",
+    )
     session = requests.Session()
     session.trust_env, session.verify = False, str(sandbox.ca_path)
     targets.pin(session, bad)
@@ -191,16 +225,19 @@ def test_tls_checks_the_name_while_connecting_to_the_checked_address(sandbox):
         session.get(bad.url, timeout=10)
 
 
-@pytest.mark.parametrize("url,words", [
-    ("https://admin:hunter2@hooks.example/x", "user name or password"),
-    ("https://admin@hooks.example/x", "user name or password"),
-    ("http://127.0.0.1:9000/x", "private or internal network"),
-    ("http://localhost:9000/x", "private or internal network"),
-    ("https://169.254.169.254/latest/meta-data/", "private or internal network"),
-    ("https://[fd00:ec2::254]/", "private or internal network"),
-    ("https://10.0.0.5/psa", "private or internal network"),
-    ("https://2130706433/x", "private or internal network"),
-])
+@pytest.mark.parametrize(
+    "url,words",
+    [
+        ("https://admin:hunter2@hooks.example/x", "user name or password"),
+        ("https://admin@hooks.example/x", "user name or password"),
+        ("http://127.0.0.1:9000/x", "private or internal network"),
+        ("http://localhost:9000/x", "private or internal network"),
+        ("https://169.254.169.254/latest/meta-data/", "private or internal network"),
+        ("https://[fd00:ec2::254]/", "private or internal network"),
+        ("https://10.0.0.5/psa", "private or internal network"),
+        ("https://2130706433/x", "private or internal network"),
+    ],
+)
 def test_the_form_refuses_with_a_clear_message(manager_client, url, words):
     response = manager_client.post("/webhooks/", {"url": url})
     assert response.status_code == 200
@@ -208,7 +245,9 @@ def test_the_form_refuses_with_a_clear_message(manager_client, url, words):
     assert words in response.content.decode()
 
 
-def test_the_form_accepts_loopback_when_the_operator_allows_private_targets(manager_client, settings):
+def test_the_form_accepts_loopback_when_the_operator_allows_private_targets(
+    manager_client, settings
+):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     manager_client.post("/webhooks/", {"url": "http://localhost:9000/psa"})
     assert Webhook.objects.get().url == "http://localhost:9000/psa"
