@@ -71,7 +71,7 @@ def postgres_answers() -> bool:
 def choose_database() -> str:
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    # The real workers it starts refuse the development key with DJANGO_DEBUG off (portal/checks.py).
+    # The real workers it starts refuse the development key with DJANGO_DEBUG off (checks.py).
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.pop("CELERY_BROKER_URL", None)  # nothing is dispatched for real; see no_dispatch()
     if "BENCH_DATABASE_URL" in os.environ:

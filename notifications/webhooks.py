@@ -41,8 +41,9 @@ def allow_private_targets() -> bool:
 
 
 def validate_webhook_url(url: str) -> None:
-    """https only (http only for loopback), no user:password, and, unless the operator allows private
-    targets, no host that is or resolves to a private address. Delivery checks again: that one counts."""
+    """https only (http only for loopback), no user:password, and, unless the operator allows
+    private targets, no host that is or resolves to a private address. Delivery checks again, and
+    that is the check that counts."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -50,9 +51,10 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError("This is not a valid web address.", code="invalid") from None
     if targets.has_credentials(url):
         raise ValidationError(
-            "Do not put a user name or password in the URL: deliveries are signed with the webhook's "
-            "secret instead.", code="credentials")
-    if not (parts.scheme == "https" and host) and not (parts.scheme == "http" and _is_loopback(host)):
+            "Do not put a user name or password in the URL: deliveries are signed with the "
+            "webhook's secret instead.", code="credentials")
+    secure = parts.scheme == "https" and host
+    if not secure and not (parts.scheme == "http" and _is_loopback(host)):
         raise ValidationError("Use an https:// address (plain http is only allowed for localhost).",
                               code="insecure")
     if allow_private_targets():
@@ -66,9 +68,10 @@ def validate_webhook_url(url: str) -> None:
     try:
         targets.check_addresses(addresses, allow_private=False)
     except targets.RefusedTarget as refused:
+        what = str(refused).split("(", 1)[-1].rstrip(")")  # "10.0.0.5 is a private network address"
         raise ValidationError(
-            f"This address is on a private or internal network ({str(refused).split('(', 1)[-1][:-1]}): "
-            "webhooks only go to public addresses. An operator can allow private targets with "
+            f"This address is on a private or internal network ({what}): webhooks only go to "
+            "public addresses. An operator can allow private targets with "
             "WEBHOOK_ALLOW_PRIVATE_TARGETS.", code="private") from None
 
 

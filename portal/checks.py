@@ -46,8 +46,9 @@ def secret_key_problem(key: str) -> str | None:
     return None
 
 
-KEY_HINT = ("Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))' and put it in "
-            ".env as DJANGO_SECRET_KEY (on a developer machine, DJANGO_DEBUG=true allows the default).")
+KEY_HINT = ("Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))' and "
+            "put it in .env as DJANGO_SECRET_KEY (on a developer machine, DJANGO_DEBUG=true allows "
+            "the default).")
 
 
 @register()
@@ -66,9 +67,10 @@ def check_base_url(app_configs, **kwargs):
     if settings.DEBUG or parts.scheme != "http" or _is_loopback_host(parts.hostname or ""):
         return []
     return [Error(
-        f"PORTAL_BASE_URL is {settings.PORTAL_BASE_URL}: plain http on a network address would send "
-        "sign-ins and consent links unencrypted.",
-        hint="Use the https:// address people reach the portal at (http only for 127.0.0.1/localhost).",
+        f"PORTAL_BASE_URL is {settings.PORTAL_BASE_URL}: plain http on a network address would "
+        "send sign-ins and consent links unencrypted.",
+        hint="Use the https:// address people reach the portal at (http only for 127.0.0.1 or "
+        "localhost).",
         id="portal.E005",
     )]
 
@@ -80,14 +82,17 @@ def check_email_backend(app_configs, **kwargs):
         import_string(backend)
     except ImportError:
         return [Error(f"EMAIL_BACKEND {backend} cannot be loaded.",
-                      hint="See .env.example for the backends the portal supports.", id="portal.E006")]
+                      hint="See .env.example for the backends the portal supports.",
+                      id="portal.E006")]
     if backend == FILE_BACKEND and not getattr(settings, "EMAIL_FILE_PATH", None):
-        return [Error("EMAIL_BACKEND is the file backend but EMAIL_FILE_PATH is not set: no email could be "
-                      "written (consent links could not be sent).",
-                      hint="Set EMAIL_FILE_PATH to a directory the portal may write to.", id="portal.E007")]
-    if backend == SMTP_BACKEND and not settings.DEBUG and not getattr(settings, "EMAIL_HOST_FROM_ENV", True):
-        return [Error("EMAIL_BACKEND is SMTP but EMAIL_HOST is not set: no email could be sent (consent "
-                      "links could not reach customers).",
+        return [Error("EMAIL_BACKEND is the file backend but EMAIL_FILE_PATH is not set: no email "
+                      "could be written (consent links could not be sent).",
+                      hint="Set EMAIL_FILE_PATH to a directory the portal may write to.",
+                      id="portal.E007")]
+    host_given = getattr(settings, "EMAIL_HOST_FROM_ENV", True)
+    if backend == SMTP_BACKEND and not settings.DEBUG and not host_given:
+        return [Error("EMAIL_BACKEND is SMTP but EMAIL_HOST is not set: no email could be sent "
+                      "(consent links could not reach customers).",
                       hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
                       "EMAIL_USE_TLS as your mail server needs).", id="portal.E008")]
     return []
@@ -182,7 +187,7 @@ def startup_errors() -> list:
 
 
 def exit_on_startup_errors(process: str) -> None:
-    """Stop `process` (the web server, the worker, beat) before it serves anything if a check fails."""
+    """Stop `process` (web server, worker, beat) before it serves anything if a check fails."""
     errors = startup_errors()
     if not errors:
         return

@@ -2,8 +2,8 @@
 
 The code never logs secrets on purpose; this filter masks the shapes that would still slip through
 (bearer tokens, X-Password headers, client_secret form fields), and request paths that ARE secrets:
-a consent link (`/consent/<token>/`) works for whoever holds it, and the sign-in and consent callbacks
-carry `state`, `code` and `id_token` in their query strings. `mask_secrets_in_path` masks those for
+a consent link (`/consent/<token>/`) works for whoever holds it, and the sign-in and consent
+callbacks carry `state`, `code` and `id_token` in their query strings. `mask_secrets_in_path` masks those for
 every log that prints a path: gunicorn's access log (portal/gunicorn_conf.py), runserver's, Django's
 request and error logging, and the error reports (SafeErrorReporterFilter).
 """
@@ -27,7 +27,7 @@ _SECRET_PARAM = re.compile(
 
 
 def mask_secrets_in_path(path_with_query: str) -> str:
-    """`/consent/<token>/go/?x=1` -> `/consent/[masked]/go/?x=1`; `?code=..&state=..` -> `?code=[masked]&..`.
+    """`/consent/<token>/go/` -> `/consent/[masked]/go/`; `?code=..&state=..` -> `?code=[masked]&..`.
 
     Works on a bare path, a path with its query, a full URL or a whole log line.
     """
@@ -74,8 +74,9 @@ class SafeErrorReporterFilter(SafeExceptionReporterFilter):
                 for name, value in meta.items()}
 
     def get_traceback_frame_variables(self, request, tb_frame):
+        variables = super().get_traceback_frame_variables(request, tb_frame)
         return [(name, self.cleansed_substitute if _SECRET_NAME.search(name) else _mask_value(value))
-                for name, value in super().get_traceback_frame_variables(request, tb_frame)]
+                for name, value in variables]
 
 
 # Local variables of a traceback frame that hold a credential (a view's `token` argument...).
@@ -89,7 +90,9 @@ def _mask_value(value):
 
 
 class SafeErrorReporter(ExceptionReporter):
-    """Masks the request's path and query before anything of the report is built (DEFAULT_EXCEPTION_REPORTER)."""
+    """Masks the request's path and query before any of the report is built.
+
+    Django uses it for the 500 email and the technical page (settings.DEFAULT_EXCEPTION_REPORTER)."""
 
     def __init__(self, request, *args, **kwargs):
         mask_request_for_report(request)
@@ -105,8 +108,9 @@ def mask_request_for_report(request) -> None:
         value = getattr(request, name, None)
         if isinstance(value, str):
             setattr(request, name, mask_secrets_in_path(value))
-    if getattr(request, "resolver_match", None) is not None and "token" in request.resolver_match.kwargs:
-        request.resolver_match.kwargs["token"] = MASK
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "token" in match.kwargs:
+        match.kwargs["token"] = MASK
     query = request.META.get("QUERY_STRING", "")
     if query:
         request.META["QUERY_STRING"] = mask_secrets_in_path("?" + query)[1:]

@@ -69,7 +69,7 @@ class NoStoreForConsentLinks:
     cache (Cache-Control: no-store): the job page and its htmx partials, the onboarding API, the
     outbox, and the customer's own consent pages, whose address is the token."""
 
-    # A consent token in a link: /consent/<43 url-safe characters>/ (never the fixed /consent/callback/).
+    # A consent token in a link: /consent/<43 url-safe characters>/ (not /consent/callback/).
     LINK = re.compile(rb"/consent/(?!callback/)[A-Za-z0-9_-]{20,}/")
 
     def __init__(self, get_response):

@@ -286,8 +286,8 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = envbool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 
 RATELIMIT_VIEW = "portal.views.rate_limited"
 
-# Error reports (the 500 email to ADMINS, DEBUG's technical page) mask consent tokens and the callbacks'
-# state/code/id_token, like every log line (portal/logging.py).
+# Error reports (the 500 email to ADMINS, DEBUG's technical page) mask consent tokens and the
+# callbacks' state/code/id_token, like every log line (portal/logging.py).
 DEFAULT_EXCEPTION_REPORTER = "portal.logging.SafeErrorReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logging.SafeErrorReporterFilter"
 

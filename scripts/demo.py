@@ -1,9 +1,9 @@
 """`make demo`: the portal on embedded defaults with the sandbox emulators, in one command.
 
 Starts the sandbox (Microsoft login, Graph, Proofpoint Essentials emulators), migrates the SQLite
-database under var/, creates demo staff users, then runs the web server (gunicorn), a Celery worker and
-Celery beat as its own process (like docker-compose.yml), on the file-system broker. Each runs in its
-own process group, so a killed worker leaves no orphan beat, a second beat is never started, and
+database under var/, creates demo staff users, then runs the web server (gunicorn), a Celery
+worker and Celery beat as its own process (like docker-compose.yml), on the file-system broker.
+Each runs in its own process group, so a killed worker leaves no orphan beat, a second beat is never started, and
 Ctrl-C or a process that dies stops every group it started.
 """
 
@@ -40,7 +40,7 @@ def _fernet_key(secret: str) -> str:
 
 
 def demo_secret_key(var: Path = VAR) -> str:
-    """A strong random key made once per checkout and kept under var/ (sessions survive a restart)."""
+    """A strong random key made once per checkout, kept under var/ (sessions survive a restart)."""
     path = var / "demo-secret-key"
     if not path.is_file():
         path.write_text(secrets.token_urlsafe(50))
@@ -54,7 +54,7 @@ def demo_environment(sb: Sandbox) -> dict:
     env = {
         **os.environ,
         "DJANGO_SECRET_KEY": secret_key,
-        # The first key encrypts; the second still reads a demo database made before the demo had a key.
+        # The first key encrypts; the second reads a demo database made before the demo had a key.
         "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS")
         or f"{_fernet_key(secret_key)},{_fernet_key(OLD_DEV_SECRET_KEY)}",
         "PORTAL_BASE_URL": BASE_URL,
@@ -93,16 +93,19 @@ def prepare(env: dict) -> None:
 def service_commands(port: int = PORT, schedule: Path = BEAT_SCHEDULE) -> dict[str, list[str]]:
     """The demo's processes: web, worker and beat, each on its own (never `worker -B`)."""
     return {
-        "web": [PY, "-m", "gunicorn", "portal.wsgi", "-c", str(ROOT / "portal" / "gunicorn_conf.py"),
-                "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4", "--access-logfile", "-",
-                "--log-level", "warning"],
-        "worker": [PY, "-m", "celery", "-A", "portal", "worker", "-P", "threads", "-c", "4", "-l", "WARNING"],
+        "web": [PY, "-m", "gunicorn", "portal.wsgi",
+                "-c", str(ROOT / "portal" / "gunicorn_conf.py"), "-b", f"127.0.0.1:{port}",
+                "-w", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"],
+        "worker": [PY, "-m", "celery", "-A", "portal", "worker", "-P", "threads", "-c", "4",
+                   "-l", "WARNING"],
         "beat": [PY, "-m", "celery", "-A", "portal", "beat", "-l", "WARNING", "-s", str(schedule),
                  "--pidfile", str(schedule.with_suffix(".pid"))],
     }
 
 
-def start_services(env: dict, commands: dict[str, list[str]] | None = None) -> list[subprocess.Popen]:
+def start_services(
+    env: dict, commands: dict[str, list[str]] | None = None
+) -> list[subprocess.Popen]:
     """Each process leads its own group, so stopping it stops whatever it forked too."""
     commands = commands or service_commands()
     return [subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -118,7 +121,7 @@ def stop_services(processes: list[subprocess.Popen], grace: float = 15) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(max(0.1, deadline - time.monotonic()))
     for process in processes:
-        _signal_group(process, signal.SIGKILL)  # the leader's children too, even if the leader exited
+        _signal_group(process, signal.SIGKILL)  # the children too, even if the leader exited
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(5)
 

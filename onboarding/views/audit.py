@@ -66,8 +66,8 @@ def audit_page(request, events, template_context: dict):
 
 
 def export_csv(events, show_ip: bool = False):
-    header = ["when", "who", "action", "description", "tenant", "job", *(["ip address"] if show_ip else []),
-              "via api"]
+    ip_header = ["ip address"] if show_ip else []
+    header = ["when", "who", "action", "description", "tenant", "job", *ip_header, "via api"]
     rows = (
         [event.created_at.isoformat(), event.actor_label, event.action, event.description,
          event.tenant.name if event.tenant else "", event.job_id or "",
