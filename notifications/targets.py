@@ -37,6 +37,10 @@ METADATA_ADDRESSES = frozenset(
 )
 
 
+# IPv4 addresses reached through a NAT64 gateway: 64:ff9b::7f00:1 is 127.0.0.1.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 class RefusedTarget(Exception):
     """The URL may not be delivered to; `str()` is the words for the delivery log and the form."""
 
@@ -82,6 +86,8 @@ def why_refused(address: IPAddress) -> str | None:
     """None for a public address; otherwise what kind of address it is, in words."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is None and address in NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return why_refused(embedded)
     if address in METADATA_ADDRESSES:

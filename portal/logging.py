@@ -64,10 +64,6 @@ class SafeErrorReporterFilter(SafeExceptionReporterFilter):
     """Error reports (the 500 email to ADMINS, the technical 500 page) without consent tokens or
     callback secrets: the path, the query, GET values, the referer and the URL kwargs are masked."""
 
-    hidden_settings = re.compile(
-        SafeExceptionReporterFilter.hidden_settings.pattern + "|STATE|CODE|ID_TOKEN", flags=re.I
-    )
-
     def get_safe_request_meta(self, request):
         meta = super().get_safe_request_meta(request)
         return {name: mask_secrets_in_path(value) if isinstance(value, str) else value

@@ -133,6 +133,7 @@ def test_a_refused_delivery_is_not_retried(listener, db):
         ("100.64.0.1", "reserved"),
         ("::ffff:10.0.0.1", "private"),
         ("2002:7f00:1::", "loopback"),
+        ("64:ff9b::7f00:1", "loopback"),
         ("::", "unspecified"),
     ],
 )
