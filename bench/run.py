@@ -12,6 +12,7 @@ It runs against its own database: PostgreSQL `bench_msp_onboarding` on 127.0.0.1
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import statistics
 import sys
@@ -70,6 +71,8 @@ def postgres_answers() -> bool:
 def choose_database() -> str:
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # The real workers it starts refuse the development key with DJANGO_DEBUG off (checks.py).
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.pop("CELERY_BROKER_URL", None)  # nothing is dispatched for real; see no_dispatch()
     if "BENCH_DATABASE_URL" in os.environ:
         os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]

@@ -46,6 +46,16 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def display_url(self) -> str:
+        """The URL with an international host name in punycode: the host really called."""
+        from notifications.targets import RefusedTarget, ascii_url
+
+        try:
+            return ascii_url(self.url)
+        except (RefusedTarget, ValueError):
+            return self.url
+
 
 class DeliveryState(models.TextChoices):
     PENDING = "pending", "Pending"

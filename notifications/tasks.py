@@ -37,7 +37,8 @@ def deliver_webhook(self, delivery_id: int) -> None:
     if delivery is None:
         return
     final = self.request.retries >= self.max_retries
-    if not webhooks.deliver(delivery, final=final) and not final:
+    delivered = webhooks.deliver(delivery, final=final)
+    if not delivered and not final and delivery.state != DeliveryState.FAILED:  # FAILED: refused
         raise webhooks.DeliveryFailed(delivery.error)
 
 

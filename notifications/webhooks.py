@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from integrations.http import OutboundConfig, make_session
+from notifications import targets
 from notifications.models import DeliveryState, Webhook, WebhookDelivery
 
 SIGNATURE_HEADER = "X-Portal-Signature"
@@ -35,18 +36,43 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
+def allow_private_targets() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False))
+
+
 def validate_webhook_url(url: str) -> None:
-    """https only, except for loopback addresses (a receiver on the portal's own machine)."""
+    """https only (http only for loopback), no user:password, and, unless the operator allows
+    private targets, no host that is or resolves to a private address. Delivery checks again, and
+    that is the check that counts."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:  # e.g. "https://[" : an unbalanced IPv6 bracket
         raise ValidationError("This is not a valid web address.", code="invalid") from None
-    if parts.scheme == "https" and host:
+    if targets.has_credentials(url):
+        raise ValidationError(
+            "Do not put a user name or password in the URL: deliveries are signed with the "
+            "webhook's secret instead.", code="credentials")
+    secure = parts.scheme == "https" and host
+    if not secure and not (parts.scheme == "http" and _is_loopback(host)):
+        raise ValidationError("Use an https:// address (plain http is only allowed for localhost).",
+                              code="insecure")
+    if allow_private_targets():
         return
-    if parts.scheme == "http" and _is_loopback(host):
-        return
-    raise ValidationError("Use an https:// address (plain http is only allowed for localhost).", code="insecure")
+    try:
+        addresses = targets.resolve(targets.ascii_host(host), parts.port or 443)
+    except targets.RefusedTarget:
+        return  # not resolvable from here (yet): the delivery decides
+    except ValueError:
+        raise ValidationError("This is not a valid web address.", code="invalid") from None
+    try:
+        targets.check_addresses(addresses, allow_private=False)
+    except targets.RefusedTarget as refused:
+        what = str(refused).split("(", 1)[-1].rstrip(")")  # "10.0.0.5 is a private network address"
+        raise ValidationError(
+            f"This address is on a private or internal network ({what}): webhooks only go to "
+            "public addresses. An operator can allow private targets with "
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS.", code="private") from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -92,9 +118,11 @@ def queue_deliveries(event: str, payload: dict) -> list[int]:
     return [delivery.pk for delivery in deliveries]
 
 
-def _session():
+def _session(target: targets.Target):
     config = OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None, timeout=DELIVERY_TIMEOUT_SECONDS)
-    return make_session(config)
+    session = make_session(config)
+    targets.pin(session, target)  # connect to the address just checked, never to a fresh DNS answer
+    return session
 
 
 def deliver(delivery: WebhookDelivery, *, final: bool = False) -> bool:
@@ -111,7 +139,16 @@ def deliver(delivery: WebhookDelivery, *, final: bool = False) -> bool:
     delivery.attempts += 1
     delivery.last_attempt_at = timezone.now()
     try:
-        response = _session().post(delivery.webhook.url, data=body.encode(), headers=headers, allow_redirects=False)
+        target = targets.check_target(delivery.webhook.url, allow_private=allow_private_targets())
+    except targets.RefusedTarget as refused:
+        # Nothing was sent. The words say why, never what an internal service would have answered.
+        delivery.status_code, delivery.error = None, str(refused)[:500]
+        delivery.state = DeliveryState.FAILED
+        delivery.save()
+        return False
+    try:
+        response = _session(target).post(target.url, data=body.encode(), headers=headers,
+                                         allow_redirects=False)
     except Exception as error:  # noqa: BLE001  any network failure is one failed attempt
         delivery.status_code, delivery.error = None, f"{type(error).__name__}: could not reach the URL"[:500]
     else:

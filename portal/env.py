@@ -2,6 +2,9 @@
 
 Modelled on healthchecks' hc/settings.py (envbool, envint): a typo in production configuration
 should stop the process at start-up with a message naming the variable, never be silently ignored.
+
+An empty value (`DATABASE_URL=` in .env, as .env.example ships them) means the embedded default, for
+every reader: "unset" and "set to nothing" are the same thing to a person editing .env.
 """
 
 import os
@@ -13,16 +16,17 @@ class ConfigError(ValueError):
 
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value, or `default` when it is unset or empty."""
+    return os.environ.get(name, "").strip() or default
 
 
 def envbool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
     word = raw.strip().lower()
     if word in TRUE_WORDS:

@@ -1,7 +1,10 @@
 """A Content-Security-Policy without unsafe-inline: every script and style is a static file."""
 
+import re
+
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -59,3 +62,28 @@ class RejectNulInQuery:
         if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
             return render(request, "400.html", {"message": self.MESSAGE}, status=400)
         return self.get_response(request)
+
+
+class NoStoreForConsentLinks:
+    """A page or API answer that carries a live consent link is never stored by a browser or proxy
+    cache (Cache-Control: no-store): the job page and its htmx partials, the onboarding API, the
+    outbox, and the customer's own consent pages, whose address is the token."""
+
+    # A consent token in a link: /consent/<43 url-safe characters>/ (not /consent/callback/).
+    LINK = re.compile(rb"/consent/(?!callback/)[A-Za-z0-9_-]{20,}/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.carries_a_link(request, response):
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response
+
+    def carries_a_link(self, request, response) -> bool:
+        if request.path.startswith("/consent/"):
+            return True
+        if getattr(response, "streaming", False):
+            return False
+        return bool(self.LINK.search(response.content))

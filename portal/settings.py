@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "portal.middleware.ClientAddressMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "portal.middleware.RejectNulInQuery",
+    "portal.middleware.NoStoreForConsentLinks",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -255,6 +256,9 @@ REPORT_STALE_HOURS = envint("REPORT_STALE_HOURS", 24, minimum=1)  # the review p
 # --- email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "onboarding.outbox.OutboxBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_HOST_FROM_ENV = bool(env("EMAIL_HOST"))  # the SMTP backend needs it said (portal/checks.py)
+# The directory the file backend (django.core.mail.backends.filebased.EmailBackend) writes to.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH") or None
 EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
@@ -291,15 +295,37 @@ SPECTACULAR_SETTINGS = {
 }
 # Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
 WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)
+# Webhooks go to public addresses only (no loopback, private, link-local or cloud metadata address);
+# true lets them reach a PSA on the MSP's own network.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = envbool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 
 RATELIMIT_VIEW = "portal.views.rate_limited"
+
+# Error reports (the 500 email to ADMINS, DEBUG's technical page) mask consent tokens and the
+# callbacks' state/code/id_token, like every log line (portal/logging.py).
+DEFAULT_EXCEPTION_REPORTER = "portal.logging.SafeErrorReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logging.SafeErrorReporterFilter"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logging.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "portal.logging.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false", "redact"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"msal": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "msal": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        # Django's own handlers, replaced by ones that mask paths: request errors ("Not Found:
+        # /consent/<token>/") and runserver's access log.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

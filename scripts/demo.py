@@ -1,11 +1,17 @@
 """`make demo`: the portal on embedded defaults with the sandbox emulators, in one command.
 
 Starts the sandbox (Microsoft login, Graph, Proofpoint Essentials emulators), migrates the SQLite
-database under var/, creates demo staff users, then runs the web server (gunicorn) and a Celery worker
-with beat on the file-system broker. Ctrl-C stops everything it started.
+database under var/, creates demo staff users, then runs the web server (gunicorn), a Celery
+worker and Celery beat as its own process (like docker-compose.yml), on the file-system broker.
+Each runs in its own process group, so a killed worker leaves no orphan beat, a second beat is never started, and
+Ctrl-C or a process that dies stops every group it started.
 """
 
+import base64
+import contextlib
+import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,12 +29,34 @@ BASE_URL = f"http://127.0.0.1:{PORT}"
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8440"))
 DEMO_USERS = [("tech", "technician", "tech-demo-pass"), ("manager", "manager", "manager-demo-pass")]
 PY = sys.executable
+VAR = ROOT / "var"
+BEAT_SCHEDULE = VAR / "celerybeat-schedule"
+# What settings.py uses without DJANGO_SECRET_KEY; older demo databases were encrypted with its key.
+OLD_DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+
+
+def _fernet_key(secret: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest()).decode()
+
+
+def demo_secret_key(var: Path = VAR) -> str:
+    """A strong random key made once per checkout, kept under var/ (sessions survive a restart)."""
+    path = var / "demo-secret-key"
+    if not path.is_file():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def demo_environment(sb: Sandbox) -> dict:
     pp, msp = sb.proofpoint_credentials, sb.msp
+    secret_key = os.environ.get("DJANGO_SECRET_KEY") or demo_secret_key()
     env = {
         **os.environ,
+        "DJANGO_SECRET_KEY": secret_key,
+        # The first key encrypts; the second reads a demo database made before the demo had a key.
+        "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS")
+        or f"{_fernet_key(secret_key)},{_fernet_key(OLD_DEV_SECRET_KEY)}",
         "PORTAL_BASE_URL": BASE_URL,
         "MICROSOFT_LOGIN_URL": sb.login_url,
         "MICROSOFT_LOGIN_BROWSER_URL": sb.login_browser_url,
@@ -67,12 +95,45 @@ def prepare(env: dict) -> None:
                "--email", f"{username}@msp.example")
 
 
-def start_services(env: dict) -> list[subprocess.Popen]:
-    web = [PY, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "2", "--threads", "4",
-           "--access-logfile", "-", "--log-level", "warning"]
-    worker = [PY, "-m", "celery", "-A", "portal", "worker", "-B", "-P", "threads", "-c", "4", "-l", "WARNING",
-              "-s", str(ROOT / "var" / "celerybeat-schedule")]
-    return [subprocess.Popen(command, cwd=ROOT, env=env) for command in (web, worker)]
+def service_commands(port: int = PORT, schedule: Path = BEAT_SCHEDULE) -> dict[str, list[str]]:
+    """The demo's processes: web, worker and beat, each on its own (never `worker -B`)."""
+    return {
+        "web": [PY, "-m", "gunicorn", "portal.wsgi",
+                "-c", str(ROOT / "portal" / "gunicorn_conf.py"), "-b", f"127.0.0.1:{port}",
+                "-w", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"],
+        "worker": [PY, "-m", "celery", "-A", "portal", "worker", "-P", "threads", "-c", "4",
+                   "-l", "WARNING"],
+        "beat": [PY, "-m", "celery", "-A", "portal", "beat", "-l", "WARNING", "-s", str(schedule),
+                 "--pidfile", str(schedule.with_suffix(".pid"))],
+    }
+
+
+def start_services(
+    env: dict, commands: dict[str, list[str]] | None = None
+) -> list[subprocess.Popen]:
+    """Each process leads its own group, so stopping it stops whatever it forked too."""
+    commands = commands or service_commands()
+    return [subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+            for command in commands.values()]
+
+
+def stop_services(processes: list[subprocess.Popen], grace: float = 15) -> None:
+    """SIGTERM every group, wait, then SIGKILL what is left: no child outlives the demo."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(max(0.1, deadline - time.monotonic()))
+    for process in processes:
+        _signal_group(process, signal.SIGKILL)  # the children too, even if the leader exited
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)  # the group the process leads (start_new_session)
 
 
 def wait_for_web(timeout: float = 30) -> None:
@@ -131,7 +192,7 @@ def banner(sb: Sandbox) -> str:
 
 
 class Stop:
-    """Ctrl-C reaches the whole process group at once; remember it so children exiting is not an error."""
+    """Ctrl-C or SIGTERM: remember it; the children (in their own groups) are stopped in `main`."""
 
     requested = False
 
@@ -161,14 +222,7 @@ def main() -> int:
         print("A demo process stopped unexpectedly; shutting down.", file=sys.stderr)
         return 1
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_services(processes)
         sb.stop()
 
 

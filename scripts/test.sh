@@ -13,7 +13,9 @@ TEST_DB_NAME="${TEST_DB_NAME:-msp_onboarding}"
 TEST_REDIS_DB="${TEST_REDIS_DB:-13}"
 export VAR_DIR="${VAR_DIR:-$PWD/var/test}"
 rm -rf "$VAR_DIR" && mkdir -p "$VAR_DIR"
-export DJANGO_DEBUG=false DJANGO_SECRET_KEY="test-only-secret-key" PORTAL_BASE_URL="http://127.0.0.1:8000"
+# Production-like (DEBUG off): the start-up checks refuse a weak secret key, so each run makes a strong one.
+DJANGO_SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')"
+export DJANGO_DEBUG=false DJANGO_SECRET_KEY PORTAL_BASE_URL="http://127.0.0.1:8000"
 unset DATABASE_URL CELERY_BROKER_URL MSP_APP_CLIENT_ID MSP_APP_CLIENT_SECRET PROOFPOINT_API_USER \
       PROOFPOINT_API_PASSWORD PROOFPOINT_API_URL OUTBOUND_CA_BUNDLE MICROSOFT_LOGIN_URL MICROSOFT_GRAPH_URL || true
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from notifications import targets
 from notifications.models import Webhook, WebhookDelivery
 from notifications.webhooks import new_secret, validate_webhook_url
 from onboarding import audit
@@ -15,7 +16,16 @@ LOG_SIZE = 50
 
 class WebhookForm(forms.ModelForm):
     url = forms.URLField(max_length=500, label="URL", assume_scheme="https", validators=[validate_webhook_url],
-                         help_text="Job events are POSTed here as signed JSON. https:// only (http for localhost).")
+                         help_text="Job events are POSTed here as signed JSON. https:// only "
+                         "(http for localhost); public addresses only.")
+
+    def clean_url(self) -> str:
+        """International host names are kept (and shown) in punycode: the host really called."""
+        try:
+            return targets.ascii_url(self.cleaned_data["url"])
+        except targets.RefusedTarget:
+            raise forms.ValidationError(
+                "The host name is not a valid international domain name.") from None
 
     class Meta:
         model = Webhook

@@ -12,6 +12,7 @@ from onboarding.access import get_tenant_for_user
 from onboarding.models import AuditEvent
 from onboarding.report.csv_export import csv_response
 from tenants.access import manager_required, staff_required
+from tenants.roles import is_manager
 
 PAGE_SIZE = 50
 
@@ -53,21 +54,24 @@ def filtered(events, form):
 def audit_page(request, events, template_context: dict):
     form = AuditFilter(request.GET or None)
     events = filtered(events.select_related("tenant", "job").order_by("-created_at", "-pk"), form)
+    show_ip = is_manager(request.user)  # a customer admin's address is personal data: managers only
     if request.GET.get("export") == "csv":
-        return export_csv(events)
+        return export_csv(events, show_ip=show_ip)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "extra_query": query.urlencode(), **template_context}
+    context = {"form": form, "page": page, "extra_query": query.urlencode(), "show_ip": show_ip,
+               **template_context}
     return render(request, "audit/audit_list.html", context)
 
 
-def export_csv(events):
-    header = ["when", "who", "action", "description", "tenant", "job", "ip address", "via api"]
+def export_csv(events, show_ip: bool = False):
+    ip_header = ["ip address"] if show_ip else []
+    header = ["when", "who", "action", "description", "tenant", "job", *ip_header, "via api"]
     rows = (
         [event.created_at.isoformat(), event.actor_label, event.action, event.description,
-         event.tenant.name if event.tenant else "", event.job_id or "", event.ip_address or "",
-         "yes" if event.via_api else "no"]
+         event.tenant.name if event.tenant else "", event.job_id or "",
+         *([event.ip_address or ""] if show_ip else []), "yes" if event.via_api else "no"]
         for event in events.iterator(chunk_size=2000)
     )
     return csv_response(f"audit-{timezone.now():%Y%m%d-%H%M}.csv", header, rows)

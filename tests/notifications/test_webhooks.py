@@ -17,6 +17,13 @@ from onboarding.engine import events
 from onboarding.models import AuditEvent
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(settings):
+    """These receivers listen on loopback: the operator's on-premises setting lets them be called
+    (tests/security/hardening/test_webhook_ssrf.py covers the default, which refuses them)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
 def test_only_managers_manage_webhooks(tech_client, outsider_client, manager_client, db):
     assert manager_client.get("/webhooks/").status_code == 200
     for client in (tech_client, outsider_client):

@@ -1,6 +1,6 @@
 """Every POST needs a CSRF token, for every kind of person, on every route the URL configuration has.
 
-The test walks the URL configuration (as tests/foundation/test_access.py does), so a new view that is
+The test walks the URL configuration (as tests/security/test_access.py does), so a new view that is
 marked csrf_exempt, or a new area that forgets the middleware, fails here. The REST API is the one
 designed exception: a request that proves itself with `Authorization: Token ...` carries no cookie a
 hostile page could ride on, so DRF skips CSRF for it; a session-authenticated API POST still needs it.
