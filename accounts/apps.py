@@ -9,6 +9,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import checks, log_masking  # noqa: F401  (checks register themselves)
-
-        log_masking.install()
+        from accounts import checks  # noqa: F401  (checks register themselves)

@@ -15,8 +15,8 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 MASK = "[masked]"
 # Query parameters whose value is a credential: OAuth/OIDC callbacks and consent links.
-SECRET_QUERY_PARAMS = ("state", "code", "id_token", "session_state", "token", "access_token",
-                       "refresh_token", "client_secret")
+SECRET_QUERY_PARAMS = ("state", "code", "id_token", "session_state", "client_info", "token",
+                       "access_token", "refresh_token", "client_secret")
 # A path that starts with /consent/: at the start, after a space or quote (a log line) or a host.
 _CONSENT_PATH = re.compile(
     r"((?:^|[\s\"'=]|//[^/\s\"']+)/consent/)(?!callback(?:[/?#\s]|$))([^/?#\s\"']+)"
