@@ -67,7 +67,8 @@ class WebServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> WebServer:
-        command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", "2",
+        command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-c", "portal/gunicorn_conf.py",
+                   "-b", f"127.0.0.1:{self.port}", "-w", "2",
                    "--threads", "4", "--timeout", "60", "--log-level", "warning",
                    "--access-logfile", "-"]  # in the log file, so tests can check what it holds
         self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
