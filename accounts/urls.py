@@ -1,9 +1,16 @@
-"""Sign-in, sign-out and the profile page."""
+"""Sign-in, sign-out, the second factor and the profile page."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import views
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/code/", views.login_code, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token-create"),
+    path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("profile/authenticator/", views.totp_enrol, name="totp-enrol"),
 ]

@@ -1,0 +1,169 @@
+"""The profile page (name, role, personal API tokens, the authenticator app) and the TOTP sign-in step."""
+
+import base64
+import math
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_login_failed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from accounts.forms import CodeForm, TokenForm
+from accounts.lockout import lockout_response
+from accounts.models import ApiToken
+from accounts.second_factor import PASSWORD_SIGN_IN, confirmed_device, pending_device
+from accounts.tokens import MAX_TOKENS_PER_USER, issue_token
+from onboarding import audit
+from tenants.access import staff_required
+from tenants.roles import is_manager
+
+
+def _role(user) -> str:
+    if user.is_superuser:
+        return "Superuser"
+    return "Manager" if is_manager(user) else "Technician"
+
+
+def _next_url(request, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return settings.LOGIN_REDIRECT_URL if default == "home" else default
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _profile(request, *, form=None, new_key=None, new_token=None, status=200):
+    user = request.user
+    context = {
+        "role": _role(user),
+        "tokens": ApiToken.objects.filter(user=user),
+        "now": timezone.now(),
+        "form": form or TokenForm(),
+        "new_key": new_key,  # shown on this one answer only
+        "new_token": new_token,
+        "default_days": settings.API_TOKEN_DAYS,
+        "device": confirmed_device(user),
+        "mfa_required": settings.STAFF_LOCAL_MFA_REQUIRED,
+        "password_sign_in": bool(request.session.get(PASSWORD_SIGN_IN)),
+    }
+    return _no_store(render(request, "accounts/profile.html", context, status=status))
+
+
+@staff_required
+@never_cache
+def profile(request):
+    return _profile(request)
+
+
+@staff_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _profile(request, form=form, status=400)
+    if ApiToken.objects.filter(user=request.user).count() >= MAX_TOKENS_PER_USER:
+        form.add_error(None, f"You already have {MAX_TOKENS_PER_USER} tokens: revoke one you no longer use first.")
+        return _profile(request, form=form, status=400)
+    name = form.cleaned_data["name"] or "Personal token"
+    token, key = issue_token(request.user, name=name, days=form.cleaned_data["days"])
+    audit.record("api_token.created", f"Created the API token '{token.name}' (expires {token.expiry:%Y-%m-%d})",
+                 request=request)
+    return _profile(request, new_key=key, new_token=token)
+
+
+@staff_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)  # only one's own tokens
+    name = token.name
+    token.delete()
+    audit.record("api_token.revoked", f"Revoked the API token '{name}'", request=request)
+    messages.success(request, f"Revoked the token \u201c{name}\u201d. Scripts using it now get 401.")
+    return redirect("profile")
+
+
+def _qr_svg(url: str) -> str:
+    """The otpauth:// URL as an inline SVG (attributes only, no inline style: the CSP holds)."""
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", border=2)
+
+
+@staff_required
+@never_cache
+def totp_enrol(request):
+    """Set up (or replace) the authenticator app: scan the QR code, then prove it with one code."""
+    device = pending_device(request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["otp_token"]):
+            device.confirmed = True
+            device.save()
+            request.user.totpdevice_set.exclude(pk=device.pk).delete()  # the old app stops working
+            otp_login(request, device)
+            audit.record("auth.totp_enrolled", "Set up an authenticator app for sign-in", request=request)
+            messages.success(request, "Your authenticator app is set up: sign-in with your password now "
+                                      "also asks for its code.")
+            return redirect(_next_url(request, default="profile"))
+        form.add_error("otp_token", "That code is not right. Check the time on your phone and enter the "
+                                    "code the app shows now.")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    context = {
+        "form": form,
+        "qr_svg": _qr_svg(device.config_url),
+        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "replacing": confirmed_device(request.user) is not None,
+        "required": settings.STAFF_LOCAL_MFA_REQUIRED,
+        "next": request.GET.get("next") or request.POST.get("next") or "",
+    }
+    return _no_store(render(request, "accounts/totp_enrol.html", context))
+
+
+@staff_required
+@never_cache
+def login_code(request):
+    """The second sign-in step: a code from the authenticator app. Wrong codes count as failed
+    sign-ins for django-axes (lockout) and are slowed down by django-otp's throttling."""
+    device = confirmed_device(request.user)
+    if device is None or request.user.is_verified():
+        return redirect(_next_url(request))
+    credentials = {"username": request.user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        logout(request)
+        return lockout_response(request, credentials=credentials)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            until = (info or {}).get("locked_until") or timezone.now()
+            wait = max(1, math.ceil((until - timezone.now()).total_seconds()))
+            form.add_error("otp_token", f"Too many wrong codes in a row: wait {wait} seconds, then try again.")
+            status = 429
+        elif device.verify_token(form.cleaned_data["otp_token"]):
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        else:
+            request.accounts_failed_step = "second-factor code"
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            if getattr(request, "axes_locked_out", False):
+                request.axes_locked_out = False  # answered here; AxesMiddleware need not
+                logout(request)
+                return lockout_response(request, credentials=credentials)
+            left = settings.AXES_FAILURE_LIMIT - AxesProxyHandler.get_failures(request, credentials)
+            form.add_error("otp_token", f"That code is not right. {left} more wrong "
+                                        f"{'try' if left == 1 else 'tries'} and sign-in is locked for "
+                                        f"{settings.LOGIN_COOLOFF_MINUTES} minutes.")
+            status = 400
+    context = {"form": form, "next": request.GET.get("next") or request.POST.get("next") or ""}
+    return _no_store(render(request, "accounts/login_code.html", context, status=status))
