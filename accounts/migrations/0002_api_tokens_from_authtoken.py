@@ -33,8 +33,9 @@ def copy_old_tokens(apps, schema_editor) -> int:
         digest = hash_token(key)
         if ApiToken.objects.filter(digest=digest).exists():
             continue
-        token = ApiToken.objects.create(digest=digest, token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH],
-                                        user_id=user_id, expiry=expiry, name=NAME)
+        token = ApiToken(digest=digest, token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], user_id=user_id,
+                         expiry=expiry, name=NAME)
+        token.save()
         if created is not None:
             ApiToken.objects.filter(pk=token.pk).update(created=created)
     with connection.cursor() as cursor:
