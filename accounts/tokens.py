@@ -8,7 +8,7 @@ from django.utils import timezone
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS
 
-from accounts.models import ApiToken
+from accounts.api_tokens import ApiToken
 
 MAX_TOKENS_PER_USER = 20
 

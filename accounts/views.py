@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from accounts.api_tokens import ApiToken
 from accounts.forms import CodeForm, TokenForm
 from accounts.lockout import lockout_response
-from accounts.models import ApiToken
 from accounts.second_factor import PASSWORD_SIGN_IN, confirmed_device, pending_device
 from accounts.tokens import MAX_TOKENS_PER_USER, issue_token
 from onboarding import audit

@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken
+from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
 from tests.conftest import client_for
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from accounts.models import ApiToken
+from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
 from tests.accounts.conftest import code_for, enrolled_device
 

@@ -5,7 +5,7 @@ use a password (Microsoft) left alone."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -23,6 +23,13 @@ class ExternalBackend(BaseBackend):
 
     def get_user(self, user_id):
         return User.objects.filter(pk=user_id).first()
+
+
+class MicrosoftLikeBackend(ModelBackend):
+    """Like accounts.backends.MicrosoftSignInBackend: a ModelBackend subclass that takes no password."""
+
+    def authenticate(self, request, entra_user=None, **kwargs):
+        return entra_user
 
 
 def unthrottle(device: TOTPDevice) -> None:
@@ -123,12 +130,13 @@ def test_wrong_codes_lock_the_account_out(mfa_required, technician):
     assert password_sign_in(technician, address="203.0.113.7")[1].status_code == 429
 
 
-def test_a_sign_in_without_a_password_skips_the_code(mfa_required, settings, technician):
-    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS,
-                                        "tests.accounts.test_totp.ExternalBackend"]
+@pytest.mark.parametrize("backend", ["ExternalBackend", "MicrosoftLikeBackend"])
+def test_a_sign_in_without_a_password_skips_the_code(mfa_required, settings, technician, backend):
+    path = f"tests.accounts.test_totp.{backend}"
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, path]
     enrolled_device(technician)
     microsoft = Client()
-    microsoft.force_login(technician, backend="tests.accounts.test_totp.ExternalBackend")
+    microsoft.force_login(technician, backend=path)
     assert microsoft.get("/tenants/").status_code == 200
     local = Client()
     local.force_login(technician, backend="django.contrib.auth.backends.ModelBackend")

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import ApiToken
+from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
 from tests.api.conftest import token_client
 

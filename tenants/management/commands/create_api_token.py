@@ -8,7 +8,7 @@ the profile page; --replace revokes them now.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import ApiToken
+from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
 from tenants.roles import is_staff_member
 
