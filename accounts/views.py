@@ -2,6 +2,7 @@
 
 import base64
 import math
+from datetime import timedelta
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -9,12 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.api_tokens import ApiToken
 from accounts.forms import CodeForm, TokenForm
@@ -22,7 +25,7 @@ from accounts.lockout import lockout_response
 from accounts.second_factor import PASSWORD_SIGN_IN, confirmed_device, pending_device
 from accounts.tokens import MAX_TOKENS_PER_USER, issue_token
 from onboarding import audit
-from tenants.access import staff_required
+from tenants.access import manager_required, staff_required
 from tenants.roles import is_manager
 
 
@@ -167,3 +170,52 @@ def login_code(request):
             status = 400
     context = {"form": form, "next": request.GET.get("next") or request.POST.get("next") or ""}
     return _no_store(render(request, "accounts/login_code.html", context, status=status))
+
+
+def _current_lockouts():
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - (get_cool_off() or timedelta(0))
+    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+                                        attempt_time__gte=since).order_by("-attempt_time")
+
+
+@manager_required
+@never_cache
+def staff_sign_ins(request):
+    """For managers: accounts locked out now (unlock), and who has an authenticator app (reset)."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off() or timedelta(0)
+    lockouts = [{"attempt": a, "until": a.attempt_time + cool_off} for a in _current_lockouts()]
+    devices = (TOTPDevice.objects.filter(confirmed=True).select_related("user")
+               .order_by("user__username"))
+    return render(request, "accounts/staff_sign_ins.html", {"lockouts": lockouts, "devices": devices})
+
+
+@manager_required
+@require_POST
+def unlock(request, pk: int):
+    attempt = get_object_or_404(_current_lockouts(), pk=pk)
+    username = attempt.username or ""
+    attempt.delete()
+    audit.record("auth.unlocked", f"Unlocked sign-in for '{username[:100]}'", request=request)
+    messages.success(request, f"Unlocked sign-in for \u201c{username[:100]}\u201d.")
+    return redirect("staff-sign-ins")
+
+
+@manager_required
+@require_POST
+def totp_reset(request, user_id: int):
+    devices = TOTPDevice.objects.filter(user_id=user_id)
+    first = devices.select_related("user").first()
+    if first is None:
+        raise Http404("That person has no authenticator app.")
+    name = first.user.get_username()
+    devices.delete()
+    audit.record("auth.totp_reset", f"Reset the authenticator app of {name}", request=request)
+    messages.success(request, f"Reset the authenticator app of {name}: their next password sign-in "
+                              "sets up a new one" + (" (required)." if settings.STAFF_LOCAL_MFA_REQUIRED
+                                                     else " if they want."))
+    return redirect("staff-sign-ins")

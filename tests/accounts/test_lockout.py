@@ -108,3 +108,18 @@ def test_a_huge_username_is_a_wrong_login_not_a_500(technician):
     for _ in range(2):
         response = client.post("/login/", {"username": "x" * 5000, "password": "whatever"})
         assert response.status_code == 200 and "did not match" in response.content.decode()
+
+
+def test_a_manager_sees_and_lifts_a_lockout(technician, manager_client, tech_client):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(LIMIT):
+        wrong(client)
+    assert tech_client.get("/profile/sign-ins/").status_code == 403
+    page = manager_client.get("/profile/sign-ins/").content.decode()
+    assert "alice" in page and "203.0.113.7" in page
+    attempt = AccessAttempt.objects.get()
+    assert tech_client.post(f"/profile/sign-ins/unlock/{attempt.pk}/").status_code == 403
+    assert manager_client.post(f"/profile/sign-ins/unlock/{attempt.pk}/").status_code == 302
+    assert password_sign_in(technician, address="203.0.113.7")[1].status_code == 302
+    assert AuditEvent.objects.filter(action="auth.unlocked", description__contains="'alice'").exists()
+    assert manager_client.post(f"/profile/sign-ins/unlock/{attempt.pk}/").status_code == 404

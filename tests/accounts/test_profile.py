@@ -10,7 +10,9 @@ from accounts.tokens import issue_token
 from tests.accounts.conftest import code_for, enrolled_device
 
 PAGES = [("get", "/profile/"), ("post", "/profile/tokens/"), ("post", "/profile/tokens/1/revoke/"),
-         ("get", "/profile/authenticator/")]
+         ("get", "/profile/authenticator/"), ("post", "/profile/authenticator/"), ("get", "/login/code/"),
+         ("get", "/profile/sign-ins/"), ("post", "/profile/sign-ins/unlock/1/"),
+         ("post", "/profile/sign-ins/authenticator/1/reset/")]
 
 
 @pytest.mark.parametrize("method,path", PAGES)
@@ -40,8 +42,10 @@ def test_the_page_shows_name_role_and_tokens_but_no_key(technician, tech_client)
     assert "no-store" in response["Cache-Control"]
 
 
-def test_a_manager_sees_the_manager_role(manager_client):
-    assert "Manager" in manager_client.get("/profile/").content.decode()
+def test_a_manager_sees_the_manager_role_and_the_staff_sign_ins_page(manager_client, tech_client):
+    text = manager_client.get("/profile/").content.decode()
+    assert "Manager" in text and 'href="/profile/sign-ins/"' in text
+    assert 'href="/profile/sign-ins/"' not in tech_client.get("/profile/").content.decode()
 
 
 def test_the_navbar_links_to_the_profile(tech_client):

@@ -181,3 +181,15 @@ def test_the_default_follows_django_debug(debug, expected):
                           "print(settings.STAFF_LOCAL_MFA_REQUIRED)"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == str(expected)
+
+
+def test_a_manager_resets_a_lost_authenticator(mfa_required, technician, manager, manager_client, tech_client):
+    assert tech_client.post(f"/profile/sign-ins/authenticator/{manager.pk}/reset/").status_code == 403
+    device = enrolled_device(technician)
+    assert "alice" in manager_client.get("/profile/sign-ins/").content.decode()
+    assert manager_client.post(f"/profile/sign-ins/authenticator/{technician.pk}/reset/").status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert AuditEvent.objects.filter(action="auth.totp_reset", description__contains="alice").exists()
+    client, _ = password_sign_in(technician)
+    assert client.get("/tenants/")["Location"].startswith("/profile/authenticator/"), "sets up a new one"
+    assert manager_client.post(f"/profile/sign-ins/authenticator/{technician.pk}/reset/").status_code == 404
