@@ -87,3 +87,12 @@ def test_the_authenticator_section_offers_set_up_or_move(technician, tech_client
     assert tech_client.get("/profile/")["Location"].startswith("/login/code/"), "a password session"
     tech_client.post("/login/code/", {"otp_token": code_for(device)})
     assert "Move to a new phone or app" in tech_client.get("/profile/").content.decode()
+
+
+def test_technicians_may_not_unlock_or_reset_anyone(technician, manager, tech_client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = enrolled_device(manager)
+    assert tech_client.get("/profile/sign-ins/").status_code == 403
+    assert tech_client.post(f"/profile/sign-ins/authenticator/{manager.pk}/reset/").status_code == 403
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
