@@ -5,11 +5,12 @@ working with `Authorization: Token <key>`; then the plain-text rows are deleted.
 longer installed, so its table is read with SQL, and only when it exists.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import migrations
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 OLD_TABLE = "authtoken_token"
 NAME = "Token from before hashed tokens"
@@ -36,7 +37,11 @@ def copy_old_tokens(apps, schema_editor) -> int:
         token = ApiToken(digest=digest, token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], user_id=user_id,
                          expiry=expiry, name=NAME)
         token.save()
+        if isinstance(created, str):
+            created = parse_datetime(created)  # SQLite hands back text
         if created is not None:
+            if timezone.is_naive(created):
+                created = timezone.make_aware(created, UTC)  # Django stores UTC
             ApiToken.objects.filter(pk=token.pk).update(created=created)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quoted}")  # noqa: S608  the keys must not stay in plain text
