@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
+from onboarding.models import AuditEvent
 from tests.conftest import client_for
 
 MIGRATION = importlib.import_module("accounts.migrations.0002_api_tokens_from_authtoken")
@@ -178,3 +179,5 @@ def test_create_api_token_prints_a_working_key_alone_on_the_last_line(technician
     assert api(key).get("/api/v1/tenants/").status_code == 200
     assert key not in captured.err
     assert ApiToken.objects.get(user=technician).name == "created with create_api_token"
+    event = AuditEvent.objects.get(action="api_token.created")
+    assert "alice" in event.description and event.actor_label == "system" and key not in event.description

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
+from onboarding import audit
 from tenants.roles import is_staff_member
 
 
@@ -35,8 +36,12 @@ class Command(BaseCommand):
             self.stderr.write(f"Warning: {username} has no technician or manager role; the API will refuse it.")
         if replace:
             revoked, _ = ApiToken.objects.filter(user=user).delete()
+            audit.record("api_token.revoked", f"Revoked {revoked} API token(s) of {username} with "
+                         "manage.py create_api_token --replace")
             self.stderr.write(f"Revoked {revoked} earlier token(s) of {username}.")
         token, key = issue_token(user, name=name, days=days)
+        audit.record("api_token.created", f"Created the API token '{token.name}' for {username} with "
+                     f"manage.py create_api_token (expires {token.expiry:%Y-%m-%d})")
         self.stderr.write(f"Created an API token for {username}, valid until {token.expiry:%Y-%m-%d %H:%M %Z}. "
                           "It is shown only now: keep it somewhere safe.")
         self.stdout.write(key)
