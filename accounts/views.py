@@ -22,7 +22,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.api_tokens import ApiToken
 from accounts.forms import CodeForm, TokenForm
 from accounts.lockout import lockout_response
-from accounts.second_factor import PASSWORD_SIGN_IN, confirmed_device, pending_device
+from accounts.second_factor import (
+    PASSWORD_SIGN_IN,
+    confirmed_device,
+    pending_device,
+    second_factor_pending,
+)
 from accounts.tokens import MAX_TOKENS_PER_USER, issue_token
 from onboarding import audit
 from tenants.access import manager_required, staff_required
@@ -97,6 +102,12 @@ def token_revoke(request, pk: int):
     return redirect("profile")
 
 
+def _wait_seconds(info: dict | None) -> int:
+    """Seconds until django-otp's throttling lets the next code be tried."""
+    until = (info or {}).get("locked_until") or timezone.now()
+    return max(1, math.ceil((until - timezone.now()).total_seconds()))
+
+
 def _qr_svg(url: str) -> str:
     """The otpauth:// URL as an inline SVG (attributes only, no inline style: the CSP holds)."""
     return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", border=2)
@@ -108,7 +119,11 @@ def totp_enrol(request):
     """Set up (or replace) the authenticator app: scan the QR code, then prove it with one code."""
     device = pending_device(request.user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    allowed, info = device.verify_is_allowed()
+    if request.method == "POST" and form.is_valid() and not allowed:
+        form.add_error("otp_token", f"Too many wrong codes in a row: wait {_wait_seconds(info)} seconds, "
+                                    "then enter the code the app shows.")
+    elif request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
             device.confirmed = True
             device.save()
@@ -126,6 +141,7 @@ def totp_enrol(request):
         "qr_svg": _qr_svg(device.config_url),
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "replacing": confirmed_device(request.user) is not None,
+        "forced": second_factor_pending(request),  # no way around it: no navigation either
         "required": settings.STAFF_LOCAL_MFA_REQUIRED,
         "next": request.GET.get("next") or request.POST.get("next") or "",
     }
@@ -149,9 +165,8 @@ def login_code(request):
     if request.method == "POST" and form.is_valid():
         allowed, info = device.verify_is_allowed()
         if not allowed:
-            until = (info or {}).get("locked_until") or timezone.now()
-            wait = max(1, math.ceil((until - timezone.now()).total_seconds()))
-            form.add_error("otp_token", f"Too many wrong codes in a row: wait {wait} seconds, then try again.")
+            form.add_error("otp_token", f"Too many wrong codes in a row: wait {_wait_seconds(info)} seconds, "
+                                        "then try again.")
             status = 429
         elif device.verify_token(form.cleaned_data["otp_token"]):
             otp_login(request, device)

@@ -50,6 +50,7 @@ def test_required_and_not_enrolled_means_enrolment_before_anything_else(mfa_requ
     page = client.get("/profile/authenticator/?next=/tenants/")
     text = page.content.decode()
     assert page.status_code == 200 and "<svg" in text and "Set up your authenticator app" in text
+    assert 'href="/tenants/"' not in text, "no navigation while the step is due"
     assert "no-store" in page["Cache-Control"]
     assert "unsafe-inline" not in page["Content-Security-Policy"] and " style=" not in text
     device = TOTPDevice.objects.get(user=technician)
@@ -61,6 +62,8 @@ def test_required_and_not_enrolled_means_enrolment_before_anything_else(mfa_requ
                                                      else "111111", "next": "/tenants/"})
     assert wrong.status_code == 200 and "That code is not right" in wrong.content.decode()
     assert not TOTPDevice.objects.get(pk=device.pk).confirmed, "not counted before one valid code"
+    throttled = client.post("/profile/authenticator/", {"otp_token": code_for(device)})
+    assert "wait" in throttled.content.decode() and not TOTPDevice.objects.get(pk=device.pk).confirmed
     unthrottle(device)
 
     done = client.post("/profile/authenticator/", {"otp_token": code_for(device), "next": "/tenants/"})
