@@ -1,5 +1,5 @@
-"""Personal API tokens: django-rest-knox's token (only a SHA-512 digest of the key is stored), with a
-name, a numeric id for the profile page's links and the time it was last used."""
+"""Personal API tokens: django-rest-knox's token (only a SHA-512 digest of the key is stored),
+with a name, a numeric id for the profile page's links and the time it was last used."""
 
 from django.db import models
 from knox.models import AbstractAuthToken

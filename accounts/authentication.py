@@ -1,4 +1,4 @@
-"""`Authorization: Token <key>` (api.md) checked against the hashed tokens, noting when each is used."""
+"""`Authorization: Token <key>` (api.md) checked against the hashed tokens, noting each use."""
 
 from datetime import timedelta
 
@@ -8,10 +8,10 @@ from knox.auth import TokenAuthentication
 
 
 class ApiTokenAuthentication(TokenAuthentication):
-    """knox's check (digest comparison, expiry), plus the token's last-used time, written at most once
-    per API_TOKEN_LAST_USED_EVERY_SECONDS. An expired token answers 401 and stays listed (as expired)
-    on its owner's profile page until revoked; knox would delete it, and every other expired token of
-    the user, with an extra query at each request."""
+    """knox's check (digest comparison, expiry), plus the token's last-used time, written at most
+    once per API_TOKEN_LAST_USED_EVERY_SECONDS. An expired token answers 401 and stays listed (as
+    expired) on its owner's profile page until revoked; knox would delete it, and every other
+    expired token of the user, with an extra query at each request."""
 
     def _cleanup_token(self, auth_token) -> bool:
         """True (skip it) when the token has expired."""

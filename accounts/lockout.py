@@ -18,8 +18,12 @@ STATUS = 429
 def minutes_left(username: str | None, ip_address: str | None) -> int:
     """Whole minutes until the newest failure falls out of the cool-off period (at least 1)."""
     cool_off = get_cool_off()
-    latest = (AccessAttempt.objects.filter(username=username, ip_address=ip_address)
-              .order_by("-attempt_time").values_list("attempt_time", flat=True).first())
+    latest = (
+        AccessAttempt.objects.filter(username=username, ip_address=ip_address)
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
     if cool_off is None:
         return 0
     if latest is None:
@@ -54,7 +58,10 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
 def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
     """axes sends user_locked_out at every refused attempt once the limit is reached: one audit
     event when the lockout starts (the failure that reaches the limit), not one per refused try."""
-    if request is None or getattr(request, "axes_failures_since_start", None) != settings.AXES_FAILURE_LIMIT:
+    if (
+        request is None
+        or getattr(request, "axes_failures_since_start", None) != settings.AXES_FAILURE_LIMIT
+    ):
         return
     what = getattr(request, "accounts_failed_step", "password")
     where = "the Django admin" if request.path.startswith("/admin/") else "the portal"
@@ -63,7 +70,9 @@ def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
         actor=None,
         actor_label="anonymous" if what == "password" else name,
         action="auth.locked_out",
-        description=(f"Sign-in as '{name}' to {where} locked out for {settings.LOGIN_COOLOFF_MINUTES} "
-                     f"minutes after {settings.AXES_FAILURE_LIMIT} wrong {what} attempts"),
+        description=(
+            f"Sign-in as '{name}' to {where} locked out for {settings.LOGIN_COOLOFF_MINUTES} "
+            f"minutes after {settings.AXES_FAILURE_LIMIT} wrong {what} attempts"
+        ),
         ip_address=audit.client_ip(request),
     )

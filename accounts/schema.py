@@ -11,4 +11,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     match_subclasses = True
 
     def get_security_definition(self, auto_schema) -> dict:
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Token"
+        )

@@ -45,7 +45,7 @@ def confirmed_device(user) -> TOTPDevice | None:
 
 
 def pending_device(user) -> TOTPDevice:
-    """The not-yet-confirmed device enrolment shows (the same one on reload, so the QR code holds)."""
+    """The unconfirmed device enrolment shows (the same one on reload, so the QR code holds)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
@@ -81,8 +81,9 @@ class SecondFactorMiddleware:
     @staticmethod
     def send_to(request, target: str):
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": "Finish signing in with your authenticator code first."},
-                                status=403)
+            return JsonResponse(
+                {"detail": "Finish signing in with your authenticator code first."}, status=403
+            )
         next_path = request.get_full_path() if request.method == "GET" else "/"
         url = f"{target}?{urlencode({'next': next_path})}"
         if getattr(request, "htmx", False):

@@ -22,8 +22,11 @@ def issue_token(user, name: str = "", days: int | None = None) -> tuple[ApiToken
 def token_from_key(key: str, user_id: int, name: str) -> ApiToken:
     """Store an existing key (e.g. one of the old plain-text tokens) the way knox would."""
     token = ApiToken(
-        digest=hash_token(key), token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], user_id=user_id,
-        name=name, expiry=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+        digest=hash_token(key),
+        token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH],
+        user_id=user_id,
+        name=name,
+        expiry=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
     )
     token.save()  # not objects.create: knox's manager would make up a new key
     return token

@@ -15,5 +15,7 @@ urlpatterns = [
     path("profile/authenticator/", views.totp_enrol, name="totp-enrol"),
     path("profile/sign-ins/", views.staff_sign_ins, name="staff-sign-ins"),
     path("profile/sign-ins/unlock/<int:pk>/", views.unlock, name="sign-in-unlock"),
-    path("profile/sign-ins/authenticator/<int:user_id>/reset/", views.totp_reset, name="totp-reset"),
+    path(
+        "profile/sign-ins/authenticator/<int:user_id>/reset/", views.totp_reset, name="totp-reset"
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The profile page (name, role, personal API tokens, the authenticator app) and the TOTP sign-in step."""
+"""The profile page (name, role, personal API tokens, the authenticator app), the TOTP sign-in
+step, and the managers' page for lockouts and lost authenticator apps."""
 
 import base64
 import math
@@ -42,7 +43,9 @@ def _role(user) -> str:
 
 def _next_url(request, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return settings.LOGIN_REDIRECT_URL if default == "home" else default
 
@@ -82,12 +85,18 @@ def token_create(request):
     if not form.is_valid():
         return _profile(request, form=form, status=400)
     if ApiToken.objects.filter(user=request.user).count() >= MAX_TOKENS_PER_USER:
-        form.add_error(None, f"You already have {MAX_TOKENS_PER_USER} tokens: revoke one you no longer use first.")
+        form.add_error(
+            None,
+            f"You already have {MAX_TOKENS_PER_USER} tokens: revoke one you no longer use first.",
+        )
         return _profile(request, form=form, status=400)
     name = form.cleaned_data["name"] or "Personal token"
     token, key = issue_token(request.user, name=name, days=form.cleaned_data["days"])
-    audit.record("api_token.created", f"Created the API token '{token.name}' (expires {token.expiry:%Y-%m-%d})",
-                 request=request)
+    audit.record(
+        "api_token.created",
+        f"Created the API token '{token.name}' (expires {token.expiry:%Y-%m-%d})",
+        request=request,
+    )
     return _profile(request, new_key=key, new_token=token)
 
 
@@ -98,7 +107,9 @@ def token_revoke(request, pk: int):
     name = token.name
     token.delete()
     audit.record("api_token.revoked", f"Revoked the API token '{name}'", request=request)
-    messages.success(request, f"Revoked the token \u201c{name}\u201d. Scripts using it now get 401.")
+    messages.success(
+        request, f"Revoked the token \u201c{name}\u201d. Scripts using it now get 401."
+    )
     return redirect("profile")
 
 
@@ -121,25 +132,36 @@ def totp_enrol(request):
     form = CodeForm(request.POST or None)
     allowed, info = device.verify_is_allowed()
     if request.method == "POST" and form.is_valid() and not allowed:
-        form.add_error("otp_token", f"Too many wrong codes in a row: wait {_wait_seconds(info)} seconds, "
-                                    "then enter the code the app shows.")
+        form.add_error(
+            "otp_token",
+            f"Too many wrong codes in a row: wait {_wait_seconds(info)} seconds, "
+            "then enter the code the app shows.",
+        )
     elif request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
             device.confirmed = True
             device.save()
             request.user.totpdevice_set.exclude(pk=device.pk).delete()  # the old app stops working
             otp_login(request, device)
-            audit.record("auth.totp_enrolled", "Set up an authenticator app for sign-in", request=request)
-            messages.success(request, "Your authenticator app is set up: sign-in with your password now "
-                                      "also asks for its code.")
+            audit.record(
+                "auth.totp_enrolled", "Set up an authenticator app for sign-in", request=request
+            )
+            messages.success(
+                request,
+                "Your authenticator app is set up: sign-in with your password now "
+                "also asks for its code.",
+            )
             return redirect(_next_url(request, default="profile"))
-        form.add_error("otp_token", "That code is not right. Check the time on your phone and enter the "
-                                    "code the app shows now.")
+        form.add_error(
+            "otp_token",
+            "That code is not right. Check the time on your phone and enter the "
+            "code the app shows now.",
+        )
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     context = {
         "form": form,
         "qr_svg": _qr_svg(device.config_url),
-        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "replacing": confirmed_device(request.user) is not None,
         "forced": second_factor_pending(request),  # no way around it: no navigation either
         "required": settings.STAFF_LOCAL_MFA_REQUIRED,
@@ -165,8 +187,11 @@ def login_code(request):
     if request.method == "POST" and form.is_valid():
         allowed, info = device.verify_is_allowed()
         if not allowed:
-            form.add_error("otp_token", f"Too many wrong codes in a row: wait {_wait_seconds(info)} seconds, "
-                                        "then try again.")
+            form.add_error(
+                "otp_token",
+                f"Too many wrong codes in a row: wait {_wait_seconds(info)} seconds, "
+                "then try again.",
+            )
             status = 429
         elif device.verify_token(form.cleaned_data["otp_token"]):
             otp_login(request, device)
@@ -179,9 +204,12 @@ def login_code(request):
                 logout(request)
                 return lockout_response(request, credentials=credentials)
             left = settings.AXES_FAILURE_LIMIT - AxesProxyHandler.get_failures(request, credentials)
-            form.add_error("otp_token", f"That code is not right. {left} more wrong "
-                                        f"{'try' if left == 1 else 'tries'} and sign-in is locked for "
-                                        f"{settings.LOGIN_COOLOFF_MINUTES} minutes.")
+            form.add_error(
+                "otp_token",
+                f"That code is not right. {left} more wrong "
+                f"{'try' if left == 1 else 'tries'} and sign-in is locked for "
+                f"{settings.LOGIN_COOLOFF_MINUTES} minutes.",
+            )
             status = 400
     context = {"form": form, "next": request.GET.get("next") or request.POST.get("next") or ""}
     return _no_store(render(request, "accounts/login_code.html", context, status=status))
@@ -192,8 +220,9 @@ def _current_lockouts():
     from axes.models import AccessAttempt
 
     since = timezone.now() - (get_cool_off() or timedelta(0))
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-                                        attempt_time__gte=since).order_by("-attempt_time")
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).order_by("-attempt_time")
 
 
 @manager_required
@@ -204,9 +233,12 @@ def staff_sign_ins(request):
 
     cool_off = get_cool_off() or timedelta(0)
     lockouts = [{"attempt": a, "until": a.attempt_time + cool_off} for a in _current_lockouts()]
-    devices = (TOTPDevice.objects.filter(confirmed=True).select_related("user")
-               .order_by("user__username"))
-    return render(request, "accounts/staff_sign_ins.html", {"lockouts": lockouts, "devices": devices})
+    devices = (
+        TOTPDevice.objects.filter(confirmed=True).select_related("user").order_by("user__username")
+    )
+    return render(
+        request, "accounts/staff_sign_ins.html", {"lockouts": lockouts, "devices": devices}
+    )
 
 
 @manager_required
@@ -230,7 +262,10 @@ def totp_reset(request, user_id: int):
     name = first.user.get_username()
     devices.delete()
     audit.record("auth.totp_reset", f"Reset the authenticator app of {name}", request=request)
-    messages.success(request, f"Reset the authenticator app of {name}: their next password sign-in "
-                              "sets up a new one" + (" (required)." if settings.STAFF_LOCAL_MFA_REQUIRED
-                                                     else " if they want."))
+    messages.success(
+        request,
+        f"Reset the authenticator app of {name}: their next password sign-in "
+        "sets up a new one"
+        + (" (required)." if settings.STAFF_LOCAL_MFA_REQUIRED else " if they want."),
+    )
     return redirect("staff-sign-ins")

@@ -142,12 +142,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # portal.middleware.ClientAddressMiddleware sets it
+# The client's address: portal.middleware.ClientAddressMiddleware sets REMOTE_ADDR behind the proxy.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # Local (password) sign-in asks for a TOTP code from an authenticator app; people without one are
-# sent to enrol first. Default: on in production (DJANGO_DEBUG off). Sign-in with Microsoft skips it.
+# sent to enrol first. Default: on in production (DJANGO_DEBUG off). Microsoft sign-ins skip it.
 STAFF_LOCAL_MFA_REQUIRED = envbool("STAFF_LOCAL_MFA_REQUIRED", not DEBUG)
 OTP_TOTP_ISSUER = env("MSP_NAME", "Your MSP") + " onboarding"
-OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try (1 s, 2 s, 4 s...)
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait for the next try (1 s, 2 s, 4 s...)
 # Personal API tokens (django-rest-knox: only a hash is stored): their lifetime, and how often their
 # "last used" time is written (not at every request).
 API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 365, minimum=1)

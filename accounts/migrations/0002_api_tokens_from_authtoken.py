@@ -1,4 +1,4 @@
-"""Move the plain-text tokens of rest_framework.authtoken (used before 2026-12) into hashed ApiTokens.
+"""Move the plain-text tokens of rest_framework.authtoken (used until 2026-12) into ApiTokens.
 
 Each old key becomes a token whose digest is the hash of that same key, so scripts holding it keep
 working with `Authorization: Token <key>`; then the plain-text rows are deleted. The old app is no
@@ -27,15 +27,21 @@ def copy_old_tokens(apps, schema_editor) -> int:
     ApiToken = apps.get_model("accounts", "ApiToken")
     quoted = connection.ops.quote_name(OLD_TABLE)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {connection.ops.quote_name('key')}, user_id, created FROM {quoted}")  # noqa: S608
+        key_column = connection.ops.quote_name("key")
+        cursor.execute(f"SELECT {key_column}, user_id, created FROM {quoted}")  # noqa: S608
         rows = cursor.fetchall()
     expiry = timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
     for key, user_id, created in rows:
         digest = hash_token(key)
         if ApiToken.objects.filter(digest=digest).exists():
             continue
-        token = ApiToken(digest=digest, token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], user_id=user_id,
-                         expiry=expiry, name=NAME)
+        token = ApiToken(
+            digest=digest,
+            token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH],
+            user_id=user_id,
+            expiry=expiry,
+            name=NAME,
+        )
         token.save()
         if isinstance(created, str):
             created = parse_datetime(created)  # SQLite hands back text

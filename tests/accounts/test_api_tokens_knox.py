@@ -1,5 +1,5 @@
-"""Personal API tokens are stored hashed (django-rest-knox), shown once, expire, record their last use,
-can be revoked, and the plain-text tokens from before (rest_framework.authtoken) keep working."""
+"""Personal API tokens are stored hashed (django-rest-knox), shown once, expire, record their last
+use, can be revoked, and the plain-text tokens from before (rest_framework.authtoken) still work."""
 
 import binascii
 import hashlib
@@ -64,7 +64,9 @@ def test_tokens_expire_after_api_token_days(settings, technician):
     ApiToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - timedelta(seconds=1))
     response = api(key).get("/api/v1/tenants/")
     assert response.status_code == 401 and "detail" in response.json()
-    assert ApiToken.objects.filter(pk=token.pk).exists(), "still listed (as expired) on the profile page"
+    assert ApiToken.objects.filter(pk=token.pk).exists(), (
+        "still listed (as expired) on the profile page"
+    )
     assert "expired" in client_for(technician).get("/profile/").content.decode()
 
 
@@ -109,14 +111,16 @@ def test_nobody_revokes_someone_elses_token(manager, tech_client, manager_client
 
 def test_a_wrong_key_or_header_form_is_401(technician):
     _, key = issue_token(technician)
-    assert api(key[:-1] + ("0" if key[-1] != "0" else "1")).get("/api/v1/tenants/").status_code == 401
+    assert (
+        api(key[:-1] + ("0" if key[-1] != "0" else "1")).get("/api/v1/tenants/").status_code == 401
+    )
     assert api(key[:15]).get("/api/v1/tenants/").status_code == 401
     bearer = APIClient()
     bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert bearer.get("/api/v1/tenants/").status_code == 401
 
 
-# --- the tokens from before: rest_framework.authtoken kept 40-hex-character keys in plain text --------
+# --- the tokens from before: rest_framework.authtoken kept 40-hex-character keys in plain text ---
 
 
 @pytest.fixture
@@ -124,7 +128,7 @@ def old_token_table(db):
     """The table rest_framework.authtoken created (migration 0001..0004), with one row per user."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TABLE authtoken_token (\"key\" varchar(40) PRIMARY KEY, "
+            'CREATE TABLE authtoken_token ("key" varchar(40) PRIMARY KEY, '
             "created timestamp with time zone NOT NULL, user_id integer NOT NULL UNIQUE)"
         )
     return "authtoken_token"
@@ -144,12 +148,16 @@ def test_old_tokens_keep_working_after_the_migration(old_token_table, technician
     created = timezone.now() - timedelta(days=100)
     with connection.cursor() as cursor:
         for user, key in keys.items():
-            cursor.execute("INSERT INTO authtoken_token (\"key\", created, user_id) VALUES (%s, %s, %s)",
-                           [key, created, user.pk])
+            cursor.execute(
+                'INSERT INTO authtoken_token ("key", created, user_id) VALUES (%s, %s, %s)',
+                [key, created, user.pk],
+            )
     moved = MIGRATION.copy_old_tokens(historical_apps(), SimpleNamespace(connection=connection))
     assert moved == 2
     for user, key in keys.items():
-        assert api(key).get("/api/v1/tenants/").status_code == 200, "the script's old key still works"
+        assert api(key).get("/api/v1/tenants/").status_code == 200, (
+            "the script's old key still works"
+        )
         token = ApiToken.objects.get(user=user)
         assert token.digest == hashlib.sha512(key.encode()).hexdigest()
         assert abs(token.created - created) < timedelta(seconds=1)
@@ -180,4 +188,8 @@ def test_create_api_token_prints_a_working_key_alone_on_the_last_line(technician
     assert key not in captured.err
     assert ApiToken.objects.get(user=technician).name == "created with create_api_token"
     event = AuditEvent.objects.get(action="api_token.created")
-    assert "alice" in event.description and event.actor_label == "system" and key not in event.description
+    assert (
+        "alice" in event.description
+        and event.actor_label == "system"
+        and key not in event.description
+    )

@@ -23,7 +23,7 @@ def test_sixty_wrong_passwords_are_not_all_answered_200(technician):
     client = Client()
     answers = [wrong(client).status_code for _ in range(60)]
     assert answers[: LIMIT - 1] == [200] * (LIMIT - 1)
-    assert set(answers[LIMIT - 1:]) == {429}
+    assert set(answers[LIMIT - 1 :]) == {429}
 
 
 def test_the_login_page_locks_the_account_with_a_clear_message(technician):
@@ -121,5 +121,7 @@ def test_a_manager_sees_and_lifts_a_lockout(technician, manager_client, tech_cli
     assert tech_client.post(f"/profile/sign-ins/unlock/{attempt.pk}/").status_code == 403
     assert manager_client.post(f"/profile/sign-ins/unlock/{attempt.pk}/").status_code == 302
     assert password_sign_in(technician, address="203.0.113.7")[1].status_code == 302
-    assert AuditEvent.objects.filter(action="auth.unlocked", description__contains="'alice'").exists()
+    assert AuditEvent.objects.filter(
+        action="auth.unlocked", description__contains="'alice'"
+    ).exists()
     assert manager_client.post(f"/profile/sign-ins/unlock/{attempt.pk}/").status_code == 404

@@ -9,10 +9,17 @@ from accounts.api_tokens import ApiToken
 from accounts.tokens import issue_token
 from tests.accounts.conftest import code_for, enrolled_device
 
-PAGES = [("get", "/profile/"), ("post", "/profile/tokens/"), ("post", "/profile/tokens/1/revoke/"),
-         ("get", "/profile/authenticator/"), ("post", "/profile/authenticator/"), ("get", "/login/code/"),
-         ("get", "/profile/sign-ins/"), ("post", "/profile/sign-ins/unlock/1/"),
-         ("post", "/profile/sign-ins/authenticator/1/reset/")]
+PAGES = [
+    ("get", "/profile/"),
+    ("post", "/profile/tokens/"),
+    ("post", "/profile/tokens/1/revoke/"),
+    ("get", "/profile/authenticator/"),
+    ("post", "/profile/authenticator/"),
+    ("get", "/login/code/"),
+    ("get", "/profile/sign-ins/"),
+    ("post", "/profile/sign-ins/unlock/1/"),
+    ("post", "/profile/sign-ins/authenticator/1/reset/"),
+]
 
 
 @pytest.mark.parametrize("method,path", PAGES)
@@ -56,7 +63,9 @@ def test_revoking_asks_in_a_bootstrap_modal_not_window_confirm(technician, tech_
     token, _ = issue_token(technician, name="old script")
     text = tech_client.get("/profile/").content.decode()
     assert f'data-bs-target="#revoke-{token.pk}"' in text
-    modal = re.search(rf'<div class="modal fade[^"]*" id="revoke-{token.pk}".*?</form>', text, re.S).group(0)
+    modal = re.search(
+        rf'<div class="modal fade[^"]*" id="revoke-{token.pk}".*?</form>', text, re.S
+    ).group(0)
     assert f'action="/profile/tokens/{token.pk}/revoke/"' in modal and 'method="post"' in modal
     assert "data-confirm" not in text and "confirm(" not in text
 
@@ -68,8 +77,14 @@ def test_the_new_key_comes_with_a_copy_button(tech_client):
     assert "will not be shown again" in text
 
 
-@pytest.mark.parametrize("days,message", [("0", "greater than or equal to 1"), ("abc", "whole number"),
-                                          ("99999", "less than or equal to 3650")])
+@pytest.mark.parametrize(
+    "days,message",
+    [
+        ("0", "greater than or equal to 1"),
+        ("abc", "whole number"),
+        ("99999", "less than or equal to 3650"),
+    ],
+)
 def test_a_bad_lifetime_is_explained_next_to_the_field(tech_client, days, message):
     response = tech_client.post("/profile/tokens/", {"name": "x", "days": days})
     assert response.status_code == 400 and message in response.content.decode()
@@ -94,5 +109,7 @@ def test_technicians_may_not_unlock_or_reset_anyone(technician, manager, tech_cl
 
     device = enrolled_device(manager)
     assert tech_client.get("/profile/sign-ins/").status_code == 403
-    assert tech_client.post(f"/profile/sign-ins/authenticator/{manager.pk}/reset/").status_code == 403
+    assert (
+        tech_client.post(f"/profile/sign-ins/authenticator/{manager.pk}/reset/").status_code == 403
+    )
     assert TOTPDevice.objects.filter(pk=device.pk).exists()

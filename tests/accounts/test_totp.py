@@ -1,6 +1,6 @@
-"""The TOTP second factor for password sign-ins (django-otp): enrolment with a QR code confirmed by a
-real code, the code step at sign-in, wrong codes slowed down and locked out, and sign-ins that do not
-use a password (Microsoft) left alone."""
+"""The TOTP second factor for password sign-ins (django-otp): enrolment with a QR code confirmed
+by a real code, the code step at sign-in, wrong codes slowed down and locked out, and sign-ins
+that do not use a password (Microsoft) left alone."""
 
 from datetime import timedelta
 
@@ -19,14 +19,14 @@ LIMIT = 5
 
 
 class ExternalBackend(BaseBackend):
-    """Stands for a sign-in that proves itself another way (Microsoft Entra ID, with its own MFA)."""
+    """Stands for a sign-in proved another way (Microsoft Entra ID, with its own MFA)."""
 
     def get_user(self, user_id):
         return User.objects.filter(pk=user_id).first()
 
 
 class MicrosoftLikeBackend(ModelBackend):
-    """Like accounts.backends.MicrosoftSignInBackend: a ModelBackend subclass that takes no password."""
+    """Like accounts.backends.MicrosoftSignInBackend: a ModelBackend subclass, no password."""
 
     def authenticate(self, request, entra_user=None, **kwargs):
         return entra_user
@@ -35,7 +35,8 @@ class MicrosoftLikeBackend(ModelBackend):
 def unthrottle(device: TOTPDevice) -> None:
     """Let django-otp's growing wait (1 s, 2 s, 4 s...) pass without sleeping through it."""
     TOTPDevice.objects.filter(pk=device.pk).update(
-        throttling_failure_timestamp=timezone.now() - timedelta(hours=1))
+        throttling_failure_timestamp=timezone.now() - timedelta(hours=1)
+    )
 
 
 def test_required_and_not_enrolled_means_enrolment_before_anything_else(mfa_required, technician):
@@ -43,7 +44,9 @@ def test_required_and_not_enrolled_means_enrolment_before_anything_else(mfa_requ
     assert response.status_code == 302
     for path in ("/", "/tenants/", "/profile/", "/admin/"):
         response = client.get(path)
-        assert response.status_code == 302 and response["Location"].startswith("/profile/authenticator/"), path
+        assert response.status_code == 302 and response["Location"].startswith(
+            "/profile/authenticator/"
+        ), path
     api = client.get("/api/v1/tenants/")
     assert api.status_code == 403 and "authenticator" in api.json()["detail"]
 
@@ -56,17 +59,25 @@ def test_required_and_not_enrolled_means_enrolment_before_anything_else(mfa_requ
     device = TOTPDevice.objects.get(user=technician)
     assert not device.confirmed
     assert client.get("/profile/authenticator/").content.decode().count("<svg") == 1
-    assert TOTPDevice.objects.filter(user=technician).count() == 1, "a reload keeps the same QR code"
+    assert TOTPDevice.objects.filter(user=technician).count() == 1, (
+        "a reload keeps the same QR code"
+    )
 
-    wrong = client.post("/profile/authenticator/", {"otp_token": "000000" if code_for(device) != "000000"
-                                                     else "111111", "next": "/tenants/"})
+    wrong = client.post(
+        "/profile/authenticator/",
+        {"otp_token": "000000" if code_for(device) != "000000" else "111111", "next": "/tenants/"},
+    )
     assert wrong.status_code == 200 and "That code is not right" in wrong.content.decode()
     assert not TOTPDevice.objects.get(pk=device.pk).confirmed, "not counted before one valid code"
     throttled = client.post("/profile/authenticator/", {"otp_token": code_for(device)})
-    assert "wait" in throttled.content.decode() and not TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert (
+        "wait" in throttled.content.decode() and not TOTPDevice.objects.get(pk=device.pk).confirmed
+    )
     unthrottle(device)
 
-    done = client.post("/profile/authenticator/", {"otp_token": code_for(device), "next": "/tenants/"})
+    done = client.post(
+        "/profile/authenticator/", {"otp_token": code_for(device), "next": "/tenants/"}
+    )
     assert done.status_code == 302 and done["Location"] == "/tenants/"
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
     assert client.get("/tenants/").status_code == 200
@@ -83,14 +94,19 @@ def test_an_enrolled_user_signs_in_with_password_then_code(mfa_required, technic
     assert client.get("/profile/authenticator/")["Location"].startswith("/login/code/")
     page = client.get("/login/code/?next=/tenants/")
     assert page.status_code == 200 and "Enter your authenticator code" in page.content.decode()
-    done = client.post("/login/code/?next=/tenants/", {"otp_token": code_for(device), "next": "/tenants/"})
+    done = client.post(
+        "/login/code/?next=/tenants/", {"otp_token": code_for(device), "next": "/tenants/"}
+    )
     assert done.status_code == 302 and done["Location"] == "/tenants/"
     assert client.get("/tenants/").status_code == 200
     # A code works once: the next sign-in needs a fresh one (the next period's, here).
     other, _ = password_sign_in(technician)
     assert other.post("/login/code/", {"otp_token": code_for(device)}).status_code == 400
     unthrottle(device)
-    assert other.post("/login/code/", {"otp_token": code_for(device, steps_ahead=1)}).status_code == 302
+    assert (
+        other.post("/login/code/", {"otp_token": code_for(device, steps_ahead=1)}).status_code
+        == 302
+    )
 
 
 def test_the_admin_asks_for_the_code_too(mfa_required, db):
@@ -106,7 +122,9 @@ def test_the_admin_asks_for_the_code_too(mfa_required, db):
 def test_a_wrong_code_makes_the_next_try_wait(mfa_required, technician):
     device = enrolled_device(technician)
     client, _ = password_sign_in(technician)
-    assert client.post("/login/code/", {"otp_token": "12345a"}).status_code == 200  # not digits: form error
+    assert (
+        client.post("/login/code/", {"otp_token": "12345a"}).status_code == 200
+    )  # not digits: form error
     bad = "000000" if code_for(device) != "000000" else "111111"
     response = client.post("/login/code/", {"otp_token": bad})
     assert response.status_code == 400 and "4 more wrong tries" in response.content.decode()
@@ -163,7 +181,9 @@ def test_moving_to_a_new_phone_needs_a_code_from_the_new_one(mfa_required, techn
     page = client.get("/profile/authenticator/")
     assert page.status_code == 200 and "Set up a new authenticator app" in page.content.decode()
     new = TOTPDevice.objects.get(user=technician, confirmed=False)
-    assert TOTPDevice.objects.get(pk=old.pk).confirmed, "the old app works until the new one is confirmed"
+    assert TOTPDevice.objects.get(pk=old.pk).confirmed, (
+        "the old app works until the new one is confirmed"
+    )
     response = client.post("/profile/authenticator/", {"otp_token": code_for(new)})
     assert response.status_code == 302
     assert list(TOTPDevice.objects.filter(user=technician)) == [TOTPDevice.objects.get(pk=new.pk)]
@@ -178,11 +198,24 @@ def test_the_default_follows_django_debug(debug, expected):
 
     from tests.worker import ROOT
 
-    env = {"DJANGO_DEBUG": debug, "DJANGO_SETTINGS_MODULE": "portal.settings", "PATH": "/usr/bin:/bin",
-           "VAR_DIR": os.environ.get("VAR_DIR", str(ROOT / "var" / "test"))}
-    out = subprocess.run([sys.executable, "-c", "from django.conf import settings; "
-                          "print(settings.STAFF_LOCAL_MFA_REQUIRED)"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    env = {
+        "DJANGO_DEBUG": debug,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PATH": "/usr/bin:/bin",
+        "VAR_DIR": os.environ.get("VAR_DIR", str(ROOT / "var" / "test")),
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.STAFF_LOCAL_MFA_REQUIRED)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert out == str(expected)
 
 
@@ -193,9 +226,19 @@ def test_a_manager_resets_a_lost_authenticator(mfa_required, settings, technicia
     manager_client.force_login(manager, backend=path)
     device = enrolled_device(technician)  # technicians cannot reset anyone's: test_profile.py
     assert "alice" in manager_client.get("/profile/sign-ins/").content.decode()
-    assert manager_client.post(f"/profile/sign-ins/authenticator/{technician.pk}/reset/").status_code == 302
+    assert (
+        manager_client.post(f"/profile/sign-ins/authenticator/{technician.pk}/reset/").status_code
+        == 302
+    )
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
-    assert AuditEvent.objects.filter(action="auth.totp_reset", description__contains="alice").exists()
+    assert AuditEvent.objects.filter(
+        action="auth.totp_reset", description__contains="alice"
+    ).exists()
     client, _ = password_sign_in(technician)
-    assert client.get("/tenants/")["Location"].startswith("/profile/authenticator/"), "sets up a new one"
-    assert manager_client.post(f"/profile/sign-ins/authenticator/{technician.pk}/reset/").status_code == 404
+    assert client.get("/tenants/")["Location"].startswith("/profile/authenticator/"), (
+        "sets up a new one"
+    )
+    assert (
+        manager_client.post(f"/profile/sign-ins/authenticator/{technician.pk}/reset/").status_code
+        == 404
+    )

@@ -8,7 +8,7 @@ from accounts.tokens import issue_token
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.token_key = issue_token(user)[1]  # only a hash is stored: keep the key for tests that need it
+    client.token_key = issue_token(user)[1]  # only a hash is stored: keep the key for the tests
     client.credentials(HTTP_AUTHORIZATION=f"Token {client.token_key}")
     return client
 

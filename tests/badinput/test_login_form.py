@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 @given(username=st.one_of(nasty_text, st.just("alice")), password=nasty_text,
        extra=st.dictionaries(st.sampled_from(["next", "remember", "csrfmiddlewaretoken"]), nasty_text, max_size=2))
 def test_a_wrong_login_is_refused_with_a_message_and_no_session(client, technician, username, password, extra):
-    reset_lockouts()  # one test, 60 examples: without this the lockout (tests/accounts) answers them
+    reset_lockouts()  # one test, 60 examples: else the lockout (tests/accounts) answers them
     sessions = Session.objects.count()
     response = client.post("/login/", {"username": username, "password": password, **extra})
     assert response.status_code == 200

@@ -161,7 +161,9 @@ def worker_log_texts(worker) -> dict[str, str]:
     return {f"worker log {worker.log_path.name}": worker.output()}
 
 
-def database_texts(app_labels: Iterable[str] = ("tenants", "onboarding", "accounts", "auth")) -> dict[str, str]:
+def database_texts(
+    app_labels: Iterable[str] = ("tenants", "onboarding", "accounts", "auth"),
+) -> dict[str, str]:
     """Every plain text and JSON column of our apps. Encrypted fields are skipped: through the ORM they
     read back as the secret they rightly hold (the database itself holds only ciphertext)."""
     from tenants.fields import EncryptedTextField

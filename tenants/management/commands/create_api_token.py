@@ -19,12 +19,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--name", default="created with create_api_token",
-                            help="A label shown on the profile page.")
-        parser.add_argument("--days", type=int, default=None,
-                            help="How long the token works (default: API_TOKEN_DAYS).")
-        parser.add_argument("--replace", action="store_true",
-                            help="Revoke the user's other tokens.")
+        parser.add_argument(
+            "--name",
+            default="created with create_api_token",
+            help="A label shown on the profile page.",
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="How long the token works (default: API_TOKEN_DAYS).",
+        )
+        parser.add_argument(
+            "--replace", action="store_true", help="Revoke the user's other tokens."
+        )
 
     def handle(self, username, name, days, replace, **options):
         user = get_user_model().objects.filter(username=username).first()
@@ -33,15 +41,25 @@ class Command(BaseCommand):
         if days is not None and days < 1:
             raise CommandError("--days must be at least 1.")
         if not is_staff_member(user):
-            self.stderr.write(f"Warning: {username} has no technician or manager role; the API will refuse it.")
+            self.stderr.write(
+                f"Warning: {username} has no technician or manager role; the API will refuse it."
+            )
         if replace:
             revoked, _ = ApiToken.objects.filter(user=user).delete()
-            audit.record("api_token.revoked", f"Revoked {revoked} API token(s) of {username} with "
-                         "manage.py create_api_token --replace")
+            audit.record(
+                "api_token.revoked",
+                f"Revoked {revoked} API token(s) of {username} with "
+                "manage.py create_api_token --replace",
+            )
             self.stderr.write(f"Revoked {revoked} earlier token(s) of {username}.")
         token, key = issue_token(user, name=name, days=days)
-        audit.record("api_token.created", f"Created the API token '{token.name}' for {username} with "
-                     f"manage.py create_api_token (expires {token.expiry:%Y-%m-%d})")
-        self.stderr.write(f"Created an API token for {username}, valid until {token.expiry:%Y-%m-%d %H:%M %Z}. "
-                          "It is shown only now: keep it somewhere safe.")
+        audit.record(
+            "api_token.created",
+            f"Created the API token '{token.name}' for {username} with "
+            f"manage.py create_api_token (expires {token.expiry:%Y-%m-%d})",
+        )
+        self.stderr.write(
+            f"Created an API token for {username}, valid until {token.expiry:%Y-%m-%d %H:%M %Z}. "
+            "It is shown only now: keep it somewhere safe."
+        )
         self.stdout.write(key)
