@@ -1,7 +1,12 @@
-"""Staff accounts linked to Microsoft Entra ID."""
+"""The accounts app's models: staff linked to Microsoft Entra ID, the sign-in policy, and (from
+api_tokens.py, where the feature lives) hashed API tokens."""
 
 from django.conf import settings
 from django.db import models
+
+from accounts.api_tokens import ApiToken
+
+__all__ = ["ApiToken", "EntraIdentity", "SignInPolicy"]
 
 
 class EntraIdentity(models.Model):

@@ -7,6 +7,7 @@ under var/). `.env.example` documents each variable; portal/checks.py reports ba
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +39,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
@@ -61,12 +65,25 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.is_verified() for the TOTP second factor, then the step that asks for it.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.StaffSessionLimit",  # after messages: it says why you are signed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 (without it, a plain 403 page).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last: turns a sign-in refused by django-axes (too many failures) into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses any sign-in (login page, admin) while the account is locked out from that address.
+    "axes.backends.AxesStandaloneBackend",
+    # Local passwords (refused under the Microsoft-only policy, except break-glass accounts).
+    "accounts.backends.StaffPasswordBackend",
+    "accounts.backends.MicrosoftSignInBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -117,11 +134,39 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Local passwords go through StaffPasswordBackend (refused under STAFF_SIGNIN_REQUIRED except for
 # break-glass users); Microsoft sign-ins log in through MicrosoftSignInBackend (accounts/microsoft.py).
-AUTHENTICATION_BACKENDS = [
-    "accounts.backends.StaffPasswordBackend",
-    "accounts.backends.MicrosoftSignInBackend",
-]
 LOGIN_URL = "login"
+# --- staff accounts (accounts/) ------------------------------------------------------------------
+# Failed sign-ins (wrong password, or wrong second-factor code) from one address for one account
+# before that account is locked out from that address, and for how long (django-axes).
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_MINUTES = envint("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are forgotten after the cool-off, not at a successful password: a guessed password must
+# not reset the count of wrong second-factor codes.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+# The client's address: portal.middleware.ClientAddressMiddleware sets REMOTE_ADDR behind the proxy.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Local (password) sign-in asks for a TOTP code from an authenticator app; people without one are
+# sent to enrol first. Default: on in production (DJANGO_DEBUG off). Microsoft sign-ins skip it.
+STAFF_LOCAL_MFA_REQUIRED = envbool("STAFF_LOCAL_MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = env("MSP_NAME", "Your MSP") + " onboarding"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait for the next try (1 s, 2 s, 4 s...)
+# Personal API tokens (django-rest-knox: only a hash is stored): their lifetime, and how often their
+# "last used" time is written (not at every request).
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 365, minimum=1)
+API_TOKEN_LAST_USED_EVERY_SECONDS = envint("API_TOKEN_LAST_USED_EVERY_SECONDS", 60, minimum=0)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations create its AuthToken table even though accounts.ApiToken replaces it.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # api.md: `Authorization: Token <key>`
+    "AUTO_REFRESH": False,
+}
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -270,7 +315,7 @@ DEMO_OUTBOX = envbool("DEMO_OUTBOX", EMAIL_BACKEND == "onboarding.outbox.OutboxB
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.IsStaffMember"],

@@ -78,6 +78,10 @@ def demo_environment(sb: Sandbox) -> dict:
         # A short countdown so a demo run reaches "completed"; production waits the full hour.
         "ROUTING_WAIT_SECONDS": os.environ.get("ROUTING_WAIT_SECONDS", "300"),
         "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "5"),
+        # The demo logins below work with their password alone. The demo runs with DJANGO_DEBUG
+        # off, where the authenticator-app step is on by default: export
+        # STAFF_LOCAL_MFA_REQUIRED=true to try it.
+        "STAFF_LOCAL_MFA_REQUIRED": os.environ.get("STAFF_LOCAL_MFA_REQUIRED", "false"),
     }
     for name in ("DATABASE_URL", "CELERY_BROKER_URL", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         env.pop(name, None)  # the demo runs on the embedded defaults

@@ -1,5 +1,6 @@
 """Staff sign-in against the real sandbox over HTTPS, with the real msal: the Django test client is
-the portal's side, a `requests` session plays the browser on the sandbox's sign-in page.
+the portal's side, a `requests` session plays the browser on the sandbox's sign-in page. Also: real
+TOTP codes from a device's key, and sign-in through the real form.
 
     def test_x(signin):
         response = signin.sign_in("tess.tech")     # the callback's response (not followed)
@@ -14,8 +15,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import requests
 from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.sandbox_fixtures import staff_signin_settings
+from tests.world import PASSWORD
 
 
 @dataclass
@@ -75,3 +79,34 @@ def _no_rate_limit(settings):
 @pytest.fixture
 def signin(portal_sandbox, settings, db) -> SignIn:
     return SignIn(portal_sandbox, settings)
+
+
+def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code an authenticator app would show for this device now (or `steps_ahead` periods later:
+    a code is accepted once, so a second sign-in in the same 30 s uses the next period's)."""
+    value = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0 - steps_ahead * device.step,
+        digits=device.digits,
+        drift=device.drift,
+    )
+    return f"{value:0{device.digits}d}"
+
+
+def enrolled_device(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def password_sign_in(
+    user, password: str = PASSWORD, address: str = "127.0.0.1", path: str = "/login/"
+):
+    client = Client(REMOTE_ADDR=address)
+    response = client.post(path, {"username": user.get_username(), "password": password})
+    return client, response
+
+
+@pytest.fixture
+def mfa_required(settings):
+    settings.STAFF_LOCAL_MFA_REQUIRED = True
+    return settings

@@ -168,9 +168,10 @@ class RunningPortal:
     def api_texts(self, user, job) -> dict[str, str]:
         """The REST API's answers about the job and its tenant, over real HTTP with the user's token."""
         import requests
-        from rest_framework.authtoken.models import Token
 
-        token = Token.objects.get_or_create(user=user)[0].key
+        from accounts.tokens import issue_token
+
+        token = issue_token(user, name="browser test")[1]
         session = requests.Session()
         session.trust_env = False
         session.headers["Authorization"] = f"Token {token}"

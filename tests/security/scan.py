@@ -161,7 +161,9 @@ def worker_log_texts(worker) -> dict[str, str]:
     return {f"worker log {worker.log_path.name}": worker.output()}
 
 
-def database_texts(app_labels: Iterable[str] = ("tenants", "onboarding", "authtoken", "auth")) -> dict[str, str]:
+def database_texts(
+    app_labels: Iterable[str] = ("tenants", "onboarding", "accounts", "auth"),
+) -> dict[str, str]:
     """Every plain text and JSON column of our apps. Encrypted fields are skipped: through the ORM they
     read back as the secret they rightly hold (the database itself holds only ciphertext)."""
     from tenants.fields import EncryptedTextField
@@ -176,8 +178,6 @@ def database_texts(app_labels: Iterable[str] = ("tenants", "onboarding", "authto
             names = [f.name for f in model._meta.concrete_fields
                      if isinstance(f, models.CharField | models.TextField | models.JSONField)
                      and not isinstance(f, EncryptedTextField)]
-            if model._meta.label == "authtoken.Token":
-                continue  # the API token table holds the keys by design
             if model._meta.label == "auth.User":
                 names = [n for n in names if n != "password"]  # a salted hash, never the password
             for row in model.objects.values("pk", *names).iterator():

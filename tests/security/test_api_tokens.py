@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from tests.security.routes import api_routes, page_routes, walk
 from tests.security.scan import response_texts, scan_for_secrets
 from tests.world import client_for
@@ -12,7 +12,8 @@ from tests.world import client_for
 
 @pytest.fixture
 def tokens(technician, manager):
-    return {"technician": Token.objects.create(user=technician), "manager": Token.objects.create(user=manager)}
+    """Each role's API key (the database holds only its hash)."""
+    return {"technician": issue_token(technician)[1], "manager": issue_token(manager)[1]}
 
 
 @pytest.fixture
@@ -41,9 +42,12 @@ def admin_paths(*objects) -> list[str]:
 def test_the_admin_shows_no_token_even_to_a_superuser(superuser, tokens, technician, manager):
     client = client_for(superuser)
     assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert client.get("/admin/accounts/apitoken/").status_code == 404  # not even the hashes
     texts = response_texts(client, admin_paths(technician, manager))
-    assert all(" (200)" in where for where in texts), [w for w in texts if " (200)" not in w]
-    leaks = scan_for_secrets(texts, {f"{who}'s API token": token.key for who, token in tokens.items()})
+    # django-axes' sign-in logs are read-only in the admin: their add pages refuse everyone.
+    answered = [w for w in texts if " (200)" in w or ("/admin/axes/" in w and "/add/ (403)" in w)]
+    assert len(answered) == len(texts), [w for w in texts if w not in answered]
+    leaks = scan_for_secrets(texts, {f"{who}'s API token": key for who, key in tokens.items()})
     assert not leaks, leaks
 
 
@@ -51,7 +55,7 @@ def test_technicians_and_managers_cannot_enter_the_admin(tokens, tech_client, ma
     for client in (tech_client, manager_client):
         response = client.get("/admin/authtoken/tokenproxy/")
         assert response.status_code in (302, 404)
-        assert tokens["manager"].key not in response.content.decode()
+        assert tokens["manager"] not in response.content.decode()
 
 
 @pytest.mark.parametrize("reader", ["technician", "manager"])
@@ -60,13 +64,13 @@ def test_the_api_never_answers_with_someone_elses_token(tokens, tenant_a, reader
     if not routes:
         pytest.skip("the REST API has no routes yet")
     other = "manager" if reader == "technician" else "technician"
-    client = Client(HTTP_AUTHORIZATION=f"Token {tokens[reader].key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {tokens[reader]}")
     texts = response_texts(client, routes)
-    leaks = scan_for_secrets(texts, {f"{other}'s API token": tokens[other].key})
+    leaks = scan_for_secrets(texts, {f"{other}'s API token": tokens[other]})
     assert not leaks, leaks
 
 
 def test_the_pages_never_show_anyones_token(tokens, tech_client, tenant_a):
     texts = response_texts(tech_client, [path for path, _ in page_routes(ids(tenant_a))])
-    leaks = scan_for_secrets(texts, {f"{who}'s API token": token.key for who, token in tokens.items()})
+    leaks = scan_for_secrets(texts, {f"{who}'s API token": key for who, key in tokens.items()})
     assert not leaks, leaks

@@ -8,8 +8,8 @@ hostile page could ride on, so DRF skips CSRF for it; a session-authenticated AP
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from tests.security.routes import api_routes, walk
 from tests.security.routes import concrete as concrete_path
 
@@ -74,9 +74,9 @@ def test_a_session_authenticated_api_post_needs_the_csrf_token(db, technician, p
 
 @pytest.mark.parametrize("path", api_post_routes())
 def test_a_token_authenticated_api_post_is_not_asked_for_csrf(db, technician, path):
-    token = Token.objects.create(user=technician)
+    token_key = issue_token(technician)[1]
     response = csrf_client().post(path, {}, content_type="application/json",
-                                  HTTP_AUTHORIZATION=f"Token {token.key}")
+                                  HTTP_AUTHORIZATION=f"Token {token_key}")
     assert not is_csrf_refusal(response), f"token POST {path} was refused for CSRF"
 
 

@@ -2,8 +2,9 @@
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
+from accounts.api_tokens import ApiToken
+from accounts.tokens import issue_token
 from tests.onboarding.api.conftest import token_client
 
 ENDPOINTS = ["/api/v1/tenants/", "/api/v1/onboardings/", "/api/schema/"]
@@ -44,9 +45,22 @@ def test_the_schema_and_docs_need_staff(tech_api, tech_client, outsider_client, 
 def test_create_api_token_prints_the_key_alone_on_the_last_line(technician, capsys):
     call_command("create_api_token", "alice")
     first = capsys.readouterr().out.strip().splitlines()[-1]
-    assert first == Token.objects.get(user=technician).key
+    assert token_client_for_key(first).get("/api/v1/tenants/").status_code == 200
+    # Only a hash is stored, so the key cannot be printed again: a second run makes another token.
     call_command("create_api_token", "alice")
-    assert capsys.readouterr().out.strip().splitlines()[-1] == first  # the same token, not a new one
+    second = capsys.readouterr().out.strip().splitlines()[-1]
+    assert second != first and ApiToken.objects.filter(user=technician).count() == 2
+    assert token_client_for_key(first).get("/api/v1/tenants/").status_code == 200
+    call_command("create_api_token", "alice", "--replace")
+    assert token_client_for_key(first).get("/api/v1/tenants/").status_code == 401
+
+
+def token_client_for_key(key):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
 
 
 def test_create_api_token_refuses_an_unknown_user(db):
@@ -57,8 +71,8 @@ def test_create_api_token_refuses_an_unknown_user(db):
 
 
 def test_no_user_can_read_anothers_token(tech_api, manager, technician, tenant_a):
-    manager_key = Token.objects.get_or_create(user=manager)[0].key
-    own_key = Token.objects.get(user=technician).key
+    manager_key = issue_token(manager)[1]
+    own_key = tech_api.token_key
     for path in ["/api/v1/tenants/", f"/api/v1/tenants/{tenant_a.pk}/", "/api/v1/onboardings/", "/api/schema/",
                  "/api/v1/tokens/", "/api/v1/users/", "/api-token-auth/"]:
         body = tech_api.get(path).content.decode()
