@@ -20,7 +20,7 @@ from accounts.tokens import issue_token
 from onboarding.models import AuditEvent
 from tests.world import client_for
 
-MIGRATION = importlib.import_module("accounts.migrations.0002_api_tokens_from_authtoken")
+MIGRATION = importlib.import_module("accounts.migrations.0003_api_tokens_from_authtoken")
 
 
 def api(key: str) -> APIClient:
@@ -140,7 +140,7 @@ def old_key() -> str:
 
 def historical_apps():
     executor = MigrationExecutor(connection)
-    return executor.loader.project_state(("accounts", "0002_api_tokens_from_authtoken")).apps
+    return executor.loader.project_state(("accounts", "0003_api_tokens_from_authtoken")).apps
 
 
 def test_old_tokens_keep_working_after_the_migration(old_token_table, technician, manager):

@@ -160,7 +160,7 @@ def test_a_sign_in_without_a_password_skips_the_code(mfa_required, settings, tec
     microsoft.force_login(technician, backend=path)
     assert microsoft.get("/tenants/").status_code == 200
     local = Client()
-    local.force_login(technician, backend="django.contrib.auth.backends.ModelBackend")
+    local.force_login(technician, backend="accounts.backends.StaffPasswordBackend")
     assert local.get("/tenants/")["Location"].startswith("/login/code/")
 
 
