@@ -11,6 +11,7 @@ from onboarding.models.job import (
     StepState,
 )
 from onboarding.models.report import AccountKind, ImportState, Section, SyncReportRow
+from onboarding.models.snapshot import RestoreState, SettingsSnapshot
 
 __all__ = [
     "ACTIVE_JOB_STATES",
@@ -26,7 +27,9 @@ __all__ = [
     "JobState",
     "OnboardingJob",
     "OutboxMessage",
+    "RestoreState",
     "Section",
+    "SettingsSnapshot",
     "Step",
     "StepState",
     "SyncReportRow",
