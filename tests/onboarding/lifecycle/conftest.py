@@ -63,6 +63,21 @@ def live(portal_sandbox, technician, sent, settings):
     return make
 
 
+@pytest.fixture
+def onboard(portal_sandbox, technician, sent, settings):
+    """onboard("fabrikam.example") → a first onboarding whose Entra half is done (not live yet)."""
+    settings.ENTRA_REPLICATION_SECONDS = 5
+    settings.ROUTING_WAIT_SECONDS = 3600
+
+    def start(domain, **fields):
+        tenant = make_tenant(domain, technician, **fields)
+        job = engine.start_job(tenant, technician)
+        entra_half_done(job, portal_sandbox)
+        return job
+
+    return start
+
+
 def advance(job, actor=None) -> Step:
     """Run the job's next step once, as a worker would; approve the report when the review waits."""
     job = OnboardingJob.objects.select_related("tenant").get(pk=job.pk)
