@@ -41,7 +41,7 @@ def run_restores(sent) -> None:
 
 
 @pytest.fixture
-def live(portal_sandbox, technician, sent, settings):
+def live(portal_sandbox, technician, settings):
     """live("fabrikam.example") → a tenant whose first onboarding really completed: lifecycle live,
     the Entra app, the Proofpoint org and its Azure sync saved at the tenant's frequency (3 h)."""
     settings.ENTRA_REPLICATION_SECONDS = 5
