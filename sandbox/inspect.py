@@ -149,8 +149,7 @@ def org_snapshot(org) -> dict:
         "primary_domain": org.primary_domain, "name": org.name, "type": org.type, "parent": org.parent,
         "eid": org.eid, "stack": org.stack, "user_licenses": org.user_licenses,
         "domains": list(org.domains.values()), "users": list(org.users.values()),
-        "settings_azure": azure, "settings_azure_history": list(org.azure_history),
-        "exemptions": list(org.exemptions),
+        "settings_azure": azure, "exemptions": list(org.exemptions),
     }
 
 

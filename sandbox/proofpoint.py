@@ -12,7 +12,6 @@ import re
 
 from werkzeug.wrappers import Request, Response
 
-from .common import iso
 from .identity import IdentityError, issue_token
 from .proofpoint_users import conflict, is_email, normalised_user, validate_user
 from .scenario import new_org, pp_domain
@@ -347,8 +346,6 @@ class ProofpointService(Service):
             previous = found.azure or {}
             found.azure = {**{f: body[f] for f in AZURE_FIELDS}, "secret_expiry": expiry,
                            "last_successful_sync": previous.get("last_successful_sync")}
-            found.azure_history.append({"at": iso(), "action": "put", "sync_frequency": body["sync_frequency"],
-                                        "application_id": body["application_id"]})
         return Response(status=204)
 
     def _validate_azure(self, body: dict) -> None:
@@ -397,7 +394,6 @@ class ProofpointService(Service):
         found = self._org(request, org)
         with self.world.lock:
             found.azure = None
-            found.azure_history.append({"at": iso(), "action": "delete"})
         return Response(status=204)
 
     # ---- exemptions -----------------------------------------------------------------------------

@@ -74,9 +74,6 @@ class ProofpointOrg:
     domains: dict[str, dict] = field(default_factory=dict)
     users: dict[str, dict] = field(default_factory=dict)
     azure: dict | None = None
-    # Every save and delete of the Azure sync settings, in order (never the secret), so a test can see
-    # each state they passed through: {"at", "action": "put"|"delete", "sync_frequency", "application_id"}.
-    azure_history: list[dict] = field(default_factory=list)
     exemptions: list[str] = field(default_factory=list)
     created: str = field(default_factory=iso)
 

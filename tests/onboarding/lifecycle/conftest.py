@@ -112,8 +112,10 @@ def pp_settings(admin, tenant) -> dict | None:
     return None if found is None else {k: v for k, v in found.items() if k not in VOLATILE}
 
 
-def history(admin, tenant) -> list[dict]:
-    return org_of(admin, tenant)["settings_azure_history"]
+def settings_puts(admin) -> int:
+    """How many PUTs of settings/azure the sandbox answered (its request log counts per route)."""
+    counts = admin.requests()["counts"]
+    return sum(n for route, n in counts.items() if route.startswith("PUT ") and route.endswith("/settings/azure"))
 
 
 def customise(tenant, **changes) -> dict:
@@ -128,5 +130,5 @@ def state_of(job) -> str:
     return OnboardingJob.objects.get(pk=job.pk).state
 
 
-__all__ = ["JobState", "advance", "customise", "history", "pp_settings", "restores_asked", "run_restores",
+__all__ = ["JobState", "advance", "customise", "settings_puts", "pp_settings", "restores_asked", "run_restores",
            "run_until", "state_of"]
