@@ -4,7 +4,7 @@ onboardings take. Shared by the dashboard page, its CSV export and the daily dig
 Every function here runs a fixed number of queries however many tenants there are.
 """
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +29,8 @@ from onboarding.models import (
     JobKind,
     JobState,
     OnboardingJob,
+    RestoreState,
+    SettingsSnapshot,
     Step,
 )
 from tenants.models import EntraApplication, HealthState, Lifecycle, Tenant
@@ -99,23 +101,22 @@ def state_counts(tenants) -> dict[str, int]:
 
 
 def tenant_counts(tenants) -> dict[str, dict[str, int]]:
-    """How many tenants are in each lifecycle, and how healthy the live ones are, in one query.
+    """In one query: how many tenants are in each lifecycle, how healthy the live ones are, and how many
+    have a job under way per state (finished jobs are history and are not counted).
 
     The tenant's own state, not its latest job's: a live tenant with a cancelled re-run counts as live."""
     lifecycles = {value: 0 for value in Lifecycle.values}
     health = {value: 0 for value in HealthState.values}
-    grouped = tenants.values("lifecycle", "health_state").annotate(n=Count("pk")).order_by()
+    jobs = {state: 0 for state in ACTIVE_JOB_STATES}
+    grouped = (tenants_with_latest_job(tenants).values("lifecycle", "health_state", "job_state")
+               .annotate(n=Count("pk")).order_by())
     for row in grouped:
         lifecycles[row["lifecycle"]] = lifecycles.get(row["lifecycle"], 0) + row["n"]
         if row["lifecycle"] == Lifecycle.LIVE:
             health[row["health_state"]] = health.get(row["health_state"], 0) + row["n"]
-    return {"lifecycle": lifecycles, "health": health}
-
-
-def active_job_counts(tenants) -> dict[str, int]:
-    """How many tenants have a job under way, per state (finished jobs are history, not counted)."""
-    counts = state_counts(tenants)
-    return {state: counts[state] for state in ACTIVE_JOB_STATES}
+        if row["job_state"] in jobs:
+            jobs[row["job_state"]] += row["n"]
+    return {"lifecycle": lifecycles, "health": health, "jobs": jobs}
 
 
 @dataclass
@@ -125,11 +126,13 @@ class Attention:
     review_waiting: list
     secrets_expiring: list
     rotation_failed: list
+    # Jobs whose Proofpoint settings could not be put back after a cancel or a failure.
+    restore_failed: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return (len(self.failed) + len(self.consent_unanswered) + len(self.review_waiting)
-                + len(self.secrets_expiring) + len(self.rotation_failed))
+                + len(self.secrets_expiring) + len(self.rotation_failed) + len(self.restore_failed))
 
 
 def needs_attention(now=None) -> Attention:
@@ -149,6 +152,10 @@ def needs_attention(now=None) -> Attention:
             .order_by("state_changed_at")[:ATTENTION_LIMIT]
         ),
         **_secret_attention(now),
+        restore_failed=list(
+            SettingsSnapshot.objects.select_related("job__tenant").filter(restore_state=RestoreState.FAILED)
+            .order_by("-restore_requested_at", "-pk")[:ATTENTION_LIMIT]
+        ),
     )
 
 

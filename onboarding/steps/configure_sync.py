@@ -6,13 +6,13 @@ frequency: pausing exists only to stop an unreviewed first import (issue 11)."""
 
 from __future__ import annotations
 
-from onboarding.steps.base import Done, StepContext
+from onboarding.steps.base import Done, Outcome, StepContext
 from onboarding.sync_app import save_azure_settings
 from tenants.models import Lifecycle
 
 
 # --- configure_sync ------------------------------------------------------------------------------
-def configure_sync(ctx: StepContext):
+def configure_sync(ctx: StepContext) -> Outcome:
     """Save the Azure sync settings: paused ("Never") before a first review, else the tenant's hours."""
     tenant = ctx.tenant
     tenant.refresh_from_db(fields=["lifecycle", "sync_frequency_hours"])

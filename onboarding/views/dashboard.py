@@ -69,7 +69,6 @@ def dashboard(request):
         "page": page,
         "extra_query": query.urlencode(),
         "tenant_counts": tracking.tenant_counts(tenants_for(request.user)),
-        "counts": tracking.active_job_counts(tenants_for(request.user)),
         "state_labels": dict(JobState.choices),
         "lifecycle_labels": dict(Lifecycle.choices),
         "health_labels": dict(HealthState.choices),

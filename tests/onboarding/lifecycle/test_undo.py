@@ -145,7 +145,8 @@ def test_the_restore_waits_for_a_step_still_running(live, portal_sandbox, techni
     assert SettingsSnapshot.objects.get(job=job).restore_state == RestoreState.PENDING
 
 
-def test_a_restore_that_cannot_be_done_is_shown_and_audited(live, portal_sandbox, technician, sent, tech_client):
+def test_a_restore_that_cannot_be_done_is_shown_and_audited(live, portal_sandbox, technician, sent, tech_client,
+                                                            manager_client):
     tenant = live()
     customise(tenant)
     job = engine.start_job(tenant, technician)
@@ -160,6 +161,8 @@ def test_a_restore_that_cannot_be_done_is_shown_and_audited(live, portal_sandbox
     assert AuditEvent.objects.filter(job=job, action="proofpoint.settings_restore_failed").exists()
     page = tech_client.get(tenant.get_absolute_url()).content.decode()
     assert "could not be put back" in page and f"job #{job.pk}" in page
+    attention = manager_client.get("/dashboard/").content.decode().split("Needs attention")[1]
+    assert "not put back" in attention and tenant.name in attention
 
 
 def test_rotate_secret_now_on_a_live_tenant_never_leaves_the_sync_paused(live, portal_sandbox, technician):
