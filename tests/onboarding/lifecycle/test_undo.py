@@ -60,7 +60,7 @@ def test_a_first_onboarding_still_pauses_the_sync_until_the_review(onboard, port
 @pytest.mark.parametrize("cancel_after", [KEYS.index(StepKey.PREPARE_ORG), *range(KEYS.index(StepKey.CONFIGURE_SYNC),
                                                                                    len(KEYS))])
 def test_a_cancel_at_each_step_of_a_re_run_puts_proofpoint_back(live, portal_sandbox, technician, sent,
-                                                                cancel_after):
+                                                                tech_client, cancel_after):
     tenant = live()
     customise(tenant)  # 12 h, groups not added, deletions on: all things the re-run would change
     before = pp_settings(portal_sandbox, tenant)
@@ -76,6 +76,8 @@ def test_a_cancel_at_each_step_of_a_re_run_puts_proofpoint_back(live, portal_san
         snapshot = SettingsSnapshot.objects.get(job=job)
         assert snapshot.restore_state == RestoreState.RESTORED
         assert AuditEvent.objects.filter(job=job, action="proofpoint.settings_restored").exists()
+        page = tech_client.get(job.get_absolute_url()).content.decode()
+        assert "were put back as they were before it" in page
     run_restores(sent)  # idempotent: a redelivered message changes nothing
     assert pp_settings(portal_sandbox, tenant) == before
 
