@@ -76,14 +76,25 @@ def restoring(tenant: Tenant):
     return SettingsSnapshot.objects.filter(job__tenant=tenant, restore_state=RestoreState.PENDING).exists()
 
 
-def rerun_promise(tenant: Tenant) -> str | None:
+def rerun_promise(tenant: Tenant) -> dict | None:
     """What a new onboarding of a live tenant will and will not touch (the page and the confirmation)."""
     if tenant.lifecycle != Lifecycle.LIVE:
         return None
     hours = tenant.sync_frequency_hours
-    return (f"{tenant.name} is live. A new onboarding checks and repairs the sync app in Entra ID, the "
-            f"Proofpoint org and its domains, and its Azure sync settings, which keep running every {hours} h "
-            "throughout (never paused). It builds a new sync report; no account is added, changed or deleted "
-            "until you approve it. It does not touch mail routing (MX records, connectors), and the customer "
-            "is emailed a consent link only if an approval is missing (for example, consent was revoked). "
-            "If you cancel it, or it fails, the Proofpoint settings it changed are put back as they were.")
+    return {
+        "summary": f"{tenant.name} is live. Its Azure sync keeps running every {hours} h throughout the new "
+                   "onboarding (never paused).",
+        "will": [
+            "check the sync app in Entra ID, its permissions and its secret, and fix what is missing "
+            "(the current secret is kept);",
+            "check the Proofpoint org and add any missing domain;",
+            f"save the Azure sync settings again, with the sync every {hours} h;",
+            "build a new sync report: no account is added, changed or deleted until you approve it.",
+        ],
+        "will_not": [
+            "pause the sync or change its frequency;",
+            "touch mail routing (MX records, connectors);",
+            "email the customer, unless an approval is missing (for example, consent was revoked).",
+        ],
+        "undo": "If you cancel it, or it fails, the Proofpoint settings it changed are put back as they were.",
+    }

@@ -108,3 +108,14 @@ def test_a_repair_never_changes_the_lifecycle(tenant_a, technician, settings, di
     engine.cancel(cancelled, technician)
     tenant_a.refresh_from_db()
     assert tenant_a.lifecycle == before
+
+
+def test_only_the_completion_that_makes_the_tenant_live_emails_the_customer(tenant_a, technician, settings,
+                                                                           dispatched):
+    from notifications.receivers import emails_for
+    from onboarding.engine import events
+
+    first = run(tenant_a, "ONE", settings, technician)
+    again = run(tenant_a, "ONE", settings, technician)
+    assert "customer_completed" in emails_for(first, events.COMPLETED, None)
+    assert "customer_completed" not in emails_for(again, events.COMPLETED, None)

@@ -81,11 +81,14 @@ def test_time_to_onboard_counts_each_tenants_first_completed_onboarding(tenant_a
 def test_the_tenant_page_says_what_a_re_run_of_a_live_tenant_touches(tech_client, tenant_a, tenant_b):
     make_live(tenant_a, rerun=JobState.CANCELLED)
     page = tech_client.get(tenant_a.get_absolute_url()).content.decode()
-    promise = page.split('id="rerun-promise">')[1].split("</p>")[0]
-    assert "keep running every 1 h" in promise and "never paused" in promise
-    assert "does not touch mail routing" in promise and "put back" in promise
+    promise = page.split('id="rerun-promise">')[1].split("</div>")[0]
+    assert "keeps running every 1 h" in promise and "never paused" in promise
+    will, will_not = promise.split("It will:")[1].split("It will not:")
+    assert "no account is added, changed or deleted until you approve it" in will
+    assert "touch mail routing (MX records, connectors)" in will_not and "pause the sync" in will_not
+    assert "put back as they were" in promise
     modal = page.split('id="rerun-confirm"')[1].split("</form>")[0]
-    assert "modal" in modal and "keep running every 1 h" in modal
+    assert "modal" in modal and "keeps running every 1 h" in modal and "It will not:" in modal
     assert f'action="/tenants/{tenant_a.pk}/onboard/"' in modal and "Start the new onboarding" in modal
     assert 'data-bs-target="#rerun-confirm"' in page
     assert "<script>" not in page  # strict CSP: the modal is Bootstrap's data API, no inline script
