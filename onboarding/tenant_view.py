@@ -17,13 +17,14 @@ from django.core.exceptions import FieldDoesNotExist
 from onboarding.models import RestoreState, SettingsSnapshot
 from tenants.models import HealthState, Lifecycle, Tenant
 
+FINDING_MODEL = "onboarding.TenantFinding"  # added by the health checks (onboarding/health/)
 FINDING_FIELDS = ("code", "severity", "message", "first_seen_at", "fixable")
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
 
 
 def _finding_model():
     try:
-        return apps.get_model("onboarding", "TenantFinding")
+        return apps.get_model(FINDING_MODEL)
     except LookupError:
         return None
 
