@@ -13,8 +13,9 @@ from notifications.emails import notify_rotation_failures
 from notifications.models import NotificationKind
 from notifications.webhooks import job_payload, queue_deliveries
 from onboarding.engine import events
-from onboarding.models import JobState, StepKey
+from onboarding.models import JobKind, JobState, StepKey
 from onboarding.pipeline import step_titles
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 CONSENT_STEPS = (StepKey.CUSTOMER_CONSENT,)
@@ -29,8 +30,15 @@ def emails_for(job, event: str, step) -> list[str]:
     if event == events.WAITING and job.state == JobState.WAITING_REVIEW:
         return [NotificationKind.REVIEW_READY]
     if event == events.COMPLETED:
-        return [NotificationKind.ROUTING_READY, "customer_completed"]
+        # The customer hears once, when they go live: not again for a re-run or a repair of a live tenant.
+        return [NotificationKind.ROUTING_READY, *(["customer_completed"] if _went_live_with(job) else [])]
     return []
+
+
+def _went_live_with(job) -> bool:
+    """The job is the tenant's first completed onboarding (engine/lifecycle.py set live_since from it)."""
+    live_since = Tenant.objects.filter(pk=job.tenant_id).values_list("live_since", flat=True).first()
+    return job.kind == JobKind.ONBOARDING and live_since is not None and live_since == job.finished_at
 
 
 def _send_later(task, *args) -> None:

@@ -76,4 +76,12 @@ def job_view(job) -> dict:
         "consent": consent_status(job),
         "app": app_status(job),
         "finished": job.state in ("completed", "cancelled", "failed"),
+        "restore": _restore_of(job),
     }
+
+
+def _restore_of(job):
+    """What the undo of the job's Proofpoint settings did (None when the job changed none)."""
+    from onboarding.models import SettingsSnapshot
+
+    return SettingsSnapshot.objects.filter(job=job).first()

@@ -12,7 +12,9 @@ from django.conf import settings
 
 from integrations.errors import PermanentError, ProofpointRejected, TransientError
 from integrations.microsoft.graph import GRAPH_APP_ID, GraphClient
+from integrations.proofpoint.client import AZURE_SETTINGS_FIELDS
 from onboarding.clients import graph_client, proofpoint_client
+from onboarding.models import JobState, OnboardingJob, RestoreState, SettingsSnapshot
 from tenants.models import DefaultRole, EntraApplication, Tenant
 
 # domain.md §1: the sync app's Microsoft Graph permissions (NOT the default User.Read).
@@ -123,10 +125,14 @@ def azure_settings(tenant: Tenant, app: EntraApplication, frequency: int, secret
     }
 
 
-def save_azure_settings(tenant: Tenant, frequency: int, attempt: int) -> None:
+def save_azure_settings(tenant: Tenant, frequency: int, attempt: int,
+                        job: OnboardingJob | None = None) -> None:
     """PUT the settings; a refusal right after the secret was made is retried a few times (`attempt`:
-    the calling step's attempt number), then permanent."""
+    the calling step's attempt number), then permanent. `job`: what Proofpoint held before is recorded
+    first (remember_before_change), so cancelling or failing the job can put it back."""
     body = azure_settings(tenant, find_sync_app(tenant, with_secret=True), frequency)
+    if job is not None:
+        remember_before_change(tenant, job)
     try:
         proofpoint_client(tenant).put_azure_settings(tenant.primary_domain, body)
     except ProofpointRejected as error:
@@ -137,3 +143,28 @@ def save_azure_settings(tenant: Tenant, frequency: int, attempt: int) -> None:
             "trying again shortly.",
             status=error.status, service=error.service, retry_after=SETTINGS_SAVE_RETRY_SECONDS,
         ) from error
+
+
+def remember_before_change(tenant: Tenant, job: OnboardingJob) -> SettingsSnapshot:
+    """Record the org's Azure sync settings (never the secret) before the job's first change of them.
+
+    Saved before the PUT, so a worker killed right after the PUT still leaves what the undo needs; a
+    re-run of the step finds the snapshot and keeps it (a second GET would read our own change). A
+    cancelled job changes nothing more.
+    """
+    state = OnboardingJob.objects.filter(pk=job.pk).values_list("state", flat=True).first()
+    if state == JobState.CANCELLED:
+        raise PermanentError(message="This job was cancelled: Proofpoint's settings are left alone.",
+                             code="job_cancelled")
+    snapshot = SettingsSnapshot.objects.filter(job=job).first()
+    if snapshot is None:
+        current = proofpoint_client(tenant).get_azure_settings(tenant.primary_domain)
+        kept = {name: value for name, value in (current or {}).items()
+                if name in AZURE_SETTINGS_FIELDS and name != "ad_key"}
+        snapshot, _ = SettingsSnapshot.objects.get_or_create(
+            job=job, defaults={"existed": current is not None, "settings": kept})
+    elif snapshot.restore_state != RestoreState.NOT_NEEDED:
+        # A retried job changes the settings again: a later cancel or failure puts them back again.
+        SettingsSnapshot.objects.filter(pk=snapshot.pk).update(restore_state=RestoreState.NOT_NEEDED,
+                                                               restore_error="")
+    return snapshot

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from integrations.errors import PermanentError, TransientError
-from onboarding import engine
+from onboarding import engine, undo
 from onboarding.secrets import rotation
 from tenants.models import Tenant
 
@@ -37,3 +37,21 @@ def rotate_secret(tenant_id: int, user_id: int | None = None) -> None:
         rotation.rotate_secret(tenant, actor=actor)
     except PermanentError:
         return  # recorded on the app (or another rotation is running): the tenant page shows it
+
+
+RESTORE_MAX_RETRIES = 8
+
+
+# Put back what a cancelled or failed job changed in Proofpoint (engine/undo.py sends it by name).
+@shared_task(name="onboarding.restore_settings", bind=True, ignore_result=True, acks_late=True)
+def restore_settings(self, job_id: int) -> None:
+    try:
+        undo.restore_settings(job_id)
+    except TransientError as error:
+        if self.request.retries >= RESTORE_MAX_RETRIES:
+            undo.record_restore_failure(job_id, error)
+            return
+        delay = error.retry_after or min(600, 15 * 2 ** self.request.retries)
+        raise self.retry(countdown=delay) from None
+    except Exception as error:  # noqa: BLE001  a permanent failure is shown on the tenant page, not lost
+        undo.record_restore_failure(job_id, error)

@@ -4,16 +4,36 @@ onboardings take. Shared by the dashboard page, its CSV export and the daily dig
 Every function here runs a fixed number of queries however many tenants there are.
 """
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from onboarding.models import ACTIVE_JOB_STATES, ConsentLink, ConsentState, JobState, OnboardingJob, Step
-from tenants.models import EntraApplication, Tenant
+from onboarding.models import (
+    ACTIVE_JOB_STATES,
+    ConsentLink,
+    ConsentState,
+    JobKind,
+    JobState,
+    OnboardingJob,
+    RestoreState,
+    SettingsSnapshot,
+    Step,
+)
+from tenants.models import EntraApplication, HealthState, Lifecycle, Tenant
 
 CONSENT_UNANSWERED_AFTER = timedelta(days=2)
 REVIEW_WAITING_AFTER = timedelta(days=1)
@@ -49,7 +69,12 @@ def tenants_with_latest_job(tenants=None):
     ).annotate(step_since=Coalesce(Subquery(current), F("job_state_changed_at")))
 
 
-def filter_overview(tenants, *, state="", technician=None, failed=False, stuck_hours=None):
+def filter_overview(tenants, *, state="", technician=None, failed=False, stuck_hours=None, lifecycle="",
+                    health=""):
+    if lifecycle:
+        tenants = tenants.filter(lifecycle=lifecycle)
+    if health:
+        tenants = tenants.filter(health_state=health)
     if state == "none":
         tenants = tenants.filter(job_id__isnull=True)
     elif state:
@@ -75,6 +100,25 @@ def state_counts(tenants) -> dict[str, int]:
     return counts
 
 
+def tenant_counts(tenants) -> dict[str, dict[str, int]]:
+    """In one query: how many tenants are in each lifecycle, how healthy the live ones are, and how many
+    have a job under way per state (finished jobs are history and are not counted).
+
+    The tenant's own state, not its latest job's: a live tenant with a cancelled re-run counts as live."""
+    lifecycles = {value: 0 for value in Lifecycle.values}
+    health = {value: 0 for value in HealthState.values}
+    jobs = {state: 0 for state in ACTIVE_JOB_STATES}
+    grouped = (tenants_with_latest_job(tenants).values("lifecycle", "health_state", "job_state")
+               .annotate(n=Count("pk")).order_by())
+    for row in grouped:
+        lifecycles[row["lifecycle"]] = lifecycles.get(row["lifecycle"], 0) + row["n"]
+        if row["lifecycle"] == Lifecycle.LIVE:
+            health[row["health_state"]] = health.get(row["health_state"], 0) + row["n"]
+        if row["job_state"] in jobs:
+            jobs[row["job_state"]] += row["n"]
+    return {"lifecycle": lifecycles, "health": health, "jobs": jobs}
+
+
 @dataclass
 class Attention:
     failed: list
@@ -82,11 +126,13 @@ class Attention:
     review_waiting: list
     secrets_expiring: list
     rotation_failed: list
+    # Jobs whose Proofpoint settings could not be put back after a cancel or a failure.
+    restore_failed: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return (len(self.failed) + len(self.consent_unanswered) + len(self.review_waiting)
-                + len(self.secrets_expiring) + len(self.rotation_failed))
+                + len(self.secrets_expiring) + len(self.rotation_failed) + len(self.restore_failed))
 
 
 def needs_attention(now=None) -> Attention:
@@ -106,6 +152,10 @@ def needs_attention(now=None) -> Attention:
             .order_by("state_changed_at")[:ATTENTION_LIMIT]
         ),
         **_secret_attention(now),
+        restore_failed=list(
+            SettingsSnapshot.objects.select_related("job__tenant").filter(restore_state=RestoreState.FAILED)
+            .order_by("-restore_requested_at", "-pk")[:ATTENTION_LIMIT]
+        ),
     )
 
 
@@ -122,7 +172,8 @@ def _secret_attention(now) -> dict:
 
 
 def completion_times(windows=(30, 90), now=None) -> dict[int, dict]:
-    """Average and nearest-rank p90 seconds from start to completed, per window of days.
+    """Average and nearest-rank p90 seconds from start to completed of each tenant's FIRST completed
+    onboarding, per window of days (re-runs and repairs, completed or not, change nothing here).
 
     Computed in the database (two small queries a window) so the cost does not grow with the
     number of jobs pulled into Python.
@@ -131,9 +182,17 @@ def completion_times(windows=(30, 90), now=None) -> dict[int, dict]:
     return {days: _window_times(now - timedelta(days=days)) for days in windows}
 
 
+def first_completed_onboardings():
+    """Each tenant's first completed onboarding job (one row per tenant that was ever onboarded)."""
+    completed = OnboardingJob.objects.filter(kind=JobKind.ONBOARDING, state=JobState.COMPLETED)
+    earlier = completed.filter(tenant=OuterRef("tenant")).filter(
+        Q(finished_at__lt=OuterRef("finished_at")) | Q(finished_at=OuterRef("finished_at"), pk__lt=OuterRef("pk")))
+    return completed.exclude(Exists(earlier))
+
+
 def _window_times(since) -> dict:
     took = ExpressionWrapper(F("finished_at") - F("created_at"), output_field=DurationField())
-    jobs = OnboardingJob.objects.filter(state=JobState.COMPLETED, finished_at__gte=since).annotate(took=took)
+    jobs = first_completed_onboardings().filter(finished_at__gte=since).annotate(took=took)
     totals = jobs.aggregate(count=Count("pk"), average=Avg("took"))
     count = totals["count"]
     if not count:

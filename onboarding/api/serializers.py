@@ -5,14 +5,32 @@ from rest_framework import serializers
 
 from onboarding.consent.links import consent_status
 from onboarding.models import JobState, OnboardingJob, Section, StepState, SyncReportRow
+from onboarding.tenant_view import health_of
 from tenants.forms import TenantForm
-from tenants.models import Tenant
+from tenants.models import HealthState, Lifecycle, Tenant
 
 MAX_ID = 2**31 - 1  # ids beyond what the database can hold are simply not found
 FORM_FIELDS = list(TenantForm.Meta.fields)
 
 
+class FindingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=[("warning", "warning"), ("critical", "critical")])
+    message = serializers.CharField()
+    first_seen_at = serializers.DateTimeField()
+    fixable = serializers.BooleanField()
+
+
+class HealthSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=HealthState.choices)
+    checked_at = serializers.DateTimeField(allow_null=True)
+    findings = FindingSerializer(many=True)
+
+
 class TenantSerializer(serializers.ModelSerializer):
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, read_only=True)
+    live_since = serializers.DateTimeField(read_only=True, allow_null=True)
+    health = serializers.SerializerMethodField()
     domains = serializers.ListField(
         child=serializers.CharField(max_length=253), required=False, max_length=100,
         help_text="Further email domains; lower-cased.",
@@ -26,13 +44,19 @@ class TenantSerializer(serializers.ModelSerializer):
             "id", "name", "primary_domain", "domains", "entra_tenant_id", "proofpoint_stack",
             "proofpoint_api_url", "proofpoint_portal_url", "create_proofpoint_org", "default_role",
             "sync_frequency_hours", "allow_deletions", "customer_admin_name", "customer_admin_email", "notes",
+            "lifecycle", "live_since", "health",
         ]
-        read_only_fields = ["id", "entra_tenant_id"]
+        read_only_fields = ["id", "entra_tenant_id", "lifecycle", "live_since"]
         extra_kwargs = {
             # Uniqueness and the domain rules are checked by TenantForm, with its messages.
             "primary_domain": {"validators": []},
             "proofpoint_stack": {"required": True},
         }
+
+    @extend_schema_field(HealthSerializer)
+    def get_health(self, tenant) -> dict:
+        # A list view puts the page's findings in the context (one query); a single tenant reads its own.
+        return HealthSerializer(health_of(tenant, self.context.get("findings"))).data
 
     def validate(self, attrs):
         """Run the page's TenantForm on the merged values, so both give the same answers."""
@@ -133,6 +157,18 @@ def _has_app(tenant) -> bool:
         return tenant.entra_app is not None
     except Tenant.entra_app.RelatedObjectDoesNotExist:
         return False
+
+
+def _choice_words(choices) -> dict:
+    values = ", ".join(value for value, _ in choices)
+    return {"invalid_choice": f"“{{input}}” is not one of: {values}."}
+
+
+class TenantFilterSerializer(serializers.Serializer):
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, required=False,
+                                        error_messages=_choice_words(Lifecycle.choices))
+    health = serializers.ChoiceField(choices=HealthState.choices, required=False,
+                                     error_messages=_choice_words(HealthState.choices))
 
 
 class OnboardingFilterSerializer(serializers.Serializer):

@@ -22,6 +22,7 @@ from onboarding.models import ConsentLink, Step, SyncReportRow
 from onboarding.pipeline import step_titles
 from onboarding.report import queries as report_queries
 from onboarding.report.queries import ReportFilterError
+from onboarding.tenant_view import open_findings
 
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
@@ -80,12 +81,28 @@ class NotFoundView(PortalAPIView, APIView):
 class TenantList(PortalAPIView, generics.ListCreateAPIView):
     serializer_class = s.TenantSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, domain or admin email.")])
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, domain or admin email."),
+                               s.TenantFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def get_serializer(self, *args, **kwargs):
+        """A page of tenants reads its open findings in one query, whatever its size."""
+        if args and kwargs.get("many"):
+            rows = list(args[0])
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["findings"] = open_findings(tenant.pk for tenant in rows)
+            args = (rows, *args[1:])
+        return super().get_serializer(*args, **kwargs)
+
     def get_queryset(self):
+        params = s.TenantFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
         tenants = tenants_for(self.request.user).order_by("name", "pk")
+        if "lifecycle" in params.validated_data:
+            tenants = tenants.filter(lifecycle=params.validated_data["lifecycle"])
+        if "health" in params.validated_data:
+            tenants = tenants.filter(health_state=params.validated_data["health"])
         term = self.request.query_params.get("search", "").strip()[:MAX_QUERY_LENGTH]
         if term:
             tenants = tenants.filter(

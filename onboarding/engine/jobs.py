@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding import audit
-from onboarding.engine import events, lifecycle
+from onboarding.engine import events, lifecycle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
 from onboarding.engine.runner import set_job_state, update_step
@@ -72,5 +72,6 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
         )
         audit.record("job.cancelled", "Cancelled the onboarding", request=request, user=actor, job=job)
         lifecycle.job_cancelled(job)
+        undo.request_restore(job)  # put back the Proofpoint settings the job changed (sent on commit)
     job.refresh_from_db()
     events.emit(job, events.CANCELLED)

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.errors import PermanentError, TransientError
-from onboarding.engine import events, lifecycle
+from onboarding.engine import events, lifecycle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.models import HALTED_JOB_STATES, JobState, OnboardingJob, Step, StepState
 from onboarding.pipeline import pipeline, spec_for
@@ -135,6 +135,7 @@ def fail_step(job: OnboardingJob, step: Step, message: str, held: bool = True) -
     if not held:
         update_step(step, **fields)
     if set_job_state(job, JobState.FAILED, current_step=step.key):
+        undo.request_restore(job)  # a failed job leaves Proofpoint as it found it, until retried
         events.emit(job, events.STEP_FAILED, step)
     return False
 

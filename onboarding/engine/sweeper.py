@@ -10,6 +10,7 @@ from django.utils import timezone
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.jobs import resume
 from onboarding.engine.runner import fail_step
+from onboarding.engine.undo import resend_stalled_restores
 from onboarding.models import HALTED_JOB_STATES, OnboardingJob, Step, StepState
 from onboarding.pipeline import spec_for
 
@@ -23,6 +24,7 @@ def sweep() -> dict[str, int]:
         "woken": _wake_due_timers(now),
     }
     counts["redispatched"] = _redispatch_stalled(now)
+    counts["restores_resent"] = resend_stalled_restores(now)
     return counts
 
 

@@ -12,6 +12,7 @@ from onboarding.models.job import (
     StepState,
 )
 from onboarding.models.report import AccountKind, ImportState, Section, SyncReportRow
+from onboarding.models.snapshot import RestoreState, SettingsSnapshot
 
 __all__ = [
     "ACTIVE_JOB_STATES",
@@ -27,7 +28,9 @@ __all__ = [
     "JobState",
     "OnboardingJob",
     "OutboxMessage",
+    "RestoreState",
     "Section",
+    "SettingsSnapshot",
     "Step",
     "StepKey",
     "StepState",

@@ -49,7 +49,7 @@ from onboarding.secrets.credentials import (
 )
 from onboarding.sync_app import azure_settings, find_sync_app
 from onboarding.tracking import latest_job_of
-from tenants.models import EntraApplication, Tenant
+from tenants.models import EntraApplication, Lifecycle, Tenant
 
 log = logging.getLogger(__name__)
 ROTATE_TASK = "onboarding.rotate_secret"  # sent by name: this module does not import the tasks
@@ -196,7 +196,9 @@ def _hand_to_proofpoint(run: Rotation) -> bool:
         run.log("Proofpoint has no Azure sync settings for this org; nothing to update there.")
         return False
     frequency = current.get("sync_frequency")
-    if frequency not in SYNC_FREQUENCIES:
+    tenant.refresh_from_db(fields=["lifecycle", "sync_frequency_hours"])
+    # A live tenant's sync never stays paused: 0 ("Never") is kept only for an unreviewed first import.
+    if frequency not in SYNC_FREQUENCIES or (frequency == 0 and tenant.lifecycle == Lifecycle.LIVE):
         frequency = tenant.sync_frequency_hours
     body = azure_settings(tenant, app, frequency, secret=app.pending_secret)
     _put_until_accepted(client, tenant, body)
@@ -272,7 +274,9 @@ def due_for_rotation(now=None):
         EntraApplication.objects.select_related("tenant").defer("secret", "pending_secret")
         .exclude(secret_key_id="").filter(secret_expires_at__lt=rotate_before(now))
         .annotate(latest_job_state=Subquery(latest.values("state")[:1]))
-        .filter(latest_job_state=JobState.COMPLETED)
+        # A live tenant stays due after a cancelled or failed re-run (its sync still needs the secret).
+        .filter(Q(latest_job_state=JobState.COMPLETED)
+                | Q(tenant__lifecycle=Lifecycle.LIVE, latest_job_state__in=HALTED_JOB_STATES))
         .order_by("secret_expires_at", "pk")
     )
 

@@ -153,7 +153,8 @@ def import_accounts(ctx: StepContext) -> Outcome:
     run.update()
     run.delete()
     # Switch the scheduled sync on at the tenant's frequency (domain.md §4: at approval), real secret again.
-    save_azure_settings(ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts)
+    save_azure_settings(ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts,
+                        job=ctx.job)
     failed = run.rows.filter(import_state=ImportState.FAILED).count()
     counts = run.counts
     message = (f"{counts['added']} added, {counts['updated']} updated, {counts['deleted']} deleted, "

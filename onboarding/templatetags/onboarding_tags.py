@@ -19,3 +19,17 @@ def duration(seconds) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def lifecycle_label(state: str) -> str:
+    from onboarding.tenant_view import lifecycle_label as label
+
+    return label(state)
+
+
+@register.filter
+def health_label(state: str) -> str:
+    from onboarding.tenant_view import health_label as label
+
+    return label(state)

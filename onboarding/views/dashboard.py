@@ -13,13 +13,17 @@ from onboarding.models import FINISHED_JOB_STATES, JobState
 from onboarding.pipeline import step_titles
 from onboarding.report.csv_export import csv_response
 from tenants.access import manager_required
+from tenants.models import HealthState, Lifecycle
 from tenants.roles import MANAGERS, TECHNICIANS
 
 PAGE_SIZE = 50
 
 
 class DashboardFilter(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), ("none", "Not started"), *JobState.choices])
+    lifecycle = forms.ChoiceField(required=False, choices=[("", "Any lifecycle"), *Lifecycle.choices])
+    health = forms.ChoiceField(required=False, choices=[("", "Any health"), *HealthState.choices])
+    state = forms.ChoiceField(required=False, label="Latest job",
+                              choices=[("", "Any job state"), ("none", "No job yet"), *JobState.choices])
     technician = forms.ModelChoiceField(required=False, queryset=None, empty_label="Anyone")
     failed = forms.BooleanField(required=False, label="Failed only")
     stuck_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 365, label="Stuck longer than (hours)")
@@ -36,15 +40,16 @@ def overview(request, form):
         data = form.cleaned_data
         tenants = tracking.filter_overview(
             tenants, state=data["state"], technician=data["technician"].pk if data["technician"] else None,
-            failed=data["failed"], stuck_hours=data["stuck_hours"],
+            failed=data["failed"], stuck_hours=data["stuck_hours"], lifecycle=data["lifecycle"],
+            health=data["health"],
         )
     return tenants.order_by("name", "pk")
 
 
 def decorate(tenants, titles, now):
     for tenant in tenants:
-        tenant.step_title = titles.get(tenant.job_step, tenant.job_step) if tenant.job_step else ""
         active = tenant.job_state and tenant.job_state not in FINISHED_JOB_STATES
+        tenant.step_title = titles.get(tenant.job_step, tenant.job_step) if active and tenant.job_step else ""
         tenant.seconds_in_step = (now - tenant.step_since).total_seconds() if active and tenant.step_since else None
         yield tenant
 
@@ -63,8 +68,10 @@ def dashboard(request):
         "form": form,
         "page": page,
         "extra_query": query.urlencode(),
-        "counts": tracking.state_counts(tenants_for(request.user)),
+        "tenant_counts": tracking.tenant_counts(tenants_for(request.user)),
         "state_labels": dict(JobState.choices),
+        "lifecycle_labels": dict(Lifecycle.choices),
+        "health_labels": dict(HealthState.choices),
         "attention": tracking.needs_attention(),
         "times": tracking.completion_times(),
         "now": timezone.now(),
@@ -73,10 +80,12 @@ def dashboard(request):
 
 
 def export_csv(tenants):
-    header = ["tenant", "primary domain", "state", "current step", "seconds in step", "started by",
+    header = ["tenant", "primary domain", "lifecycle", "live since", "health", "health checked at",
+              "latest job state", "current step", "seconds in step", "started by",
               "started at", "routing ready at", "finished at"]
     rows = (
-        [t.name, t.primary_domain, t.job_state or "not started", t.step_title,
+        [t.name, t.primary_domain, t.lifecycle, _iso(t.live_since), t.health_state, _iso(t.health_checked_at),
+         t.job_state or "none", t.step_title,
          int(t.seconds_in_step) if t.seconds_in_step is not None else "", t.job_started_by or "",
          _iso(t.job_created_at), _iso(t.job_routing_ready_at), _iso(t.job_finished_at)]
         for t in decorate(tenants.iterator(), step_titles(), timezone.now())

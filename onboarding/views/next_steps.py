@@ -11,9 +11,10 @@ from django.conf import settings
 from django.shortcuts import render
 
 from onboarding.access import get_tenant_for_user
-from onboarding.models import JobState, StepKey
+from onboarding.models import JobKind, JobState, StepKey
 from onboarding.presenters import routing_progress
 from tenants.access import staff_required
+from tenants.models import Lifecycle
 
 
 @lru_cache(maxsize=4)
@@ -35,12 +36,18 @@ def stack_routing(stack: str) -> dict | None:
 @staff_required
 def next_steps(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
-    job = tenant.jobs.order_by("-created_at").first()
+    onboardings = tenant.jobs.filter(kind=JobKind.ONBOARDING).order_by("-created_at", "-pk")
+    latest = onboardings.first()
+    # A live tenant is onboarded, whatever later jobs did (a cancelled re-run changes nothing here).
+    live = tenant.lifecycle == Lifecycle.LIVE
+    completed = live or bool(latest and latest.state == JobState.COMPLETED)
+    job = onboardings.filter(state=JobState.COMPLETED).first() if completed else latest
+    rerun = latest if live and latest and latest.pk != (job.pk if job else None) else None
     routing = stack_routing(tenant.proofpoint_stack)
     return render(request, "onboarding/next_steps.html", {
-        "tenant": tenant, "job": job, "routing": routing,
-        "countdown": routing_progress(job) if job else None,
-        "completed": bool(job and job.state == JobState.COMPLETED),
+        "tenant": tenant, "job": job, "routing": routing, "rerun": rerun,
+        "countdown": routing_progress(job) if job and not completed else None,
+        "completed": completed,
         "ranges": ",".join(routing["ip_ranges"]) if routing and routing.get("ip_ranges") else "",
         "domains": mail_domains(tenant, job),
     })
