@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import quote
 
@@ -169,6 +170,25 @@ class ProofpointClient:
         """Customer orgs under the partner org."""
         body = self._json("GET", f"/orgs/{_segment(partner)}/orgs", doing="Listing customer orgs", org=partner)
         return _items(body, "orgs")
+
+    def iter_child_org_pages(self, partner: str, page_size: int = 200) -> Iterator[list[dict]]:
+        """The customer orgs a page at a time, so 2,000 orgs never sit in memory at once.
+
+        Paging is not documented (the list is one `{"orgs":[..]}`); `page`/`page_size` are sent and
+        followed while the answer names a `next_page`, and an answer without paging is the whole list.
+        """
+        page: int | None = 1
+        while page is not None:
+            body = self._json(
+                "GET",
+                f"/orgs/{_segment(partner)}/orgs",
+                doing="Listing customer orgs",
+                org=partner,
+                params={"page": page, "page_size": page_size},
+            )
+            yield _items(body, "orgs")
+            following = body.get("next_page") if isinstance(body, dict) else None
+            page = following if isinstance(following, int) and following > page else None
 
     # POST /orgs/{partner}/orgs (Proofpoint Essentials API v1, "Organizations")
     def create_org(self, partner: str, body: dict) -> dict:

@@ -1,5 +1,6 @@
 from onboarding.models.audit import AuditEvent, OutboxMessage
 from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState, hash_token
+from onboarding.models.fleet import BatchItem, OnboardingBatch, ProofpointSnapshot
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
@@ -18,14 +19,17 @@ __all__ = [
     "HALTED_JOB_STATES",
     "AccountKind",
     "AuditEvent",
+    "BatchItem",
     "ConsentLink",
     "ConsentPurpose",
     "ConsentState",
     "ImportState",
     "JobKind",
     "JobState",
+    "OnboardingBatch",
     "OnboardingJob",
     "OutboxMessage",
+    "ProofpointSnapshot",
     "Section",
     "Step",
     "StepState",
