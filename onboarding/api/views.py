@@ -18,6 +18,7 @@ from onboarding.access import jobs_for, tenants_for
 from onboarding.api import serializers as s
 from onboarding.api.parsers import StrictJSONParser
 from onboarding.api.schema import PortalAutoSchema
+from onboarding.fleet import overview
 from onboarding.models import ConsentLink, Step, SyncReportRow
 from onboarding.pipeline import step_titles
 from onboarding.report import queries as report_queries
@@ -26,6 +27,7 @@ from onboarding.report.queries import ReportFilterError
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
 MAX_QUERY_LENGTH = 200
+FLEET_FILTERS = {*overview.FILTER_WORDS, "sort"}
 
 
 class Conflict(APIException):
@@ -80,12 +82,23 @@ class NotFoundView(PortalAPIView, APIView):
 class TenantList(PortalAPIView, generics.ListCreateAPIView):
     serializer_class = s.TenantSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, domain or admin email.")])
+    @extend_schema(parameters=[
+        OpenApiParameter("search", str, description="Name, domain or admin email."),
+        *[OpenApiParameter(name, str, description=f"Filter by {words}.")
+          for name, words in overview.FILTER_WORDS.items()],
+        OpenApiParameter("sort", str, description="name, lifecycle, health, secret_expiry, last_sync, "
+                         "licences or job; a leading - reverses."),
+    ])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         tenants = tenants_for(self.request.user).order_by("name", "pk")
+        if set(self.request.query_params) & FLEET_FILTERS:  # the fleet view's filters (issue 14)
+            try:
+                tenants = overview.filter_fleet(overview.fleet(tenants), self.request.query_params)
+            except overview.FleetFilterError as error:
+                raise ValidationError({error.field: [error.message]}) from None
         term = self.request.query_params.get("search", "").strip()[:MAX_QUERY_LENGTH]
         if term:
             tenants = tenants.filter(

@@ -1,6 +1,11 @@
 from onboarding.models.audit import AuditEvent, OutboxMessage
 from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState, hash_token
-from onboarding.models.fleet import BatchItem, OnboardingBatch, ProofpointSnapshot
+from onboarding.models.fleet import (
+    BatchItem,
+    OnboardingBatch,
+    ProofpointSnapshot,
+    TenantImport,
+)
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
@@ -34,5 +39,6 @@ __all__ = [
     "Step",
     "StepState",
     "SyncReportRow",
+    "TenantImport",
     "hash_token",
 ]

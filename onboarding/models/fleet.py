@@ -62,3 +62,18 @@ class BatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} / {self.tenant_id}"
+
+
+class TenantImport(models.Model):
+    """An uploaded tenants CSV, kept between its dry run and the technician's choice to import."""
+
+    filename = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename or f"Import #{self.pk}"
