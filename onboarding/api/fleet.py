@@ -20,14 +20,26 @@ class ProofpointUnavailable(APIException):
 
 class DiscoverRequest(serializers.Serializer):
     bring_in = serializers.ListField(
-        child=serializers.CharField(max_length=253), required=False, max_length=MAX_BRING_IN,
+        child=serializers.CharField(max_length=253),
+        required=False,
+        max_length=MAX_BRING_IN,
         help_text="Primary domains of the orgs to make tenants of; leave out to only list them.",
     )
 
 
-@extend_schema(tags=["tenants"], request=DiscoverRequest, responses={200: inline_serializer(
-    "DiscoverResponse", {"orgs": serializers.ListField(child=serializers.DictField()),
-                         "results": serializers.ListField(child=serializers.DictField())})})
+@extend_schema(
+    tags=["tenants"],
+    request=DiscoverRequest,
+    responses={
+        200: inline_serializer(
+            "DiscoverResponse",
+            {
+                "orgs": serializers.ListField(child=serializers.DictField()),
+                "results": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    },
+)
 class TenantDiscover(PortalAPIView, generics.GenericAPIView):
     serializer_class = DiscoverRequest
 
@@ -36,8 +48,9 @@ class TenantDiscover(PortalAPIView, generics.GenericAPIView):
         body.is_valid(raise_exception=True)
         try:
             if body.validated_data.get("bring_in"):
-                results = discovery.bring_in(body.validated_data["bring_in"], actor=request.user,
-                                             request=request)
+                results = discovery.bring_in(
+                    body.validated_data["bring_in"], actor=request.user, request=request
+                )
                 return Response({"results": [vars(r) for r in results]})
             return Response({"orgs": [org.as_json() for org in discovery.discover()]})
         except discovery.DiscoveryError as error:

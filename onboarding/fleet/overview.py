@@ -1,6 +1,6 @@
-"""The fleet view (issue 14): every tenant with lifecycle, health, worst finding, secret expiry, last
-successful sync, licences and current job; filters and sorts shared by the page, its CSV export and
-`GET /api/v1/tenants/`. One query for the rows however many tenants (annotations, no N+1).
+"""The fleet view (issue 14): every tenant with lifecycle, health, worst finding, secret expiry,
+last successful sync, licences and current job; filters and sorts shared by the page, its CSV export
+and `GET /api/v1/tenants/`. One query for the rows however many tenants (annotations, no N+1).
 """
 
 from __future__ import annotations
@@ -60,11 +60,14 @@ def fleet(tenants):
         job_id=Subquery(latest.values("pk")[:1]),
         job_state=Subquery(latest.values("state")[:1]),
         job_step=Subquery(latest.values("current_step")[:1]),
-        secret_expiry_at=Coalesce("proofpoint_snapshot__secret_expiry", "entra_app__secret_expires_at"),
+        secret_expiry_at=Coalesce(
+            "proofpoint_snapshot__secret_expiry", "entra_app__secret_expires_at"
+        ),
         last_sync_at=F("proofpoint_snapshot__last_successful_sync"),
         licences_total=F("proofpoint_snapshot__user_licenses"),
         licences_used=F("proofpoint_snapshot__active_users"),
-        licences_free=F("proofpoint_snapshot__user_licenses") - F("proofpoint_snapshot__active_users"),
+        licences_free=F("proofpoint_snapshot__user_licenses")
+        - F("proofpoint_snapshot__active_users"),
         health_rank=Case(
             When(health_state=HealthState.CRITICAL, then=Value(0)),
             When(health_state=HealthState.WARNING, then=Value(1)),
@@ -114,30 +117,41 @@ def filter_fleet(rows, params):
     if get("health"):
         rows = rows.filter(health_state=_choice("health", get("health"), HealthState.values))
     if get("adopted"):
-        rows = rows.filter(adopted=_choice("adopted", get("adopted").lower(), ["true", "false"]) == "true")
+        rows = rows.filter(
+            adopted=_choice("adopted", get("adopted").lower(), ["true", "false"]) == "true"
+        )
     if get("job"):
         state = _choice("job", get("job"), ["none", *JobState.values])
-        rows = rows.filter(job_state__isnull=True) if state == "none" else rows.filter(job_state=state)
+        rows = (
+            rows.filter(job_state__isnull=True) if state == "none" else rows.filter(job_state=state)
+        )
     if get("secret"):
         secret = _choice("secret", get("secret"), ["expired", "expiring", "ok", "unknown"])
         soon = now + timedelta(days=30)
-        rows = rows.filter({
-            "expired": Q(secret_expiry_at__lte=now),
-            "expiring": Q(secret_expiry_at__gt=now, secret_expiry_at__lte=soon),
-            "ok": Q(secret_expiry_at__gt=soon),
-            "unknown": Q(secret_expiry_at__isnull=True),
-        }[secret])
+        rows = rows.filter(
+            {
+                "expired": Q(secret_expiry_at__lte=now),
+                "expiring": Q(secret_expiry_at__gt=now, secret_expiry_at__lte=soon),
+                "ok": Q(secret_expiry_at__gt=soon),
+                "unknown": Q(secret_expiry_at__isnull=True),
+            }[secret]
+        )
     if get("sync"):
         sync = _choice("sync", get("sync"), ["stale", "ok", "never"])
-        rows = rows.filter({
-            "stale": Q(last_sync_at__lt=now - STALE_SYNC),
-            "ok": Q(last_sync_at__gte=now - STALE_SYNC),
-            "never": Q(last_sync_at__isnull=True),
-        }[sync])
+        rows = rows.filter(
+            {
+                "stale": Q(last_sync_at__lt=now - STALE_SYNC),
+                "ok": Q(last_sync_at__gte=now - STALE_SYNC),
+                "never": Q(last_sync_at__isnull=True),
+            }[sync]
+        )
     if get("licences"):
         licences = _choice("licences", get("licences"), ["over", "ok"])
-        rows = rows.filter(licences_free__lt=0) if licences == "over" else rows.filter(
-            licences_free__gte=0)
+        rows = (
+            rows.filter(licences_free__lt=0)
+            if licences == "over"
+            else rows.filter(licences_free__gte=0)
+        )
     if get("finding"):
         rows = rows.filter(worst_finding_code=get("finding")[:100])
     if get("q"):
@@ -152,25 +166,43 @@ def filter_fleet(rows, params):
 def _reverse(order):
     if isinstance(order, str):
         return order[1:] if order.startswith("-") else f"-{order}"
-    flipped = order.copy()
-    flipped.reverse_ordering()
-    return flipped
+    # Reversed, the unknowns (no snapshot yet) still come last.
+    if order.descending:
+        return order.expression.asc(nulls_last=True)
+    return order.expression.desc(nulls_last=True)
 
 
 def csv_header() -> list[str]:
-    return ["tenant", "primary domain", "lifecycle", "adopted", "health", "worst finding",
-            "secret expiry", "last successful sync", "licences used", "licences available",
-            "current job", "current step"]
+    return [
+        "tenant",
+        "primary domain",
+        "lifecycle",
+        "adopted",
+        "health",
+        "worst finding",
+        "secret expiry",
+        "last successful sync",
+        "licences used",
+        "licences available",
+        "current job",
+        "current step",
+    ]
 
 
 def csv_row(t) -> list:
     return [
-        t.name, t.primary_domain, t.get_lifecycle_display(), "yes" if t.adopted else "no",
-        t.get_health_state_display(), t.worst_finding_message or t.worst_finding_code or "",
-        _iso(t.secret_expiry_at), _iso(t.last_sync_at),
+        t.name,
+        t.primary_domain,
+        t.get_lifecycle_display(),
+        "yes" if t.adopted else "no",
+        t.get_health_state_display(),
+        t.worst_finding_message or t.worst_finding_code or "",
+        _iso(t.secret_expiry_at),
+        _iso(t.last_sync_at),
         "" if t.licences_used is None else t.licences_used,
         "" if t.licences_total is None else t.licences_total,
-        t.job_state or "", t.job_step or "",
+        t.job_state or "",
+        t.job_step or "",
     ]
 
 

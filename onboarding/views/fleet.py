@@ -1,5 +1,5 @@
-"""The whole fleet's pages (issue 14): import from Proofpoint, import a CSV, bulk start and its batch
-page, and the fleet view. The work is done by onboarding.fleet; these only read forms and render."""
+"""The whole fleet's pages (issue 14): import from Proofpoint, import a CSV, bulk start and its
+batch page, and the fleet view. onboarding.fleet does the work; these read forms and render."""
 
 from __future__ import annotations
 
@@ -34,19 +34,28 @@ def discover(request):
             results = discovery.bring_in(domains, actor=request.user, request=request)
         except discovery.DiscoveryError as error:
             return render(request, "fleet/discover.html", {"error": error.message}, status=502)
-        return render(request, "fleet/discover_result.html", {
-            "results": results,
-            "created_ids": [r.tenant_id for r in results if r.outcome == "created"],
-        })
+        return render(
+            request,
+            "fleet/discover_result.html",
+            {
+                "results": results,
+                "created_ids": [r.tenant_id for r in results if r.outcome == "created"],
+            },
+        )
     try:
         orgs = list(discovery.discover())
     except discovery.DiscoveryError as error:
         return render(request, "fleet/discover.html", {"error": error.message}, status=502)
     for org in orgs:
         org.flag_words = [discovery.FLAG_WORDS[f] for f in org.flags]
-    return render(request, "fleet/discover.html", {
-        "orgs": orgs, "new_count": sum(1 for o in orgs if not o.tenant_id),
-    })
+    return render(
+        request,
+        "fleet/discover.html",
+        {
+            "orgs": orgs,
+            "new_count": sum(1 for o in orgs if not o.tenant_id),
+        },
+    )
 
 
 # --- CSV import ----------------------------------------------------------------------------------
@@ -55,19 +64,30 @@ def csv_upload(request):
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            return render(request, "fleet/csv_upload.html",
-                          {"error": "Choose a CSV file to upload."}, status=400)
+            return render(
+                request,
+                "fleet/csv_upload.html",
+                {"error": "Choose a CSV file to upload."},
+                status=400,
+            )
         if upload.size > csv_import.MAX_BYTES:
-            return render(request, "fleet/csv_upload.html", {
-                "error": f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 10 MB. "
-                "Split it into smaller files."}, status=400)
+            return render(
+                request,
+                "fleet/csv_upload.html",
+                {
+                    "error": f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 10 MB. "
+                    "Split it into smaller files."
+                },
+                status=400,
+            )
         content = upload.read(csv_import.MAX_BYTES + 1)
         try:
             csv_import.check(content)
         except csv_import.CsvFileError as error:
             return render(request, "fleet/csv_upload.html", {"error": error.message}, status=400)
-        stored = TenantImport.objects.create(filename=upload.name[:200], content=content,
-                                             created_by=request.user)
+        stored = TenantImport.objects.create(
+            filename=upload.name[:200], content=content, created_by=request.user
+        )
         return redirect("fleet-csv-check", pk=stored.pk)
     return render(request, "fleet/csv_upload.html", {"columns": csv_import.HEADER_WORDS.values()})
 
@@ -80,8 +100,9 @@ def csv_check(request, pk: int):
     if request.method == "POST" and stored.imported_at is None:
         only_valid = request.POST.get("only_valid") == "1"
         try:
-            created = csv_import.save(content, actor=request.user, request=request,
-                                      only_valid=only_valid)
+            created = csv_import.save(
+                content, actor=request.user, request=request, only_valid=only_valid
+            )
         except csv_import.CsvFileError as error:
             messages.error(request, error.message)
             return redirect("fleet-csv-check", pk=pk)
@@ -89,11 +110,18 @@ def csv_check(request, pk: int):
         stored.save(update_fields=["imported_at"])
         return render(request, "fleet/csv_done.html", {"created": created})
     result = csv_import.check(content)
-    return render(request, "fleet/csv_check.html", {
-        "stored": stored, "result": result,
-        "counts": {k: result.count(k) for k in (csv_import.NEW, csv_import.EXISTING,
-                                                 csv_import.INVALID)},
-    })
+    return render(
+        request,
+        "fleet/csv_check.html",
+        {
+            "stored": stored,
+            "result": result,
+            "counts": {
+                k: result.count(k)
+                for k in (csv_import.NEW, csv_import.EXISTING, csv_import.INVALID)
+            },
+        },
+    )
 
 
 # --- bulk start and batches ----------------------------------------------------------------------
@@ -107,8 +135,9 @@ def bulk_start(request):
         back = request.POST.get("back", "")
         safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
         return redirect(back if back and safe else "fleet")
-    batch = bulk.start_batch(tenants, actor=request.user, request=request,
-                             name=request.POST.get("name", "")[:200])
+    batch = bulk.start_batch(
+        tenants, actor=request.user, request=request, name=request.POST.get("name", "")[:200]
+    )
     return redirect("fleet-batch", pk=batch.pk)
 
 
@@ -124,9 +153,15 @@ def batch_detail(request, pk: int):
             cancelled = bulk.cancel_not_started(batch, request.user, request)
             messages.success(request, f"Cancelled {cancelled} onboarding(s) that had not started.")
         return redirect("fleet-batch", pk=pk)
-    return render(request, "fleet/batch.html", {
-        "batch": batch, "progress": bulk.progress(batch), "groups": bulk.GROUPS,
-    })
+    return render(
+        request,
+        "fleet/batch.html",
+        {
+            "batch": batch,
+            "progress": bulk.progress(batch),
+            "groups": bulk.GROUPS,
+        },
+    )
 
 
 # --- the fleet view ------------------------------------------------------------------------------
@@ -136,18 +171,30 @@ def fleet(request):
     try:
         rows = overview.filter_fleet(rows, request.GET)
     except overview.FleetFilterError as error:
-        messages.error(request, f"{overview.FILTER_WORDS.get(error.field, error.field)}: "
-                                f"{error.message}")
+        messages.error(
+            request, f"{overview.FILTER_WORDS.get(error.field, error.field)}: {error.message}"
+        )
         rows = overview.filter_fleet(overview.fleet(tenants_for(request.user)), {})
     if request.GET.get("export") == "csv":
-        return csv_response(f"fleet-{timezone.now():%Y%m%d-%H%M}.csv", overview.csv_header(),
-                            (overview.csv_row(t) for t in rows.iterator()))
+        return csv_response(
+            f"fleet-{timezone.now():%Y%m%d-%H%M}.csv",
+            overview.csv_header(),
+            (overview.csv_row(t) for t in rows.iterator()),
+        )
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "fleet/fleet.html", {
-        "page": page, "params": request.GET, "extra_query": query.urlencode(),
-        "can_act": is_manager(request.user), "now": timezone.now(),
-        "lifecycles": Lifecycle.choices, "healths": HealthState.choices,
-        "sorts": list(overview.SORTS),
-    })
+    return render(
+        request,
+        "fleet/fleet.html",
+        {
+            "page": page,
+            "params": request.GET,
+            "extra_query": query.urlencode(),
+            "can_act": is_manager(request.user),
+            "now": timezone.now(),
+            "lifecycles": Lifecycle.choices,
+            "healths": HealthState.choices,
+            "sorts": list(overview.SORTS),
+        },
+    )
