@@ -124,3 +124,36 @@ def test_the_command_lists_and_brings_in(fleet, capsys, technician):
     call_command("discover_proofpoint", "--bring-in", *never)
     assert Tenant.objects.filter(primary_domain__in=never).count() == 2
     assert "created" in capsys.readouterr().out
+
+
+def test_the_page_and_the_api_list_and_bring_in(fleet, tech_client, technician):
+    from django.urls import reverse
+
+    from tests.api.conftest import token_client
+
+    never, foreign = pick(fleet, "never_synced")[0], pick(fleet, "foreign_expired")[0]
+    page = tech_client.get(reverse("fleet-discover"))
+    text = page.content.decode()
+    assert page.status_code == 200 and never in text and "Never set up" in text
+    assert "The sync app&#x27;s secret has expired" in text
+    done = tech_client.post(reverse("fleet-discover"), {"domain": [never]})
+    assert done.status_code == 200 and Tenant.objects.filter(primary_domain=never).exists()
+
+    api = token_client(technician)
+    listed = api.post("/api/v1/tenants/discover/", {}, format="json").json()["orgs"]
+    row = next(o for o in listed if o["primary_domain"] == never)
+    assert row["tenant_id"] == Tenant.objects.get(primary_domain=never).pk
+    expired = next(o for o in listed if o["primary_domain"] == foreign)
+    assert expired["sync_configured"] and "secret_expired" in expired["flags"]
+    assert expired["secret_expiry"] and expired["application_id"]
+    brought = api.post("/api/v1/tenants/discover/", {"bring_in": [foreign, never]}, format="json")
+    outcomes = {r["domain"]: (r["outcome"], r["adopted"]) for r in brought.json()["results"]}
+    assert outcomes == {foreign: ("created", True), never: ("matched", False)}
+    bad = api.post("/api/v1/tenants/discover/", {"bring_in": "x"}, format="json")
+    assert bad.status_code == 400
+
+
+def test_a_proofpoint_failure_is_a_clear_message_not_a_500(fleet, tech_client, settings):
+    settings.PROOFPOINT_API_PASSWORD = "wrong"
+    page = tech_client.get("/fleet/discover/")
+    assert page.status_code == 502 and "refused the API user" in page.content.decode()
