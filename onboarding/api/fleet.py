@@ -1,11 +1,12 @@
 """`POST /api/v1/tenants/discover/` (issue 14): the partner's child orgs in Proofpoint; with
 `bring_in`, make tenants of the named orgs (existing ones matched by domain, never duplicated)."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
+from onboarding.api.serializers import DetailSerializer
 from onboarding.api.views import PortalAPIView
 from onboarding.fleet import discovery
 
@@ -13,7 +14,10 @@ MAX_BRING_IN = 500
 
 
 class ProofpointUnavailable(APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
+    """Proofpoint refused, failed or is not configured: 424, the request depended on it (a 5xx
+    would say the portal itself broke)."""
+
+    status_code = status.HTTP_424_FAILED_DEPENDENCY
     default_detail = "Proofpoint could not be read."
     default_code = "proofpoint_unavailable"
 
@@ -27,17 +31,21 @@ class DiscoverRequest(serializers.Serializer):
     )
 
 
+DISCOVER_RESPONSE = inline_serializer(
+    "DiscoverResponse",
+    {
+        "orgs": serializers.ListField(child=serializers.DictField(), required=False),
+        "results": serializers.ListField(child=serializers.DictField(), required=False),
+    },
+)
+
+
 @extend_schema(
     tags=["tenants"],
     request=DiscoverRequest,
     responses={
-        200: inline_serializer(
-            "DiscoverResponse",
-            {
-                "orgs": serializers.ListField(child=serializers.DictField()),
-                "results": serializers.ListField(child=serializers.DictField()),
-            },
-        )
+        200: DISCOVER_RESPONSE,
+        424: OpenApiResponse(DetailSerializer, description="Proofpoint could not be read."),
     },
 )
 class TenantDiscover(PortalAPIView, generics.GenericAPIView):
