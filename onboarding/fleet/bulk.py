@@ -25,6 +25,7 @@ from onboarding.models import (
     StepState,
 )
 from onboarding.pipeline import pipeline
+from tenants.models import Lifecycle
 
 # Progress groups, in the order the batch page shows them: what needs the technician first.
 NEEDS_YOU = "needs_you"
@@ -49,6 +50,14 @@ GROUP_OF_STATE = {
 }
 
 
+# A bulk start never rebuilds what already runs: those are started one by one, on purpose.
+LIVE_REASON = "Already live: start it from its own page to onboard it again."
+ADOPTED_REASON = (
+    "Adopted: its sync runs with an app the portal did not make. Start it from its own page if "
+    "you mean to rebuild it."
+)
+
+
 def start_batch(tenants, actor=None, request=None, name: str = "") -> OnboardingBatch:
     """Start an onboarding for each tenant; one with an active job already is noted, not failed."""
     with transaction.atomic():
@@ -56,6 +65,10 @@ def start_batch(tenants, actor=None, request=None, name: str = "") -> Onboarding
     items = []
     for tenant in tenants:
         item = BatchItem(batch=batch, tenant=tenant)
+        if tenant.lifecycle == Lifecycle.LIVE:
+            item.skipped_reason = LIVE_REASON if not tenant.adopted else ADOPTED_REASON
+            items.append(item)
+            continue
         try:
             item.job = engine.start_job(tenant, actor, request)
         except engine.JobAlreadyActive as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -128,8 +129,17 @@ def csv_check(request, pk: int):
 @staff_required
 @require_POST
 def bulk_start(request):
-    ids = [int(v) for v in request.POST.getlist("tenant") if v.isdigit()][:MAX_BULK]
-    tenants = list(tenants_for(request.user).filter(pk__in=ids).order_by("name"))
+    if request.POST.get("matching") is not None:  # every tenant the fleet filter shows
+        params = QueryDict(request.POST.get("matching", ""))
+        try:
+            rows = overview.filter_fleet(overview.fleet(tenants_for(request.user)), params)
+        except overview.FleetFilterError as error:
+            messages.error(request, error.message)
+            return redirect("fleet")
+        tenants = list(rows[:MAX_BULK])
+    else:
+        ids = [int(v) for v in request.POST.getlist("tenant") if v.isdigit()][:MAX_BULK]
+        tenants = list(tenants_for(request.user).filter(pk__in=ids).order_by("name"))
     if not tenants:
         messages.error(request, "Tick at least one tenant to onboard.")
         back = request.POST.get("back", "")

@@ -155,7 +155,7 @@ def test_an_oversized_upload_gets_a_clear_message(tech_client):
 
 def test_bulk_start_makes_a_batch_with_its_progress_page(world, tech_client, settings, dispatched):
     settings.ONBOARDING_PIPELINE = "tests.pipelines.QUICK"
-    ids = [world["new"].pk, world["healthy"].pk]
+    ids = [world["new"].pk, tenant(50).pk]
     response = tech_client.post(reverse("fleet-bulk-start"), {"tenant": ids, "name": "Two"})
     batch = OnboardingBatch.objects.get()
     assert response.url == reverse("fleet-batch", args=[batch.pk])
@@ -166,3 +166,27 @@ def test_bulk_start_makes_a_batch_with_its_progress_page(world, tech_client, set
     assert set(OnboardingJob.objects.values_list("state", flat=True)) == {"cancelled"}
     nothing = tech_client.post(reverse("fleet-bulk-start"), {"back": "https://evil.example/"})
     assert nothing.url == reverse("fleet")
+
+
+def test_starting_every_tenant_a_filter_shows_skips_the_live_and_adopted(
+    world, manager_client, settings, dispatched
+):
+    settings.ONBOARDING_PIPELINE = "tests.pipelines.QUICK"
+    response = manager_client.post(reverse("fleet-bulk-start"), {"matching": "sort=name"})
+    batch = OnboardingBatch.objects.get()
+    assert response.url == reverse("fleet-batch", args=[batch.pk])
+    items = {i.tenant_id: i for i in batch.items.all()}
+    assert len(items) == 3
+    assert items[world["new"].pk].job_id is not None
+    assert items[world["expired"].pk].job_id is None
+    assert "Adopted" in items[world["expired"].pk].skipped_reason
+    assert "Already live" in items[world["healthy"].pk].skipped_reason
+    assert OnboardingJob.objects.count() == 1
+    only = manager_client.post(reverse("fleet-bulk-start"), {"matching": "lifecycle=not_onboarded"})
+    # the one not onboarded is onboarding now: nothing matches, so no second batch
+    assert OnboardingBatch.objects.count() == 1 and only.url == reverse("fleet")
+
+
+def test_the_tenant_list_offers_bulk_start(world, tech_client):
+    page = tech_client.get(reverse("tenant-list"))
+    assert reverse("fleet-bulk-start") in page.content.decode() and b'name="tenant"' in page.content
