@@ -20,3 +20,5 @@ BOUNDED = [
     StepSpec("local", "Local work", no_calls),
     StepSpec("proofpoint_calls", "Proofpoint calls", call_proofpoint, services=("proofpoint",)),
 ]
+
+GRAPH = [StepSpec("graph_calls", "Graph calls", no_calls, services=("graph",))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -89,6 +90,58 @@ def test_a_batch_completes_with_proofpoint_calls_never_above_the_bound(
         assert peak > 2  # the control: without a tight bound the calls do overlap
     progress = bulk.progress(batch)
     assert progress.counts == {"completed": 12} and progress.percent == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hundred_at_once_through_a_throttling_sandbox_all_complete_within_the_bound(
+    portal_sandbox, settings, dispatched
+):
+    settings.ONBOARDING_PIPELINE = "tests.onboarding.fleet.pipelines.BOUNDED"
+    settings.MAX_JOBS_IN_FLIGHT_PER_PARTNER = 3
+    portal_sandbox.knobs(
+        latency_ms=20, throttle_rate=0.1, retry_after=[0.05], services=["proofpoint"]
+    )
+    portal_sandbox.clear_requests()
+    batch = bulk.start_batch(make_tenants(100), name="Hundred")
+    jobs = [item.job for item in batch.items.select_related("job")]
+    run_all(jobs, workers=6)
+    assert bulk.progress(batch).counts == {"completed": 100}
+    log = portal_sandbox.requests("proofpoint")
+    assert portal_sandbox.max_in_flight("proofpoint") <= 3
+    statuses = {entry["status"] for entry in log["recent"]}
+    assert 429 in statuses  # the sandbox did throttle, and the jobs still all completed
+
+
+def test_the_graph_bound_is_per_customer_tenant(db, settings, dispatched):
+    from django.utils import timezone
+
+    from onboarding.engine import throttle
+    from onboarding.models import Step, StepState
+
+    settings.ONBOARDING_PIPELINE = "tests.onboarding.fleet.pipelines.GRAPH"
+    settings.MAX_JOBS_IN_FLIGHT_PER_GRAPH_TENANT = 1
+    a, b, c = make_tenants(3)
+    Tenant.objects.filter(pk__in=[a.pk, b.pk]).update(entra_tenant_id="t-shared")
+    Tenant.objects.filter(pk=c.pk).update(entra_tenant_id="t-other")
+    batch = bulk.start_batch(Tenant.objects.filter(pk__in=[a.pk, b.pk, c.pk]))
+    jobs = {item.tenant_id: item.job for item in batch.items.select_related("job", "job__tenant")}
+    Step.objects.filter(job=jobs[a.pk], key="graph_calls").update(
+        state=StepState.RUNNING, lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    claimed: list[int] = []
+
+    def claim(step):
+        claimed.append(step.job_id)
+        return True
+
+    for tenant in (b, c):
+        job = OnboardingJob.objects.select_related("tenant").get(pk=jobs[tenant.pk].pk)
+        throttle.claim_within_bounds(job, job.steps.get(key="graph_calls"), claim)
+    assert claimed == [jobs[c.pk].pk]  # b shares a's Graph tenant, which is at its bound
+    assert (jobs[b.pk].pk, settings.IN_FLIGHT_DEFER_SECONDS) in dispatched
+    Step.objects.filter(job=jobs[a.pk]).update(lease_expires_at=timezone.now())  # a's lease lapsed
+    job = OnboardingJob.objects.select_related("tenant").get(pk=jobs[b.pk].pk)
+    assert throttle.claim_within_bounds(job, job.steps.get(key="graph_calls"), claim)
 
 
 def test_a_tenant_with_an_active_job_is_noted_not_started_twice(db, settings, dispatched):
