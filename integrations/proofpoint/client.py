@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import quote
@@ -61,7 +62,8 @@ SYNC_FREQUENCIES = (0, 1, 3, 6, 12, 24)  # hours; 0 = "Never"
 DEFAULT_ROLES = ("end_user", "silent_user")
 MASKED_SECRET = "****"
 
-_org_locks: dict[tuple[str, str], threading.RLock] = {}
+# Weak values: a lock lives while a call holds it, so 2,000 orgs read once leave nothing behind.
+_org_locks: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _org_locks_guard = threading.Lock()
 
 

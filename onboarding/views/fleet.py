@@ -20,6 +20,7 @@ from tenants.models import HealthState, Lifecycle
 from tenants.roles import is_manager
 
 MAX_BULK = 500
+PAGE_SIZE = 50
 
 
 # --- import from Proofpoint ----------------------------------------------------------------------
@@ -191,7 +192,7 @@ def fleet(request):
             overview.csv_header(),
             (overview.csv_row(t) for t in rows.iterator()),
         )
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
