@@ -37,3 +37,13 @@ def rotate_secret(tenant_id: int, user_id: int | None = None) -> None:
         rotation.rotate_secret(tenant, actor=actor)
     except PermanentError:
         return  # recorded on the app (or another rotation is running): the tenant page shows it
+
+
+# Bringing in many Proofpoint orgs takes a few calls each: the page hands big selections to a worker.
+# Each org is matched by domain first, so a redelivered message duplicates nothing.
+@shared_task(name="onboarding.fleet_bring_in", ignore_result=True, acks_late=True)
+def fleet_bring_in(domains: list[str], user_id: int | None = None) -> None:
+    from onboarding.fleet import discovery
+
+    actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    discovery.bring_in(domains, actor=actor)

@@ -188,9 +188,12 @@ class ProofpointClient:
                 org=partner,
                 params={"page": page, "page_size": page_size},
             )
-            yield _items(body, "orgs")
+            items = _items(body, "orgs")
             following = body.get("next_page") if isinstance(body, dict) else None
+            del body  # one page in memory at a time, not two while the next is read
             page = following if isinstance(following, int) and following > page else None
+            yield items
+            del items
 
     # POST /orgs/{partner}/orgs (Proofpoint Essentials API v1, "Organizations")
     def create_org(self, partner: str, body: dict) -> dict:

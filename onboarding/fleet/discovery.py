@@ -152,6 +152,7 @@ def discover(
                     org.tenant_id, org.tenant_name = owner
                 org.flags = flags_of(org)
                 yield org
+            del page, orgs, ours  # before the next page is read: one page in memory at a time
     except IntegrationError as error:
         raise DiscoveryError(error.message) from None
 

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from onboarding.access import tenants_for
+from onboarding.engine.dispatch import enqueue
 from onboarding.fleet import bulk, csv_import, discovery, overview
 from onboarding.models import OnboardingBatch, TenantImport
 from onboarding.report.csv_export import csv_response
@@ -21,6 +22,7 @@ from tenants.roles import is_manager
 
 MAX_BULK = 500
 PAGE_SIZE = 50
+BRING_IN_INLINE = 20  # more than this are brought in by a worker
 
 
 # --- import from Proofpoint ----------------------------------------------------------------------
@@ -32,6 +34,14 @@ def discover(request):
         if not domains:
             messages.error(request, "Tick at least one organisation to bring in.")
             return redirect("fleet-discover")
+        if len(domains) > BRING_IN_INLINE:
+            enqueue("onboarding.fleet_bring_in", [domains, request.user.pk])
+            messages.success(
+                request,
+                f"Bringing in {len(domains)} organisations in the background: "
+                "they appear in the fleet as each is made.",
+            )
+            return redirect("fleet")
         try:
             results = discovery.bring_in(domains, actor=request.user, request=request)
         except discovery.DiscoveryError as error:

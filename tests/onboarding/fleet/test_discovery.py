@@ -157,3 +157,22 @@ def test_a_proofpoint_failure_is_a_clear_message_not_a_500(fleet, tech_client, s
     settings.PROOFPOINT_API_PASSWORD = "wrong"
     page = tech_client.get("/fleet/discover/")
     assert page.status_code == 502 and "refused the API user" in page.content.decode()
+
+
+def test_a_big_selection_is_brought_in_by_a_worker(fleet, tech_client, technician, monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        "onboarding.views.fleet.enqueue", lambda name, args: sent.append((name, args))
+    )
+    picked = list(fleet)[:25]
+    response = tech_client.post("/fleet/discover/", {"domain": picked})
+    assert (
+        response.url == "/fleet/" and not Tenant.objects.filter(primary_domain__in=picked).exists()
+    )
+    [(name, args)] = sent
+    assert name == "onboarding.fleet_bring_in" and args == [picked, technician.pk]
+    from onboarding.tasks import fleet_bring_in
+
+    fleet_bring_in(*args)  # what the worker runs
+    fleet_bring_in(*args)  # redelivered: nothing twice
+    assert Tenant.objects.filter(primary_domain__in=picked).count() == 25
