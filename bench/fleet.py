@@ -36,15 +36,28 @@ def discovery(Row, verdict) -> list:
             counts[n] = sum(admin.requests("proofpoint")["counts"].values())
             children[n] = found
     big = 2_000
-    minimum = math.ceil(children[big] / PAGE_SIZE) + children[big]  # list pages + one settings read each
+    minimum = (
+        math.ceil(children[big] / PAGE_SIZE) + children[big]
+    )  # list pages + one settings read each
     growth = peaks[big] / peaks[200]
     return [
-        Row(name, "Proofpoint requests / minimum (list pages + settings/azure per org)",
-            f"{counts[big] / minimum:.2f}", "1.00", verdict(counts[big] <= minimum),
-            f"{counts[big]} used for {children[big]} orgs, minimum {minimum}; {seconds[big]:.1f} s"),
-        Row(name, "peak traced memory at 2,000 orgs / at 200", f"{growth:.2f}", "<= 1.5 (flat)",
-            verdict(growth <= 1.5), f"tracemalloc peak {peaks[200] / 2**20:.2f} MB at 200, "
-            f"{peaks[big] / 2**20:.2f} MB at 2,000 (streamed a page at a time)"),
+        Row(
+            name,
+            "Proofpoint requests / minimum (list pages + settings/azure per org)",
+            f"{counts[big] / minimum:.2f}",
+            "1.00",
+            verdict(counts[big] <= minimum),
+            f"{counts[big]} used for {children[big]} orgs, minimum {minimum}; {seconds[big]:.1f} s",
+        ),
+        Row(
+            name,
+            "peak traced memory at 2,000 orgs / at 200",
+            f"{growth:.2f}",
+            "<= 1.5 (flat)",
+            verdict(growth <= 1.5),
+            f"tracemalloc peak {peaks[200] / 2**20:.2f} MB at 200, "
+            f"{peaks[big] / 2**20:.2f} MB at 2,000 (streamed a page at a time)",
+        ),
     ]
 
 
@@ -56,14 +69,24 @@ def seed_fleet(count: int) -> None:
 
     now = timezone.now()
     tenants = Tenant.objects.bulk_create(
-        Tenant(name=f"Fleet {i:05d}", primary_domain=f"fleet{i:05d}.example",
-               customer_admin_email=f"it@fleet{i:05d}.example",
-               lifecycle=("live", "not_onboarded", "onboarding")[i % 3],
-               health_state=("ok", "warning", "critical", "unknown")[i % 4])
+        Tenant(
+            name=f"Fleet {i:05d}",
+            primary_domain=f"fleet{i:05d}.example",
+            customer_admin_email=f"it@fleet{i:05d}.example",
+            lifecycle=("live", "not_onboarded", "onboarding")[i % 3],
+            health_state=("ok", "warning", "critical", "unknown")[i % 4],
+        )
         for i in range(count)
     )
     ProofpointSnapshot.objects.bulk_create(
-        ProofpointSnapshot(tenant=t, read_at=now, sync_configured=True, user_licenses=50,
-                           active_users=40 + i % 20, secret_expiry=now, last_successful_sync=now)
+        ProofpointSnapshot(
+            tenant=t,
+            read_at=now,
+            sync_configured=True,
+            user_licenses=50,
+            active_users=40 + i % 20,
+            secret_expiry=now,
+            last_successful_sync=now,
+        )
         for i, t in enumerate(tenants)
     )

@@ -38,7 +38,7 @@ GROUPS = {
     "cancelled": "Cancelled",
     "skipped": "Not started",
 }
-GROUP_OF_STATE = {
+GROUP_OF_STATE: dict[str, str] = {
     JobState.FAILED: NEEDS_YOU,
     JobState.WAITING_REVIEW: NEEDS_YOU,
     JobState.WAITING_CUSTOMER: "waiting_customer",

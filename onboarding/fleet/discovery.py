@@ -83,6 +83,10 @@ class DiscoveredOrg:
     flags: list[str] = field(default_factory=list)
 
     @property
+    def flag_words(self) -> list[str]:
+        return [FLAG_WORDS[f] for f in self.flags]
+
+    @property
     def further_domains(self) -> list[str]:
         return [d for d in self.domains if d != self.primary_domain]
 

@@ -48,7 +48,7 @@ class FleetFilterError(ValueError):
 
 def _finding_model():
     try:
-        return apps.get_model("onboarding", "TenantFinding")
+        return apps.get_model("onboarding", "TenantFinding")  # type: ignore[misc]
     except LookupError:  # the health checks' model (another change) is not installed here yet
         return None
 

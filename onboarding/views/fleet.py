@@ -58,8 +58,6 @@ def discover(request):
         orgs = list(discovery.discover())
     except discovery.DiscoveryError as error:
         return render(request, "fleet/discover.html", {"error": error.message}, status=502)
-    for org in orgs:
-        org.flag_words = [discovery.FLAG_WORDS[f] for f in org.flags]
     return render(
         request,
         "fleet/discover.html",
