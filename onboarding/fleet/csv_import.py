@@ -230,23 +230,26 @@ def save(content: bytes, actor=None, request=None, only_valid: bool = False) -> 
     return created
 
 
+def export_header() -> list[str]:
+    return list(HEADER_WORDS.values())
+
+
 def export_rows(tenants) -> list[list[str]]:
-    """The same columns, for a CSV download that opens safely (formula cells made inert)."""
-    rows = [list(HEADER_WORDS.values())]
-    for t in tenants:
-        rows.append(
-            [
-                safe_cell(v)
-                for v in (
-                    t.name,
-                    t.primary_domain,
-                    " ".join(t.domains),
-                    t.proofpoint_stack,
-                    t.customer_admin_name,
-                    t.customer_admin_email,
-                    t.default_role,
-                    t.sync_frequency_hours,
-                )
-            ]
-        )
-    return rows
+    """The tenants in the import's own columns (a round trip: export, edit, import), with formula
+    cells made inert for spreadsheets."""
+    return [
+        [
+            safe_cell(v)
+            for v in (
+                t.name,
+                t.primary_domain,
+                " ".join(t.domains),
+                t.proofpoint_stack,
+                t.customer_admin_name,
+                t.customer_admin_email,
+                t.default_role,
+                t.sync_frequency_hours,
+            )
+        ]
+        for t in tenants
+    ]

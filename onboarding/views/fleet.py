@@ -194,6 +194,12 @@ def fleet(request):
             request, f"{overview.FILTER_WORDS.get(error.field, error.field)}: {error.message}"
         )
         rows = overview.filter_fleet(overview.fleet(tenants_for(request.user)), {})
+    if request.GET.get("export") == "tenants":  # the CSV import's columns, to edit and import again
+        return csv_response(
+            f"tenants-{timezone.now():%Y%m%d-%H%M}.csv",
+            csv_import.export_header(),
+            csv_import.export_rows(rows.iterator()),
+        )
     if request.GET.get("export") == "csv":
         return csv_response(
             f"fleet-{timezone.now():%Y%m%d-%H%M}.csv",

@@ -96,15 +96,20 @@ def test_files_that_cannot_be_read_say_why(db, content, message):
         csv_import.check(content)
 
 
-def test_formula_cells_are_inert_on_export(db):
+def test_formula_cells_are_inert_on_export_and_the_export_imports_again(db, manager_client):
     Tenant.objects.create(
         name='=HYPERLINK("http://x")',
         primary_domain="evil.example",
         customer_admin_name="+SUM(A1)",
         customer_admin_email="it@evil.example",
     )
-    rows = csv_import.export_rows(Tenant.objects.all())
-    assert rows[1][0] == '\'=HYPERLINK("http://x")' and rows[1][4] == "'+SUM(A1)"
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    assert csv_import.check(out.getvalue().replace("evil.example", "evil2.example").encode()).rows
+    [row] = csv_import.export_rows(Tenant.objects.all())
+    assert row[0] == '\'=HYPERLINK("http://x")' and row[4] == "'+SUM(A1)"
+    response = manager_client.get("/fleet/", {"export": "tenants"})
+    text = response.content.decode()
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0] == csv_import.export_header() and lines[1][0] == '\'=HYPERLINK("http://x")'
+    [again] = csv_import.check(text.encode()).rows
+    assert again.outcome == "existing"
+    [fresh] = csv_import.check(text.replace("evil.example", "evil2.example").encode()).rows
+    assert fresh.outcome == "new", fresh.reasons
