@@ -221,5 +221,6 @@ def fleet(request):
             "lifecycles": Lifecycle.choices,
             "healths": HealthState.choices,
             "sorts": list(overview.SORTS),
+            "batches": OnboardingBatch.objects.all()[:5],
         },
     )

@@ -156,3 +156,40 @@ def test_a_tenant_with_an_active_job_is_noted_not_started_twice(db, settings, di
     assert "already has an onboarding" in progress.rows[-1][1].skipped_reason
     assert bulk.cancel_not_started(first) == 1
     assert bulk.progress(first).counts == {"cancelled": 1}
+
+
+@pytest.mark.integration
+def test_each_bulk_job_sends_its_own_consent_email_and_a_resend_reaches_every_unanswered(
+    portal_sandbox, db, dispatched, technician
+):
+    from django.core import mail
+
+    from onboarding.models import ConsentLink
+
+    tenants = [
+        Tenant.objects.create(
+            name=name,
+            primary_domain=domain,
+            customer_admin_email=f"admin@{domain}",
+            created_by=technician,
+        )
+        for name, domain in (("Fabrikam", "fabrikam.example"), ("Northwind", "northwind.example"))
+    ]
+    batch = bulk.start_batch(tenants, actor=technician)
+    for item in batch.items.all():
+        run_job(item.job_id)
+    progress = bulk.progress(batch)
+    assert progress.counts == {"waiting_customer": 2}, [
+        (i.job.state, i.job.steps.exclude(state="succeeded").first().message)
+        for _, i in progress.rows
+    ]
+    assert ConsentLink.objects.count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "admin@fabrikam.example",
+        "admin@northwind.example",
+    ]
+    assert bulk.resend_unanswered(batch, technician) == 2
+    assert ConsentLink.objects.count() == 4 and len(mail.outbox) == 4
+    # waiting for consent, nothing made in Microsoft 365 or Proofpoint yet: both can be cancelled
+    assert bulk.cancel_not_started(batch, technician) == 2
+    assert bulk.progress(batch).counts == {"cancelled": 2}
