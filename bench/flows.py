@@ -36,6 +36,7 @@ class RemoteSandbox:
     ca_path: Path
     msp: dict
     proofpoint_credentials: dict
+    dns_nameservers: list
 
 
 @contextmanager

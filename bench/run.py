@@ -279,6 +279,27 @@ def many_onboardings() -> list[Row]:
     return flows.many_onboardings(Row, verdict, int(os.environ.get("BENCH_ONBOARDINGS", "200")))
 
 
+from bench import fleet  # noqa: E402
+
+
+@benchmark("discovery, 2,000 child orgs")
+def discovery() -> list[Row]:
+    wipe()
+    return fleet.discovery(Row, verdict)
+
+
+@benchmark("fleet view")
+def fleet_view() -> list[Row]:
+    client, _ = staff_client("manager")
+    timings = {}
+    for tenants in (200, 2_000):
+        wipe()
+        fleet.seed_fleet(tenants)
+        timings[tenants] = time_page(client, "/fleet/?sort=-secret_expiry&health=critical")
+    return page_rows("fleet view", "fleet view (sorted, filtered)", timings[200], timings[2_000],
+                     "200 tenants vs 2,000 tenants")
+
+
 # Why a target is missed, written from profiles of the runs: added to RESULTS.md when the benchmark is OVER.
 WHY_OVER = {
     "report build, 100,000-user tenant": (

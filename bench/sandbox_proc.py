@@ -21,7 +21,7 @@ def main() -> None:
     print(json.dumps({
         "login_url": sb.login_url, "login_browser_url": sb.login_browser_url, "graph_url": sb.graph_url,
         "proofpoint_url": sb.proofpoint_url, "ca_path": str(sb.ca_path), "msp": sb.msp,
-        "proofpoint_credentials": sb.proofpoint_credentials,
+        "proofpoint_credentials": sb.proofpoint_credentials, "dns_nameservers": sb.dns_nameservers,
     }), flush=True)
     sys.stdin.read()  # until the parent closes our stdin (or ends)
     sb.stop()

@@ -37,28 +37,32 @@ class StepSpec:
     run: Callable[[StepContext], Outcome]
     lease_seconds: int | None = None
     timeout_message: str = "This step waited too long and timed out."
+    # The external services the step calls (engine/throttle.py bounds jobs in flight per service).
+    services: tuple[str, ...] = ()
 
 
 def step(key: StepKey, run: Callable[[StepContext], Outcome], **options) -> StepSpec:
     return StepSpec(key.value, key.label, run, **options)
 
 
+GRAPH, PROOFPOINT = ("graph",), ("proofpoint",)
+BOTH = GRAPH + PROOFPOINT
 STEPS = [
     step(StepKey.RESOLVE_TENANT, resolve_tenant),
     step(StepKey.CUSTOMER_CONSENT, customer_consent,
          timeout_message="The customer did not answer the consent email in time. Resend the link."),
-    step(StepKey.CREATE_APP, create_app),
+    step(StepKey.CREATE_APP, create_app, services=GRAPH),
     step(StepKey.GRANT_CONSENT, grant_consent,
          timeout_message="The customer did not approve the sync app's permissions in time. "
-         "Resend the link."),
-    step(StepKey.CREATE_SECRET, create_secret),
-    step(StepKey.VERIFY_CREDENTIALS, verify_credentials),
-    step(StepKey.PREPARE_ORG, prepare_org),
-    step(StepKey.CONFIGURE_SYNC, configure_sync),
-    step(StepKey.BUILD_REPORT, build_report),
+         "Resend the link.", services=GRAPH),
+    step(StepKey.CREATE_SECRET, create_secret, services=GRAPH),
+    step(StepKey.VERIFY_CREDENTIALS, verify_credentials, services=GRAPH),
+    step(StepKey.PREPARE_ORG, prepare_org, services=PROOFPOINT),
+    step(StepKey.CONFIGURE_SYNC, configure_sync, services=BOTH),
+    step(StepKey.BUILD_REPORT, build_report, services=BOTH),
     step(StepKey.REVIEW, review,
          timeout_message="Nobody approved the sync report in time. Rebuild it and review again."),
-    step(StepKey.IMPORT_ACCOUNTS, import_accounts),
+    step(StepKey.IMPORT_ACCOUNTS, import_accounts, services=PROOFPOINT),
     step(StepKey.ROUTING_COUNTDOWN, routing_countdown),
 ]
 

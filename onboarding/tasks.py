@@ -55,3 +55,11 @@ def restore_settings(self, job_id: int) -> None:
         raise self.retry(countdown=delay) from None
     except Exception as error:  # noqa: BLE001  a permanent failure is shown on the tenant page, not lost
         undo.record_restore_failure(job_id, error)
+# Bringing in many Proofpoint orgs takes a few calls each: the page hands big selections to a worker.
+# Each org is matched by domain first, so a redelivered message duplicates nothing.
+@shared_task(name="onboarding.fleet_bring_in", ignore_result=True, acks_late=True)
+def fleet_bring_in(domains: list[str], user_id: int | None = None) -> None:
+    from onboarding.fleet import discovery
+
+    actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    discovery.bring_in(domains, actor=actor)

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from onboarding.views import audit, consent, dashboard, jobs, next_steps, outbox, report, rotation, tenants
+from onboarding.views import (
+    audit,
+    consent,
+    dashboard,
+    fleet,
+    jobs,
+    next_steps,
+    outbox,
+    report,
+    rotation,
+    tenants,
+)
 
 urlpatterns = [
     # Tenants and their jobs
@@ -32,6 +43,13 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("audit/", audit.audit_list, name="audit-list"),
     path("tenants/<int:pk>/audit/", audit.tenant_audit, name="tenant-audit"),
+    # The whole fleet: import from Proofpoint or a CSV, bulk onboarding, the fleet view
+    path("fleet/", fleet.fleet, name="fleet"),
+    path("fleet/discover/", fleet.discover, name="fleet-discover"),
+    path("fleet/import/", fleet.csv_upload, name="fleet-csv-upload"),
+    path("fleet/import/<int:pk>/", fleet.csv_check, name="fleet-csv-check"),
+    path("fleet/bulk-start/", fleet.bulk_start, name="fleet-bulk-start"),
+    path("fleet/batches/<int:pk>/", fleet.batch_detail, name="fleet-batch"),
     # The demo's outbox
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox-message"),

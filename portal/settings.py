@@ -296,6 +296,14 @@ PROOFPOINT_STACKS_FILE = Path(env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onbo
 # Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in Proofpoint.
 PROOFPOINT_NEW_ORG_USER_LICENSES = envint("PROOFPOINT_NEW_ORG_USER_LICENSES", 0, minimum=0)
 PROOFPOINT_IMPORT_BATCH_SIZE = envint("PROOFPOINT_IMPORT_BATCH_SIZE", 200, minimum=1)
+# The whole fleet (issue 14): the partner org's stack (discovery lists its child orgs there), the page
+# size asked for when listing them, and how many onboarding jobs may work at once against one
+# Proofpoint partner and one customer's Graph tenant (the rest wait their turn, they do not fail).
+PROOFPOINT_PARTNER_STACK = env("PROOFPOINT_PARTNER_STACK", "us1").lower()
+PROOFPOINT_ORGS_PAGE_SIZE = envint("PROOFPOINT_ORGS_PAGE_SIZE", 200, minimum=1)
+MAX_JOBS_IN_FLIGHT_PER_PARTNER = envint("MAX_JOBS_IN_FLIGHT_PER_PARTNER", 10, minimum=1)
+MAX_JOBS_IN_FLIGHT_PER_GRAPH_TENANT = envint("MAX_JOBS_IN_FLIGHT_PER_GRAPH_TENANT", 2, minimum=1)
+IN_FLIGHT_DEFER_SECONDS = envint("IN_FLIGHT_DEFER_SECONDS", 5, minimum=1)
 REPORT_STALE_HOURS = envint("REPORT_STALE_HOURS", 24, minimum=1)  # the review page suggests a rebuild after this
 
 # --- email ------------------------------------------------------------------------------------

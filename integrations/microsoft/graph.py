@@ -247,6 +247,15 @@ class GraphClient:
         except NotFound:
             return None
 
+    # https://learn.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0 (appId key)
+    def find_application_by_app_id(self, app_id: str) -> dict | None:
+        """The app registration with this application (client) id, or None."""
+        url = self._url(f"/applications(appId='{odata_key(app_id)}')")
+        try:
+            return self._get_json(url, "Looking up the app registration")
+        except NotFound:
+            return None
+
     # --- service principals and consent ---------------------------------------------------------
 
     # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-upsert?view=graph-rest-1.0

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+import weakref
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import quote
 
@@ -59,7 +61,8 @@ AZURE_SETTINGS_FIELDS = (
 SYNC_FREQUENCIES = (0, 1, 3, 6, 12, 24)  # hours; 0 = "Never"
 DEFAULT_ROLES = ("end_user", "silent_user")
 
-_org_locks: dict[tuple[str, str], threading.RLock] = {}
+# Weak values: a lock lives while a call holds it, so 2,000 orgs read once leave nothing behind.
+_org_locks: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _org_locks_guard = threading.Lock()
 
 
@@ -168,6 +171,28 @@ class ProofpointClient:
         """Customer orgs under the partner org."""
         body = self._json("GET", f"/orgs/{_segment(partner)}/orgs", doing="Listing customer orgs", org=partner)
         return _items(body, "orgs")
+
+    def iter_child_org_pages(self, partner: str, page_size: int = 200) -> Iterator[list[dict]]:
+        """The customer orgs a page at a time, so 2,000 orgs never sit in memory at once.
+
+        Paging is not documented (the list is one `{"orgs":[..]}`); `page`/`page_size` are sent and
+        followed while the answer names a `next_page`, and an answer without paging is the whole list.
+        """
+        page: int | None = 1
+        while page is not None:
+            body = self._json(
+                "GET",
+                f"/orgs/{_segment(partner)}/orgs",
+                doing="Listing customer orgs",
+                org=partner,
+                params={"page": page, "page_size": page_size},
+            )
+            items = _items(body, "orgs")
+            following = body.get("next_page") if isinstance(body, dict) else None
+            del body  # one page in memory at a time, not two while the next is read
+            page = following if isinstance(following, int) and following > page else None
+            yield items
+            del items
 
     # POST /orgs/{partner}/orgs (Proofpoint Essentials API v1, "Organizations")
     def create_org(self, partner: str, body: dict) -> dict:

@@ -3,12 +3,13 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from onboarding.api import views
+from onboarding.api import fleet, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/tenants/", views.TenantList.as_view(), name="api-tenant-list"),
+    path("v1/tenants/discover/", fleet.TenantDiscover.as_view(), name="api-tenant-discover"),
     path("v1/tenants/<int:pk>/", views.TenantDetail.as_view(), name="api-tenant-detail"),
     path("v1/tenants/<int:pk>/onboardings/", views.TenantOnboardings.as_view(), name="api-tenant-onboard"),
     path("v1/onboardings/", views.OnboardingList.as_view(), name="api-onboarding-list"),

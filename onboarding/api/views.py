@@ -18,6 +18,7 @@ from onboarding.access import jobs_for, tenants_for
 from onboarding.api import serializers as s
 from onboarding.api.parsers import StrictJSONParser
 from onboarding.api.schema import PortalAutoSchema
+from onboarding.fleet import overview
 from onboarding.models import ConsentLink, Step, SyncReportRow
 from onboarding.pipeline import step_titles
 from onboarding.report import queries as report_queries
@@ -27,6 +28,7 @@ from onboarding.tenant_view import open_findings
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
 MAX_QUERY_LENGTH = 200
+FLEET_FILTERS = {*overview.FILTER_WORDS, "sort"}
 
 
 class Conflict(APIException):
@@ -81,8 +83,14 @@ class NotFoundView(PortalAPIView, APIView):
 class TenantList(PortalAPIView, generics.ListCreateAPIView):
     serializer_class = s.TenantSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, domain or admin email."),
-                               s.TenantFilterSerializer])
+    @extend_schema(parameters=[
+        OpenApiParameter("search", str, description="Name, domain or admin email."),
+        s.TenantFilterSerializer,
+        *[OpenApiParameter(name, str, description=f"Filter by {words}.")
+          for name, words in overview.FILTER_WORDS.items()],
+        OpenApiParameter("sort", str, description="name, lifecycle, health, secret_expiry, last_sync, "
+                         "licences or job; a leading - reverses."),
+    ])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -103,6 +111,11 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
             tenants = tenants.filter(lifecycle=params.validated_data["lifecycle"])
         if "health" in params.validated_data:
             tenants = tenants.filter(health_state=params.validated_data["health"])
+        if set(self.request.query_params) & FLEET_FILTERS:  # the fleet view's filters (issue 14)
+            try:
+                tenants = overview.filter_fleet(overview.fleet(tenants), self.request.query_params)
+            except overview.FleetFilterError as error:
+                raise ValidationError({error.field: [error.message]}) from None
         term = self.request.query_params.get("search", "").strip()[:MAX_QUERY_LENGTH]
         if term:
             tenants = tenants.filter(

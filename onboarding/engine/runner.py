@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.errors import PermanentError, TransientError
-from onboarding.engine import events, lifecycle, undo
+from onboarding.engine import events, lifecycle, throttle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.models import HALTED_JOB_STATES, JobState, OnboardingJob, Step, StepState
 from onboarding.pipeline import pipeline, spec_for
@@ -37,7 +37,7 @@ def run_job(job_id: int) -> None:
         if step is None:
             _complete(job)
             return
-        if step.state != StepState.PENDING or not _claim(step):
+        if step.state != StepState.PENDING or not throttle.claim_within_bounds(job, step, _claim):
             return
         if not _execute(job, step):
             return

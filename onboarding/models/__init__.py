@@ -1,5 +1,11 @@
 from onboarding.models.audit import AuditEvent, OutboxMessage
 from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState, hash_token
+from onboarding.models.fleet import (
+    BatchItem,
+    OnboardingBatch,
+    ProofpointSnapshot,
+    TenantImport,
+)
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
@@ -20,20 +26,24 @@ __all__ = [
     "HALTED_JOB_STATES",
     "AccountKind",
     "AuditEvent",
+    "BatchItem",
     "ConsentLink",
     "ConsentPurpose",
     "ConsentState",
     "ImportState",
     "JobKind",
     "JobState",
+    "OnboardingBatch",
     "OnboardingJob",
     "OutboxMessage",
     "RestoreState",
+    "ProofpointSnapshot",
     "Section",
     "SettingsSnapshot",
     "Step",
     "StepKey",
     "StepState",
     "SyncReportRow",
+    "TenantImport",
     "hash_token",
 ]
