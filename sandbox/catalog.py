@@ -6,6 +6,8 @@ Graph permissions reference), so a client that hard-codes them behaves as agains
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .common import GRAPH_APP_ID, guid
 
 APP_ROLES = {
@@ -39,7 +41,9 @@ def _words(name: str) -> str:
     return name.replace(".", " ").replace("ReadWrite", "read and write").replace("Read", "read")
 
 
+@lru_cache(maxsize=1)
 def app_roles() -> list[dict]:
+    """Graph's app roles: one shared list (every tenant's Graph SP holds the same, unchanged)."""
     return [
         {
             "allowedMemberTypes": ["Application"],
@@ -54,6 +58,7 @@ def app_roles() -> list[dict]:
     ]
 
 
+@lru_cache(maxsize=1)
 def permission_scopes() -> list[dict]:
     return [
         {

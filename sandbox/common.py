@@ -7,6 +7,9 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 # One namespace for every id the sandbox derives, so ids survive restarts.
@@ -24,13 +27,28 @@ def random_guid() -> str:
     return str(uuid.uuid4())
 
 
+# The `clock_offset_s` knob: the sandbox's notion of now, per request (see Service.dispatch), so one
+# tenant can live in the future (its secrets expired, its tokens stale) while the others do not.
+_clock_offset: ContextVar[float] = ContextVar("sandbox_clock_offset", default=0.0)
+
+
+@contextmanager
+def clock_offset(seconds: float | None) -> Iterator[None]:
+    """Shift now() and utcnow() by `seconds` for the code run inside (this thread/context only)."""
+    token = _clock_offset.set(float(seconds or 0))
+    try:
+        yield
+    finally:
+        _clock_offset.reset(token)
+
+
 def now() -> float:
-    """Wall clock in seconds; visibility windows and expiry both use it."""
-    return time.time()
+    """The sandbox's clock in seconds (wall clock + clock offset), for visibility and expiry."""
+    return time.time() + _clock_offset.get()
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + timedelta(seconds=_clock_offset.get())
 
 
 def iso(dt: datetime | float | None = None) -> str:

@@ -89,6 +89,13 @@ def authenticate(world, request: Request) -> Call:
     tenant = world.tenant(claims.get("tid", ""))
     if tenant is None or claims.get("sbx_gen") != world.generation:
         raise graph_error(request, 401, "InvalidAuthenticationToken", "Access token validation failure.")
+    if claims.get("oid") not in tenant.sps:
+        # Its service principal is gone (consent revoked, app deleted). Real Graph may honour such
+        # a token until it expires; the sandbox refuses it at once, so a check right after a
+        # revoke is deterministic.
+        raise graph_error(request, 401, "InvalidAuthenticationToken",
+                          "Access token validation failure. The service principal of this token "
+                          "no longer exists in the tenant.")
     return Call(world, request, tenant, claims)
 
 

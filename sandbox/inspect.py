@@ -7,14 +7,26 @@ POST /_sandbox/tenants    {"domain","users","seed"[,"name","domains","gcc_high",
 POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the page (app defaults to the MSP's)
 GET  /_sandbox/staff      the staff sign-in app (no secret) and its people with their app roles
 POST /_sandbox/staff      {"user": upn|username|oid, "roles": ["Technician"|"Manager"]} sets roles
-GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"recent":[..]}; DELETE clears it
+GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"total","writes","recent":[..],
+                          "in_flight","max_in_flight","max_in_flight_by_scope"};
+                          ?service=&since=SEQ&writes=1 filter "recent"; DELETE clears all of it
+                          (counts, entries and the in-flight peaks)
+POST /_sandbox/break      {"tenant","what",..} break a live tenant (breaks.py)
+GET  /_sandbox/dns        ?domain=D: D's records; else every override. POST {"domain",
+                          "mx"|"txt"|"a"|"fail"|"route"[,"spf"]|"reset"} changes them (dns.py)
+POST /_sandbox/child_orgs {"count",["states"|"mix"],"prefix","start","users":[lo,hi]} → 201
+                          (fleet.py)
 """
 
 from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
+from . import breaks, dns
+from .breaks import BreakError
 from .catalog import ROLE_NAMES
+from .common import iso
+from .fleet import create_child_orgs
 from .web import INVALID, json_response, read_json
 
 
@@ -23,11 +35,13 @@ def handle_admin(world, request: Request) -> Response:
     handler = ROUTES.get((request.method, name))
     if handler is None:
         return json_response({"error": f"no admin route {request.method} /_sandbox/{name}"}, 404)
-    body = read_json(request)
-    if body is INVALID:
-        return json_response({"error": "body is not JSON"}, 400)
+    body = request.args.to_dict() if request.method == "GET" else read_json(request)
+    if body is INVALID or (body is not None and not isinstance(body, dict)):
+        return json_response({"error": "body is not a JSON object"}, 400)
     try:
         return handler(world, body or {})
+    except BreakError as error:
+        return json_response({"error": str(error)}, error.status)
     except (ValueError, KeyError, TypeError) as error:
         return json_response({"error": str(error)}, 400)
 
@@ -89,7 +103,31 @@ def post_staff(world, body) -> Response:
 
 
 def get_requests(world, body) -> Response:
-    return json_response(world.log.snapshot())
+    since = int(body.get("since") or 0)
+    writes = str(body.get("writes", "")).lower() in ("1", "true", "yes")
+    return json_response(world.log.snapshot(body.get("service") or None, since, writes))
+
+
+def post_break(world, body) -> Response:
+    return json_response(breaks.apply(world, body))
+
+
+def get_dns(world, body) -> Response:
+    if body.get("domain"):
+        found = dns.records(world, body["domain"])
+        if found is None:
+            return json_response({"error": f"unknown domain {body['domain']}"}, 404)
+        return json_response(found)
+    with world.lock:
+        return json_response({"overrides": {k: dict(v) for k, v in world.dns.items()}})
+
+
+def post_dns(world, body) -> Response:
+    return json_response(dns.set_records(world, body.get("domain"), body))
+
+
+def post_child_orgs(world, body) -> Response:
+    return json_response(create_child_orgs(world, body), 201)
 
 
 def clear_requests(world, body) -> Response:
@@ -102,6 +140,8 @@ ROUTES = {
     ("POST", "knobs"): post_knobs, ("POST", "tenants"): post_tenant, ("POST", "consent"): post_consent,
     ("GET", "staff"): get_staff, ("POST", "staff"): post_staff,
     ("GET", "requests"): get_requests, ("DELETE", "requests"): clear_requests,
+    ("POST", "break"): post_break, ("GET", "dns"): get_dns, ("POST", "dns"): post_dns,
+    ("POST", "child_orgs"): post_child_orgs,
 }
 
 
@@ -143,14 +183,22 @@ def tenant_snapshot(tenant) -> dict:
 
 def org_snapshot(org) -> dict:
     azure = dict(org.azure) if org.azure else None
-    if azure:
-        azure["ad_key"] = "****"
+    if azure:  # as saved, with the two timestamps Proofpoint shows (ISO 8601 here, whatever the knob)
+        azure.update(ad_key="****", secret_expiry=_when(org.secret_expiry),
+                     last_successful_sync=_when(org.last_sync))
     return {
         "primary_domain": org.primary_domain, "name": org.name, "type": org.type, "parent": org.parent,
         "eid": org.eid, "stack": org.stack, "user_licenses": org.user_licenses,
         "domains": list(org.domains.values()), "users": list(org.users.values()),
         "settings_azure": azure, "exemptions": list(org.exemptions),
+        "sync": {"last_successful_sync": _when(org.last_sync),
+                 "next_sync_at": _when(org.sync_next_at),
+                 "secret_expiry": _when(org.secret_expiry), "error": org.sync_error},
     }
+
+
+def _when(value: float | None) -> str | None:
+    return iso(value) if value is not None else None
 
 
 def snapshot(world) -> dict:

@@ -31,6 +31,12 @@ DEFAULTS: dict = {
     "signin_time_shift_s": 0,  # shifts iat/nbf/exp of staff sign-in tokens (-7200: already expired)
     "signin_foreign_tenant_tokens": False,  # others' users get their home tid, not AADSTS50020
     "seed": 0,  # seeds the random draws above, so a run can be replayed
+    "clock_offset_s": 0,  # the sandbox's clock runs this far ahead (expiry, token lifetime, stamps)
+    "proofpoint_sync_runs": True,  # Proofpoint's scheduled sync runs (moves last_successful_sync)
+    # secret_expiry / last_successful_sync as: iso, iso_offset, space, epoch, epoch_ms, date, omit
+    # (the real format is undocumented)
+    "proofpoint_time_format": "iso",
+    "proofpoint_orgs_page_size": None,  # GET /orgs/{partner}/orgs pages by this many (None: all)
 }
 
 

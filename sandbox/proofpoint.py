@@ -12,7 +12,9 @@ import re
 
 from werkzeug.wrappers import Request, Response
 
+from .common import parse_iso
 from .identity import IdentityError, issue_token
+from .proofpoint_sync import azure_view, schedule_after_save
 from .proofpoint_users import conflict, is_email, normalised_user, validate_user
 from .scenario import new_org, pp_domain
 from .web import INVALID, HttpError, Service, json_response, read_json, retry_after_header
@@ -82,6 +84,10 @@ class ProofpointService(Service):
         request.environ["sandbox.pp_user"] = (user, account)
         return super().dispatch(request)
 
+    def scope(self, request: Request, params: dict, keys: tuple[str, ...]) -> str | None:
+        """In-flight calls count per partner: the API user's org (a channel admin's partner org)."""
+        return request.environ["sandbox.pp_user"][1]["org"]
+
     def tenant_keys(self, request: Request, params: dict) -> tuple[str, ...]:
         key = params.get("org") or params.get("domain") or ""
         tenant = self.world.tenant(key)
@@ -142,7 +148,7 @@ class ProofpointService(Service):
             "eid": org.eid, "name": org.name, "primary_domain": org.primary_domain, "type": org.type,
             "parent_primary_domain": org.parent, "user_licenses": org.user_licenses,
             "licensing_package": org.licensing_package, "country": org.country, "stateprov": org.stateprov,
-            "is_active": True, "active_users": sum(1 for u in org.users.values() if u["is_active"]),
+            "is_active": True, "active_users": org.active_users,
             "domains": list(org.domains.values()), "created": org.created,
         }
 
@@ -150,9 +156,28 @@ class ProofpointService(Service):
         return json_response(self.org_json(self._org(request, org)))
 
     def list_orgs(self, request: Request, org: str) -> Response:
+        """The child orgs. The documented answer is {"orgs":[..]}, all at once. Paging is a guess
+        (the 2026 spec pages stats calls with page/page_size): with `page_size` (or the knob
+        proofpoint_orgs_page_size) one page, 1-based `page`, and `total`, `page`, `page_size`,
+        `next_page` (null on the last)."""
         partner = self._org(request, org)
-        children = [self.org_json(o) for o in self.world.orgs.values() if o.parent == partner.primary_domain]
-        return json_response({"orgs": children})
+        with self.world.lock:
+            children = [o for o in self.world.orgs.values() if o.parent == partner.primary_domain]
+        size = request.args.get("page_size") or self.world.knobs.get("proofpoint_orgs_page_size")
+        if size is None and "page" not in request.args:
+            return json_response({"orgs": [self.org_json(o) for o in children]})
+        try:
+            size = int(size or 100)
+            page = int(request.args.get("page", 1))
+        except ValueError:
+            raise errors(422, "page", "The page and page_size must be whole numbers.") from None
+        if size < 1 or size > 1000 or page < 1:
+            raise errors(422, "page", "The page must be 1 or more, the page_size 1 to 1000.")
+        chunk = children[(page - 1) * size: page * size]
+        more = page * size < len(children)
+        return json_response({"orgs": [self.org_json(o) for o in chunk], "total": len(children),
+                              "page": page, "page_size": size,
+                              "next_page": page + 1 if more else None})
 
     def create_org(self, request: Request, org: str) -> Response:
         partner = self._org(request, org)
@@ -333,9 +358,10 @@ class ProofpointService(Service):
     # ---- Azure sync settings --------------------------------------------------------------------
     def get_azure(self, request: Request, org: str) -> Response:
         found = self._org(request, org)
-        if found.azure is None:
-            raise message(404, "Azure AD settings are not configured for this organization")
-        return json_response({**found.azure, "ad_key": "****"})
+        with self.world.lock:
+            if found.azure is None:
+                raise message(404, "Azure AD settings are not configured for this organization")
+            return json_response(azure_view(self.world, found))
 
     def put_azure(self, request: Request, org: str) -> Response:
         found = self._org(request, org)
@@ -343,9 +369,10 @@ class ProofpointService(Service):
         self._validate_azure(body)
         expiry = self._verify_azure(body)
         with self.world.lock:
-            previous = found.azure or {}
-            found.azure = {**{f: body[f] for f in AZURE_FIELDS}, "secret_expiry": expiry,
-                           "last_successful_sync": previous.get("last_successful_sync")}
+            found.azure = {f: body[f] for f in AZURE_FIELDS}
+            end = parse_iso(expiry) if expiry else None
+            found.secret_expiry = end.timestamp() if end else None
+            schedule_after_save(self.world, found)
         return Response(status=204)
 
     def _validate_azure(self, body: dict) -> None:
@@ -393,7 +420,8 @@ class ProofpointService(Service):
     def delete_azure(self, request: Request, org: str) -> Response:
         found = self._org(request, org)
         with self.world.lock:
-            found.azure = None
+            found.azure = None  # "further sync will not occur"; last_successful_sync is kept
+            found.sync_next_at = None
         return Response(status=204)
 
     # ---- exemptions -----------------------------------------------------------------------------

@@ -72,7 +72,10 @@ def conflict(world, org, user: dict, ignore: str | None = None) -> str | None:
         clash = wanted & addresses(other)
         if clash:
             return f"The email address {sorted(clash)[0]} already exists in the organization."
+    domain = user["primary_email"].split("@", 1)[-1]
     for other_org in world.orgs.values():
-        if other_org is not org and user["primary_email"] in other_org.users:
+        # An org holds only addresses of its own domains: skip others without making their users.
+        if (other_org is not org and domain in other_org.domains
+                and user["primary_email"] in other_org.users):
             return f"The email address {user['primary_email']} is in use by another organization."
     return None

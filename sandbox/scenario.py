@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from .common import guid
+from .common import guid, years_from_now
 from .objects import new_service_principal, required_access
 from .signin import load_staff_signin
 from .state import ProofpointOrg, World, add_secret
@@ -77,7 +77,8 @@ def _load_msp(world: World, msp: dict, scenario: dict) -> None:
                 "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}},
     })
     secret = spec.get("secret", "Sbx8Q~demo-msp-secret-not-for-production")
-    add_secret(record, secret, "sandbox", key_id=guid("msp-secret", app_id))
+    # Long-lived, so a tenant's clock offset (knob clock_offset_s) expires its secrets, not ours.
+    add_secret(record, secret, "sandbox", end=years_from_now(50), key_id=guid("msp-secret", app_id))
     new_service_principal(world, tenant, record.data, tenant.id)
     world.msp = {"tenant_id": tenant.id, "app_id": app_id, "secret": secret,
                  "display_name": record.data["displayName"], "redirect_uris": list(spec.get("redirect_uris", []))}
@@ -99,6 +100,10 @@ def _load_proofpoint(world: World, spec: dict) -> None:
 
             created = normalised_user(child, user)
             child.users[created["primary_email"]] = created
+    if spec.get("child_orgs"):
+        from .fleet import create_child_orgs
+
+        create_child_orgs(world, spec["child_orgs"])
 
 
 def new_org(world: World, spec: dict, org_type: str, parent: str | None) -> ProofpointOrg:

@@ -1,9 +1,11 @@
-"""One process, four listeners: login (HTTPS), Graph (HTTPS), Proofpoint (HTTPS), browser front (HTTP).
+"""One process, five listeners: login (HTTPS), Graph (HTTPS), Proofpoint (HTTPS), browser front
+(HTTP), and DNS for the demo domains (UDP).
 
     sb = Sandbox(host="127.0.0.1", port=0, state_dir=Path("var/sandbox"), scenario=None)
     sb.start(); ...; sb.stop()
 
-port=0 lets each listener pick a free port; otherwise they are PORT, PORT+1, PORT+2, PORT+3. The plain
+port=0 lets each listener pick a free port; otherwise they are PORT, PORT+1, PORT+2, PORT+3 and UDP
+PORT+4 (or `dns_port`, 0 = a free one). The plain
 http front serves the identity app for people, so the consent page opens without a certificate warning.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .certs import ensure_certs, load_private_key, server_ssl_context
+from .dns import DnsListener
 from .graph import GraphService
 from .login import LoginService
 from .proofpoint import ProofpointService
@@ -34,9 +37,11 @@ class QuietHandler(WSGIRequestHandler):
 class Sandbox:
     def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, state_dir: Path | str = "var/sandbox",
                  scenario: dict | str | Path | None = None, portal_base_url: str | None = None,
-                 auto_consent: bool | None = None):
+                 auto_consent: bool | None = None, dns_port: int | None = None):
         self.host = host
         self.port = port
+        self.dns_port_wanted = dns_port
+        self._dns: DnsListener | None = None
         self.state_dir = Path(state_dir)
         self.scenario = load_scenario(scenario, portal_base_url)
         if auto_consent is not None:
@@ -66,9 +71,17 @@ class Sandbox:
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        wanted = self.dns_port_wanted
+        if wanted is None:
+            wanted = 0 if self.port == 0 else self.port + len(listeners)
+        self._dns = DnsListener(self.state, self.host, wanted).start()
+        self.ports["dns"] = self._dns.port
         return self
 
     def stop(self) -> None:
+        if self._dns is not None:
+            self._dns.stop()
+            self._dns = None
         for server in self._servers:
             server.shutdown()
             server.server_close()
@@ -104,6 +117,20 @@ class Sandbox:
     @property
     def proofpoint_url(self) -> str:
         return self._url("https", "proofpoint") + "/api/v1"
+
+    @property
+    def dns_port(self) -> int:
+        """The UDP port of the sandbox's DNS server (same host as the other listeners)."""
+        return self.ports["dns"]
+
+    @property
+    def dns_address(self) -> str:
+        return self.public_host
+
+    @property
+    def dns_nameservers(self) -> list[str]:
+        """DNS_NAMESERVERS for the portal: ["127.0.0.1:PORT"]."""
+        return [f"{self.dns_address}:{self.dns_port}"]
 
     @property
     def msp(self) -> dict:

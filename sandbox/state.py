@@ -7,6 +7,7 @@ services would show only where a knob asks for them (replication delay), never b
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -72,32 +73,116 @@ class ProofpointOrg:
     country: str | None = None
     stateprov: str | None = None
     domains: dict[str, dict] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-    azure: dict | None = None
+    azure: dict | None = None  # settings/azure's 15 saved fields (ad_key in clear); None: never
     exemptions: list[str] = field(default_factory=list)
     created: str = field(default_factory=iso)
+    # The emulated sync (proofpoint_sync.py), in real epoch seconds.
+    secret_expiry: float | None = None  # the key's end as learned at the last save
+    last_sync: float | None = None  # last_successful_sync
+    sync_next_at: float | None = None
+    sync_error: str | None = None
+    # Generated orgs (fleet.py) make their users on first use: (factory, active count before that).
+    users_factory: object = field(default=None, repr=False)
+    generated_active: int = 0
+    _users: dict | None = field(default=None, repr=False)
+
+    @property
+    def users(self) -> dict[str, dict]:
+        if self._users is None:
+            self._users = self.users_factory() if self.users_factory else {}
+        return self._users
+
+    @property
+    def active_users(self) -> int:
+        if self._users is None and self.users_factory:
+            return self.generated_active
+        return sum(1 for u in self.users.values() if u["is_active"])
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "QUERY")
 
 
 class RequestLog:
-    """Counts per "METHOD /route/template" and the last few thousand calls, for test assertions."""
+    """Every call the emulators answered, for test assertions: counts per "METHOD /route/template",
+    the last entries (method, path, service, status, scope, start and end), and in-flight
+    concurrency: the current and highest number of calls served at once, per service and per scope
+    (the Graph tenant a token is for, the Proofpoint partner of the API user, the login tenant of
+    the URL). `clear()` resets all of it (DELETE /_sandbox/requests)."""
+
+    MAX_ENTRIES = 10000
 
     def __init__(self):
         self._lock = threading.Lock()
         self.clear()
 
     def clear(self) -> None:
-        self.counts: Counter = Counter()
-        self.entries: deque = deque(maxlen=5000)
-
-    def record(self, service: str, method: str, route: str, status: int, path: str) -> None:
         with self._lock:
-            key = f"{method} {route}"
-            self.counts[key] += 1
-            self.entries.append({"at": iso(), "service": service, "route": key, "status": status, "path": path})
+            self.counts: Counter = Counter()
+            self.entries: deque = deque(maxlen=self.MAX_ENTRIES)
+            self.seq = 0
+            self.writes = 0
+            self.in_flight: Counter = Counter()
+            self.max_in_flight: Counter = Counter()
+            self.scope_in_flight: Counter = Counter()  # (service, scope) -> n
+            self.scope_max: Counter = Counter()
+            self.epoch = getattr(self, "epoch", 0) + 1  # calls begun before a clear do not count
 
-    def snapshot(self) -> dict:
+    def begin(self, service: str, scope: str | None) -> tuple:
+        """A call starts; returns the ticket `end` needs."""
         with self._lock:
-            return {"counts": dict(self.counts), "recent": list(self.entries)}
+            self.in_flight[service] += 1
+            self.max_in_flight[service] = max(self.max_in_flight[service], self.in_flight[service])
+            if scope:
+                key = (service, scope)
+                self.scope_in_flight[key] += 1
+                self.scope_max[key] = max(self.scope_max[key], self.scope_in_flight[key])
+            return (service, scope, time.time(), self.epoch)
+
+    def end(self, ticket: tuple, method: str, route: str, status, path: str,
+            write: bool | None = None) -> None:
+        service, scope, started, epoch = ticket
+        with self._lock:
+            if epoch == self.epoch:
+                self.in_flight[service] -= 1
+                if scope:
+                    self.scope_in_flight[(service, scope)] -= 1
+            self._append(service, method, route, status, path, scope, started, time.time(), write)
+
+    def record(self, service: str, method: str, route: str, status: int, path: str,
+               scope: str | None = None, write: bool | None = None) -> None:
+        """A call answered at once (unmatched, unauthenticated): logged, not counted in flight."""
+        with self._lock:
+            at = time.time()
+            self._append(service, method, route, status, path, scope, at, at, write)
+
+    def _append(self, service, method, route, status, path, scope, started, ended, write) -> None:
+        key = f"{method} {route}"
+        write = method.upper() not in SAFE_METHODS if write is None else write
+        self.seq += 1
+        self.counts[key] += 1
+        self.writes += bool(write)
+        self.entries.append({
+            "seq": self.seq, "at": iso(started), "service": service, "method": method, "route": key,
+            "path": path, "status": status, "scope": scope, "write": write,
+            "started": round(started, 6), "ended": round(ended, 6),
+            "ms": round((ended - started) * 1000, 3),
+        })
+
+    def snapshot(self, service: str | None = None, since: int = 0,
+                 writes_only: bool = False) -> dict:
+        with self._lock:
+            recent = [e for e in self.entries if e["seq"] > since
+                      and (service is None or e["service"] == service)
+                      and (not writes_only or e["write"])]
+            by_scope: dict[str, dict[str, int]] = {}
+            for (svc, scope), peak in self.scope_max.items():
+                by_scope.setdefault(svc, {})[scope] = peak
+            return {
+                "counts": dict(self.counts), "total": self.seq, "writes": self.writes,
+                "recent": recent,
+                "in_flight": {k: v for k, v in self.in_flight.items() if v},
+                "max_in_flight": dict(self.max_in_flight), "max_in_flight_by_scope": by_scope,
+            }
 
 
 class World:
@@ -123,6 +208,7 @@ class World:
             self.orgs: dict[str, ProofpointOrg] = {}
             self.pp_users: dict[str, dict] = {}
             self.msp: dict = {}
+            self.dns: dict[str, dict] = {}  # DNS overrides per domain (sandbox/dns.py)
             self.knobs.replace(self.scenario.get("knobs") or {})
             self.log.clear()
             load_world(self, self.scenario)

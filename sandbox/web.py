@@ -12,6 +12,7 @@ import time
 
 from werkzeug.wrappers import Request, Response
 
+from .common import clock_offset
 from .knobs import Fault
 
 
@@ -115,24 +116,42 @@ class Service:
             response = self.dispatch(request)
         return response(environ, start_response)
 
+    def scope(self, request: Request, params: dict, keys: tuple[str, ...]) -> str | None:
+        """Where a call counts for in-flight limits (the request log): by default the tenant id."""
+        return keys[0] if keys else None
+
+    def is_write(self, request: Request, template: str) -> bool | None:
+        """Whether the call changes anything (None: by its method). A POST to an OAuth token
+        endpoint only issues a token: a read."""
+        return False if template.endswith("/oauth2/v2.0/token") else None
+
     def dispatch(self, request: Request) -> Response:
         template, handler, params = self.router.match(request.method, request.path)
+        log = self.world.log
         if template is None:
             response = self.finish(request, self.unmatched(request, params))
-            self.world.log.record(self.name, request.method, "(unmatched)", response.status_code, request.path)
+            log.record(self.name, request.method, "(unmatched)", response.status_code, request.path,
+                       write=False)
             return response
         keys = self.tenant_keys(request, params)
-        self._delay(keys)
-        fault = self.world.knobs.draw_fault(self.name, f"{request.method} {template}", keys)
-        if fault:
-            response = self.fault(request, fault)
-        else:
-            try:
-                response = handler(request, **params)
-            except HttpError as error:
-                response = error.response
-        response = self.finish(request, response)
-        self.world.log.record(self.name, request.method, template, response.status_code, request.path)
+        ticket = log.begin(self.name, self.scope(request, params, keys))
+        status = 500
+        try:
+            self._delay(keys)
+            fault = self.world.knobs.draw_fault(self.name, f"{request.method} {template}", keys)
+            if fault:
+                response = self.fault(request, fault)
+            else:
+                with clock_offset(self.world.knobs.get("clock_offset_s", keys)):
+                    try:
+                        response = handler(request, **params)
+                    except HttpError as error:
+                        response = error.response
+            response = self.finish(request, response)
+            status = response.status_code
+        finally:
+            log.end(ticket, request.method, template, status, request.path,
+                    self.is_write(request, template))
         return response
 
     def _delay(self, keys: tuple[str, ...]) -> None:

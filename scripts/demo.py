@@ -45,6 +45,7 @@ def demo_environment(sb: Sandbox) -> dict:
         "STAFF_SIGNIN_TENANT_ID": sb.staff_signin["tenant_id"],
         "STAFF_SIGNIN_CLIENT_ID": sb.staff_signin["client_id"],
         "STAFF_SIGNIN_CLIENT_SECRET": sb.staff_signin["secret"],
+        "DNS_NAMESERVERS": ",".join(sb.dns_nameservers),  # the sandbox's DNS (UDP), demo domains
         "MSP_NAME": os.environ.get("MSP_NAME", "Contoso MSP"),
         # A short countdown so a demo run reaches "completed"; production waits the full hour.
         "ROUTING_WAIT_SECONDS": os.environ.get("ROUTING_WAIT_SECONDS", "300"),

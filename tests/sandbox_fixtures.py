@@ -58,12 +58,118 @@ class SandboxAdmin:
                 return tenant
         raise KeyError(key)
 
-    def requests(self) -> dict:
-        return self._admin("GET", "requests")
+    def requests(self, service: str | None = None, since: int = 0, writes: bool = False) -> dict:
+        """The request log: counts, recent entries (method, path, service, status, scope, started,
+        ended), in-flight peaks per service and per scope (Graph tenant id, Proofpoint partner)."""
+        pairs = (("service", service), ("since", since), ("writes", int(writes)))
+        query = {k: v for k, v in pairs if v}
+        response = self.http.get(f"{self.sb.login_url}/_sandbox/requests", params=query)
+        response.raise_for_status()
+        return response.json()
+
+    def clear_requests(self) -> None:
+        """Forget the request log and reset the in-flight peaks."""
+        self._admin("DELETE", "requests")
+
+    def writes(self, since: int = 0) -> list[dict]:
+        """Every logged call that could change something (POST/PUT/PATCH/DELETE but tokens)."""
+        return self.requests(since=since, writes=True)["recent"]
+
+    def max_in_flight(self, service: str, scope: str | None = None) -> int:
+        """The most calls one service (or one scope of it) served at once since the last clear."""
+        log = self.requests(since=10**12)
+        if scope is None:
+            return log["max_in_flight"].get(service, 0)
+        return log["max_in_flight_by_scope"].get(service, {}).get(scope, 0)
+
+    # ---- breaking a live tenant (POST /_sandbox/break; sandbox/breaks.py) -----------------------
+    def break_tenant(self, tenant: str, what: str, **fields) -> dict:
+        return self._admin("POST", "break", {"tenant": tenant, "what": what, **fields})
+
+    def add_domain(self, tenant: str, domain: str, verified: bool = True) -> dict:
+        return self.break_tenant(tenant, "add_domain", domain=domain, verified=verified)
+
+    def delete_sync_app(self, tenant: str, app_id: str | None = None) -> dict:
+        return self.break_tenant(tenant, "delete_app", **_app(app_id))
+
+    def delete_sync_service_principal(self, tenant: str, app_id: str | None = None) -> dict:
+        return self.break_tenant(tenant, "delete_service_principal", **_app(app_id))
+
+    def remove_grant(self, tenant: str, app_id: str | None = None) -> dict:
+        return self.break_tenant(tenant, "remove_grant", **_app(app_id))
+
+    def narrow_grant(self, tenant: str, scope: str = "User.ReadBasic.All",
+                     app_id: str | None = None) -> dict:
+        return self.break_tenant(tenant, "narrow_grant", scope=scope, **_app(app_id))
+
+    def remove_role_assignment(self, tenant: str, role: str | None = None,
+                               app_id: str | None = None) -> dict:
+        fields = {"role": role} if role else {}
+        return self.break_tenant(tenant, "remove_role_assignment", **fields, **_app(app_id))
+
+    def revoke_consent(self, tenant: str, app_id: str | None = None) -> dict:
+        """The customer removes the MSP app: new tokens fail (AADSTS700016), held ones get 401."""
+        return self.break_tenant(tenant, "revoke_consent", **_app(app_id))
+
+    def expire_secret(self, tenant: str, days_ago: float = 1, app_id: str | None = None) -> dict:
+        return self.break_tenant(tenant, "expire_secret", days_ago=days_ago, **_app(app_id))
+
+    def secret_expiring(self, tenant: str, days: float = 7, app_id: str | None = None) -> dict:
+        return self.break_tenant(tenant, "secret_expiring", days=days, **_app(app_id))
+
+    def clock_offset(self, tenant: str, seconds: float) -> dict:
+        """The tenant's clock runs ahead (secrets expire, tokens age); the portal's does not."""
+        return self.break_tenant(tenant, "clock_offset", seconds=seconds)
+
+    def set_sync_frequency(self, tenant: str, value: int = 0) -> dict:
+        return self.break_tenant(tenant, "sync_frequency", value=value)
+
+    def delete_sync_settings(self, tenant: str) -> dict:
+        return self.break_tenant(tenant, "delete_sync_settings")
+
+    def set_sync_app_id(self, tenant: str, value: str | None = None) -> dict:
+        return self.break_tenant(tenant, "sync_app_id", **({"value": value} if value else {}))
+
+    def set_last_successful_sync(self, tenant: str, value: str | None = None,
+                                 hours_ago: float | None = None) -> dict:
+        """last_successful_sync = `value` (ISO 8601, or None) or `hours_ago` hours ago."""
+        fields = {"hours_ago": hours_ago} if hours_ago is not None else {"value": value}
+        return self.break_tenant(tenant, "last_successful_sync", **fields)
+
+    def remove_org_domain(self, tenant: str, domain: str) -> dict:
+        return self.break_tenant(tenant, "remove_org_domain", domain=domain)
+
+    def set_licences(self, tenant: str, user_licenses: int) -> dict:
+        return self.break_tenant(tenant, "licences", user_licenses=user_licenses)
+
+    # ---- DNS (sandbox/dns.py) -------------------------------------------------------------------
+    def set_mx(self, domain: str, mx: list) -> dict:
+        """Replace a domain's MX records: [[preference, host], ..]."""
+        return self._admin("POST", "dns", {"domain": domain, "mx": mx})
+
+    def route_mx(self, domain: str, stack: str = "us1", spf: bool = False) -> dict:
+        """Point a domain's MX at Proofpoint's hosts for a stack (mx1-/mx2-{stack}...)."""
+        return self._admin("POST", "dns", {"domain": domain, "route": stack, "spf": spf})
+
+    def dns_fail(self, domain: str, how: str | None = "timeout") -> dict:
+        """Make a domain's DNS fail: "nxdomain", "servfail", "timeout"; None heals it."""
+        return self._admin("POST", "dns", {"domain": domain, "fail": how})
+
+    def dns_records(self, domain: str) -> dict:
+        return self._admin("GET", f"dns?domain={domain}")
+
+    # ---- the partner's existing customers (sandbox/fleet.py) ------------------------------------
+    def child_orgs(self, count: int = 50, **fields) -> dict:
+        """Make `count` child orgs of the partner in mixed states (states=[..] or mix={..})."""
+        return self._admin("POST", "child_orgs", {"count": count, **fields})
 
     @property
     def msp(self) -> dict:
         return self.sb.msp
+
+
+def _app(app_id: str | None) -> dict:
+    return {"app_id": app_id} if app_id else {}
 
 
 def sandbox_settings(sb: Sandbox) -> dict:
@@ -80,6 +186,7 @@ def sandbox_settings(sb: Sandbox) -> dict:
         "PROOFPOINT_API_USER": pp["user"],
         "PROOFPOINT_API_PASSWORD": pp["password"],
         "PROOFPOINT_PARTNER_DOMAIN": pp["partner_domain"],
+        "DNS_NAMESERVERS": sb.dns_nameservers,
     }
 
 
@@ -92,7 +199,8 @@ def staff_signin_settings(sb: Sandbox) -> dict:
 
 def sandbox_env(sb: Sandbox) -> dict:
     """The same settings as environment variables, for a real worker process (tests/worker.py)."""
-    return {name: str(value) for name, value in sandbox_settings(sb).items()}
+    return {name: ",".join(value) if isinstance(value, list) else str(value)
+            for name, value in sandbox_settings(sb).items()}
 
 
 def forget_cached_tokens() -> None:

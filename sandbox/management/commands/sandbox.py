@@ -17,7 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="first of four ports (0 = any free)")
+        parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                            help="first of five ports (0 = any free)")
         parser.add_argument("--scenario", help="scenario JSON file (default: sandbox/scenarios/demo.json)")
         parser.add_argument("--state-dir", default=None, help="where the CA lives (default: var/sandbox)")
         parser.add_argument("--portal-url", default=None, help="portal base URL for the consent redirect URI")
@@ -52,6 +53,8 @@ class Command(BaseCommand):
             f"PROOFPOINT_API_USER={pp['user']}",
             f"PROOFPOINT_API_PASSWORD={pp['password']}",
             f"PROOFPOINT_PARTNER_DOMAIN={pp['partner_domain']}",
+            f"DNS_NAMESERVERS={','.join(sb.dns_nameservers)}",
+            f"# dns_nameservers: {sb.dns_nameservers} (UDP, MX/A/TXT for the demo domains)",
             f"# admin: {sb.login_url}/_sandbox/state  (also /_sandbox/knobs, /_sandbox/requests)",
             "Sandbox running; Ctrl-C to stop.",
         ]
