@@ -1,7 +1,9 @@
-"""The onboarding steps in order, and StepKey: the one spelling of each step's key.
+"""The steps of each job kind in order, and StepKey: the one spelling of each step's key.
 
-Every other module names a step through StepKey (never a bare string). The engine reads the steps
-from `pipeline()`; `settings.ONBOARDING_PIPELINE` may name another list (tests use short pipelines).
+Every other module names a step through StepKey (never a bare string). The engine reads a job's steps
+from `pipeline(job.kind)`: STEPS for an onboarding (`settings.ONBOARDING_PIPELINE` may name another
+list: tests use short pipelines), REPAIR_STEPS for a repair (api.md v1.1: fix every fixable finding,
+then check again). Step keys are unique across the pipelines, so `spec_for(key)` needs no kind.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.module_loading import import_string
 
+from onboarding.models import JobKind
 from onboarding.steps.base import Outcome, StepContext
 from onboarding.steps.build_report import build_report
 from onboarding.steps.configure_sync import configure_sync
@@ -22,6 +25,12 @@ from onboarding.steps.customer_consent import customer_consent
 from onboarding.steps.grant_consent import grant_consent
 from onboarding.steps.import_accounts import import_accounts
 from onboarding.steps.prepare_org import prepare_org
+from onboarding.steps.recheck import recheck
+from onboarding.steps.repair_app import repair_app
+from onboarding.steps.repair_domains import repair_domains
+from onboarding.steps.repair_permissions import repair_permissions
+from onboarding.steps.repair_secret import repair_secret
+from onboarding.steps.repair_sync import repair_sync
 from onboarding.steps.resolve_tenant import resolve_tenant
 from onboarding.steps.review import review
 from onboarding.steps.routing_countdown import routing_countdown
@@ -45,6 +54,13 @@ class StepKey(models.TextChoices):
     REVIEW = "review", "Review and exclude accounts"
     IMPORT_ACCOUNTS = "import_accounts", "Import accounts into Proofpoint"
     ROUTING_COUNTDOWN = "routing_countdown", "Wait before mail routing"
+    # Repair (a live tenant's findings; customer_consent is shared with the onboarding)
+    REPAIR_APP = "repair_app", "Recreate the sync app if it was deleted"
+    REPAIR_PERMISSIONS = "repair_permissions", "Restore the sync app's permissions"
+    REPAIR_DOMAINS = "repair_domains", "Add missing domains to the Proofpoint organisation"
+    REPAIR_SECRET = "repair_secret", "Replace a missing, expired or expiring client secret"
+    REPAIR_SYNC = "repair_sync", "Save the Azure sync settings at the tenant's frequency"
+    RECHECK = "recheck", "Check the tenant's health again"
 
 
 @dataclass(frozen=True)
@@ -80,14 +96,34 @@ STEPS = [
 ]
 
 
-def pipeline() -> list[StepSpec]:
+# Each step reads what is there and changes only what is wrong (Skipped otherwise), so a repair of a
+# healthy part writes nothing. The consent comes first: without the MSP app nothing else can be read.
+REPAIR_STEPS = [
+    step(StepKey.CUSTOMER_CONSENT, customer_consent,
+         timeout_message="The customer did not answer the consent email in time. Resend the link."),
+    step(StepKey.REPAIR_APP, repair_app),
+    step(StepKey.REPAIR_PERMISSIONS, repair_permissions),
+    step(StepKey.REPAIR_DOMAINS, repair_domains),
+    step(StepKey.REPAIR_SECRET, repair_secret),
+    step(StepKey.REPAIR_SYNC, repair_sync),
+    step(StepKey.RECHECK, recheck),
+]
+
+
+def pipeline(kind: str = JobKind.ONBOARDING) -> list[StepSpec]:
+    if kind == JobKind.REPAIR:
+        return REPAIR_STEPS
     name = getattr(settings, "ONBOARDING_PIPELINE", DEFAULT_PIPELINE)
     return STEPS if name == DEFAULT_PIPELINE else import_string(name)
 
 
+def all_specs() -> list[StepSpec]:
+    return [*pipeline(JobKind.ONBOARDING), *pipeline(JobKind.REPAIR)]
+
+
 def spec_for(key: str) -> StepSpec | None:
-    return next((spec for spec in pipeline() if spec.key == key), None)
+    return next((spec for spec in all_specs() if spec.key == key), None)
 
 
 def step_titles() -> dict[str, str]:
-    return {spec.key: spec.title for spec in pipeline()}
+    return {spec.key: spec.title for spec in reversed(all_specs())}

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from integrations.errors import PermanentError, TransientError
 from onboarding import engine
+from onboarding.health import service as health
 from onboarding.secrets import rotation
 from tenants.models import Tenant
 
@@ -37,3 +38,16 @@ def rotate_secret(tenant_id: int, user_id: int | None = None) -> None:
         rotation.rotate_secret(tenant, actor=actor)
     except PermanentError:
         return  # recorded on the app (or another rotation is running): the tenant page shows it
+
+
+@shared_task(name="onboarding.health_check", ignore_result=True, acks_late=True)
+def health_check(tenant_id: int) -> None:
+    # Reads only, recorded under a lock: a redelivered message just checks again.
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is not None:
+        health.run_check(tenant)
+
+
+@shared_task(name="onboarding.health_sweep", ignore_result=True)
+def health_sweep() -> int:
+    return health.sweep()

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from onboarding.views import audit, consent, dashboard, jobs, next_steps, outbox, report, rotation, tenants
+from onboarding.views import (
+    audit,
+    consent,
+    dashboard,
+    health,
+    jobs,
+    next_steps,
+    outbox,
+    report,
+    rotation,
+    tenants,
+)
 
 urlpatterns = [
     # Tenants and their jobs
@@ -10,6 +21,8 @@ urlpatterns = [
     path("tenants/<int:pk>/", tenants.tenant_detail, name="tenant-detail"),
     path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
     path("tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"),
+    path("tenants/<int:pk>/health/check/", health.check_now, name="tenant-health-check"),
+    path("tenants/<int:pk>/repair/", health.repair, name="tenant-repair"),
     path("tenants/<int:pk>/next-steps/", next_steps.next_steps, name="tenant-next-steps"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),

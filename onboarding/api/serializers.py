@@ -95,7 +95,7 @@ class OnboardingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OnboardingJob
-        fields = ["id", "tenant", "state", "current_step", "started_by", "created_at", "finished_at",
+        fields = ["id", "tenant", "kind", "state", "current_step", "started_by", "created_at", "finished_at",
                   "routing_ready_at", "steps", "consent", "app"]
         read_only_fields = fields
 

@@ -12,6 +12,8 @@ from tenants.models import Lifecycle, Tenant
 
 
 def job_started(job: OnboardingJob) -> None:
+    if job.kind != JobKind.ONBOARDING:
+        return  # a repair never touches the lifecycle
     Tenant.objects.filter(pk=job.tenant_id, lifecycle=Lifecycle.NOT_ONBOARDED).update(
         lifecycle=Lifecycle.ONBOARDING)
 
@@ -25,6 +27,8 @@ def job_completed(job: OnboardingJob) -> None:
 
 def job_cancelled(job: OnboardingJob) -> None:
     """A cancelled first onboarding leaves the tenant not onboarded (unless another job is active)."""
+    if job.kind != JobKind.ONBOARDING:
+        return
     others = OnboardingJob.objects.filter(tenant_id=job.tenant_id).exclude(pk=job.pk)
     if others.filter(state=JobState.COMPLETED).exists() or others.exclude(state__in=FINISHED_JOB_STATES).exists():
         return

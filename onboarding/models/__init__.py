@@ -1,5 +1,6 @@
 from onboarding.models.audit import AuditEvent, OutboxMessage
 from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState, hash_token
+from onboarding.models.health import HealthCheck, Severity, TenantFinding
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
@@ -16,6 +17,7 @@ __all__ = [
     "ACTIVE_JOB_STATES",
     "FINISHED_JOB_STATES",
     "HALTED_JOB_STATES",
+    "HealthCheck",
     "AccountKind",
     "AuditEvent",
     "ConsentLink",
@@ -27,8 +29,10 @@ __all__ = [
     "OnboardingJob",
     "OutboxMessage",
     "Section",
+    "Severity",
     "Step",
     "StepState",
     "SyncReportRow",
+    "TenantFinding",
     "hash_token",
 ]

@@ -9,6 +9,7 @@ from onboarding.access import get_tenant_for_user, tenants_for
 from onboarding.models import FINISHED_JOB_STATES
 from onboarding.secrets import rotation
 from onboarding.tracking import latest_job_of
+from onboarding.views.health import health_view
 from tenants.access import staff_required
 
 
@@ -40,5 +41,6 @@ def tenant_detail(request, pk: int):
     active = jobs.exclude(state__in=FINISHED_JOB_STATES).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
     context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
-               "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS}
+               "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS,
+               "health": health_view(tenant)}
     return render(request, "onboarding/tenant_detail.html", context)
