@@ -1,6 +1,6 @@
 """MX lookups through a configurable resolver (dnspython), for the mx_not_routed health check.
 
-`nameservers`: "host" or "host:port" entries (IPv6 as "[::1]:53"); empty means the system's resolver.
+`nameservers`: "host" or "host:port" entries (IPv6 as "[::1]:53"); empty: the system's resolver.
 A lookup that cannot answer (timeout, NXDOMAIN, no MX, a server failure) raises DnsUnavailable with
 the reason in words: the caller treats that as "not checked", never as a finding.
 """
@@ -37,8 +37,9 @@ def make_resolver(nameservers: Sequence[str], timeout: float) -> dns.resolver.Re
         try:
             resolver.nameservers = [_nameserver(entry) for entry in entries]
         except ValueError as error:
-            raise DnsUnavailable(f"DNS_NAMESERVERS holds an entry that is not host or host:port "
-                                 f"({error}).") from error
+            raise DnsUnavailable(
+                f"DNS_NAMESERVERS holds an entry that is not host or host:port ({error})."
+            ) from error
     resolver.timeout = timeout
     resolver.lifetime = timeout
     return resolver
@@ -58,6 +59,8 @@ def mx_hosts(domain: str, nameservers: Sequence[str] = (), timeout: float = 5.0)
     except dns.resolver.NoNameservers:
         raise DnsUnavailable(f"no DNS server could answer for {domain} (server failure)") from None
     except dns.exception.DNSException as error:
-        raise DnsUnavailable(f"the DNS lookup of {domain} failed ({type(error).__name__})") from None
+        raise DnsUnavailable(
+            f"the DNS lookup of {domain} failed ({type(error).__name__})"
+        ) from None
     records = sorted(answer, key=lambda record: record.preference)
     return [record.exchange.to_text().rstrip(".").lower() for record in records]

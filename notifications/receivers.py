@@ -75,7 +75,8 @@ def on_health_changed(sender, tenant, previous, state, findings, **kwargs) -> No
 
     try:
         with transaction.atomic():
-            delivery_ids = queue_deliveries(events.HEALTH_CHANGED, health_payload(tenant, previous, state, findings))
+            payload = health_payload(tenant, previous, state, findings)
+            delivery_ids = queue_deliveries(events.HEALTH_CHANGED, payload)
     except Exception:  # noqa: BLE001  the check is recorded; a webhook failure must not undo it
         log.exception("Could not queue the health webhooks of tenant %s", tenant.pk)
         delivery_ids = []

@@ -47,8 +47,8 @@ def send_manager_digest() -> int:
     return emails.send_manager_digest()
 
 
-@shared_task(name="notifications.send_health_email", ignore_result=True, autoretry_for=(SMTPException, OSError),
-             retry_backoff=60, retry_jitter=True, max_retries=3)
+@shared_task(name="notifications.send_health_email", ignore_result=True,
+             autoretry_for=(SMTPException, OSError), retry_backoff=60, retry_jitter=True, max_retries=3)
 def send_health_email(tenant_id: int, previous: str, state: str) -> None:
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is not None:

@@ -86,6 +86,7 @@ def job_payload(job, event: str, step=None, titles: dict | None = None) -> dict:
 
 def health_payload(tenant, previous: str, state: str, findings) -> dict:
     """`tenant.health_changed`: the tenant, its state before and now, and its open findings."""
+    checked = tenant.health_checked_at
     return {
         "event": "tenant.health_changed",
         "sent_at": timezone.now().isoformat(),
@@ -94,9 +95,10 @@ def health_payload(tenant, previous: str, state: str, findings) -> dict:
         "health": {
             "previous": previous,
             "state": state,
-            "checked_at": tenant.health_checked_at.isoformat() if tenant.health_checked_at else None,
+            "checked_at": checked.isoformat() if checked else None,
             "findings": [{"code": f.code, "severity": f.severity, "message": f.message,
-                          "first_seen_at": f.first_seen_at.isoformat(), "fixable": f.fixable} for f in findings],
+                          "first_seen_at": f.first_seen_at.isoformat(), "fixable": f.fixable}
+                         for f in findings],
         },
     }
 

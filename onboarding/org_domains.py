@@ -21,8 +21,9 @@ def org_domain_names(client: ProofpointClient, tenant: Tenant) -> set[str]:
     return {d.get("name", "").lower() for d in client.list_domains(tenant.primary_domain)} - {""}
 
 
-def add_missing_domains(client: ProofpointClient, tenant: Tenant, graph_domains: list[dict],
-                        log: Callable[[str], None]) -> list[str]:
+def add_missing_domains(
+    client: ProofpointClient, tenant: Tenant, graph_domains: list[dict], log: Callable[[str], None]
+) -> list[str]:
     """Add each verified Entra domain the org lacks; returns those added. A domain Proofpoint still
     lacks afterwards (another org holds it) is a PermanentError that says so."""
     wanted = sorted({tenant.primary_domain, *mail_domains(graph_domains)})
@@ -32,15 +33,17 @@ def add_missing_domains(client: ProofpointClient, tenant: Tenant, graph_domains:
     for domain in wanted:
         if domain not in present and client.add_domain(tenant.primary_domain, domain, destination):
             added.append(domain)
-            log(f"Added the domain {domain} to the Proofpoint org {tenant.primary_domain} (delivering to "
-                f"{destination}).")
+            log(
+                f"Added the domain {domain} to the Proofpoint org {tenant.primary_domain} (to "
+                f"{destination})."
+            )
     if added:
         present = org_domain_names(client, tenant)
     missing = [d for d in wanted if d not in present]
     if missing:
         raise PermanentError(
             message=f"The domain(s) {', '.join(missing)} could not be added to the Proofpoint org "
-            f"{tenant.primary_domain}: Proofpoint says they exist, so another organisation holds them. "
+            f"{tenant.primary_domain}: Proofpoint says they exist, so another org has them. "
             "Remove them there, or ask Proofpoint support; the sync fails until then.",
             code="domain_elsewhere",
         )

@@ -1,7 +1,7 @@
 """The steps of each job kind in order, and StepKey: the one spelling of each step's key.
 
-Every other module names a step through StepKey (never a bare string). The engine reads a job's steps
-from `pipeline(job.kind)`: STEPS for an onboarding (`settings.ONBOARDING_PIPELINE` may name another
+Every other module names a step through StepKey (never a bare string). The engine reads a job's
+steps from `pipeline(job.kind)`: STEPS for an onboarding (`settings.ONBOARDING_PIPELINE` may name another
 list: tests use short pipelines), REPAIR_STEPS for a repair (api.md v1.1: fix every fixable finding,
 then check again). Step keys are unique across the pipelines, so `spec_for(key)` needs no kind.
 """
@@ -97,7 +97,7 @@ STEPS = [
 
 
 # Each step reads what is there and changes only what is wrong (Skipped otherwise), so a repair of a
-# healthy part writes nothing. The consent comes first: without the MSP app nothing else can be read.
+# healthy part writes nothing. Consent comes first: without the MSP app nothing else can be read.
 REPAIR_STEPS = [
     step(StepKey.CUSTOMER_CONSENT, customer_consent,
          timeout_message="The customer did not answer the consent email in time. Resend the link."),

@@ -27,5 +27,5 @@ def check_health_at_job_end(sender, job, event, step=None, **kwargs):
         return
     try:
         health.request_check(job.tenant)
-    except Exception:  # noqa: BLE001  the job's end must not fail for a check that could not be sent
+    except Exception:  # noqa: BLE001  a job's end must not fail for a check not sent
         log.exception("Could not request a health check after job %s", job.pk)

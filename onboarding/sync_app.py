@@ -89,14 +89,17 @@ def sync_app_body(tenant: Tenant, extra_redirect_uris: tuple[str, ...] = ()) -> 
     }
 
 
-def register_sync_app(tenant: Tenant, graph: GraphClient, record: Callable[[str, str], None]) -> EntraApplication:
+def register_sync_app(tenant: Tenant, graph: GraphClient,
+                      record: Callable[[str, str], None]) -> EntraApplication:
     """Create (or update) the app registration and its service principal, idempotently through the
     uniqueName upsert; `record(action, text)` notes each external change. Shared by the onboarding's
     create_app step and the repair of a deleted app (a recreated app gets a new client id)."""
-    app_row, _ = EntraApplication.objects.get_or_create(tenant=tenant, defaults={"unique_name": unique_key(tenant)})
+    app_row, _ = EntraApplication.objects.get_or_create(
+        tenant=tenant, defaults={"unique_name": unique_key(tenant)})
     # https://learn.microsoft.com/en-us/graph/api/application-upsert
     app, created = graph.upsert_application(app_row.unique_name, sync_app_body(tenant))
-    EntraApplication.objects.filter(pk=app_row.pk).update(object_id=app["id"], client_id=app["appId"])
+    EntraApplication.objects.filter(pk=app_row.pk).update(object_id=app["id"],
+                                                          client_id=app["appId"])
     verb = "Created" if created else "Updated"
     record("entra.app_upserted", f"{verb} the app registration '{settings.SYNC_APP_DISPLAY_NAME}' "
            f"(client id {app['appId']}, uniqueName {app_row.unique_name}).")
@@ -104,7 +107,8 @@ def register_sync_app(tenant: Tenant, graph: GraphClient, record: Callable[[str,
     sp = graph.upsert_service_principal(app["appId"])
     if app_row.service_principal_id != sp["id"]:
         EntraApplication.objects.filter(pk=app_row.pk).update(service_principal_id=sp["id"])
-        record("entra.sp_ready", f"Service principal {sp['id']} is ready for the app {app['appId']}.")
+        record("entra.sp_ready",
+               f"Service principal {sp['id']} is ready for the app {app['appId']}.")
     app_row.refresh_from_db()
     return app_row
 
@@ -118,15 +122,17 @@ def directory_role_id(graph_sp: dict, name: str = "Directory.Read.All") -> str:
     return APP_ROLES[name]
 
 
-def consent_in_place(graph: GraphClient, app: EntraApplication, graph_sp_id: str, role_id: str) -> bool:
-    """Both grants are visible already (reads only: works for the MSP app with Directory.Read.All)."""
+def consent_in_place(graph: GraphClient, app: EntraApplication, graph_sp_id: str,
+                     role_id: str) -> bool:
+    """Both grants are visible already (reads only: the MSP app's Directory.Read.All is enough)."""
     try:
         assigned = any(a.get("appRoleId") == role_id and a.get("resourceId") == graph_sp_id
                        for a in graph.list_app_role_assignments(app.service_principal_id))
         grant = graph.find_delegated_grant(app.service_principal_id, graph_sp_id)
     except NotFound:  # a new service principal not replicated yet: the writes retry for it
         return False
-    return assigned and grant is not None and set(grant.get("scope", "").split()) >= set(DELEGATED_SCOPES)
+    scopes = set(grant.get("scope", "").split()) if grant else set()
+    return assigned and grant is not None and scopes >= set(DELEGATED_SCOPES)
 
 
 def grant_permissions(graph: GraphClient, app: EntraApplication, graph_sp_id: str, role_id: str,

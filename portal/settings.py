@@ -212,7 +212,8 @@ CELERY_BEAT_SCHEDULE = {
 HEALTH_CHECK_INTERVAL_MINUTES = envint("HEALTH_CHECK_INTERVAL_MINUTES", 60, minimum=1)
 HEALTH_SWEEP_BATCH = envint("HEALTH_SWEEP_BATCH", 500, minimum=1)
 CELERY_BEAT_SCHEDULE["health-check-sweep"] = {
-    "task": "onboarding.health_sweep", "schedule": min(300.0, HEALTH_CHECK_INTERVAL_MINUTES * 60 / 4),
+    "task": "onboarding.health_sweep",
+    "schedule": min(300.0, HEALTH_CHECK_INTERVAL_MINUTES * 60 / 4),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -343,7 +343,8 @@ class GraphClient:
     # https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-list?view=graph-rest-1.0
     def list_delegated_grants(self, client_sp_id: str) -> list[dict]:
         """Every delegated grant of a client service principal (one read, whatever the resource)."""
-        return self._collect("/oauth2PermissionGrants", {"$filter": f"clientId eq '{client_sp_id}'"})
+        flt = f"clientId eq '{client_sp_id}'"
+        return self._collect("/oauth2PermissionGrants", {"$filter": flt})
 
     # https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update?view=graph-rest-1.0
     def _align_grant_scope(self, client_sp_id: str, resource_sp_id: str, scope: str) -> str:

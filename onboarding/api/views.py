@@ -130,7 +130,8 @@ class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
         except engine.JobAlreadyActive as error:
             raise Conflict(str(error)) from None
         job = job_queryset(request.user).get(pk=job.pk)
-        return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=status.HTTP_201_CREATED)
+        data = s.OnboardingSerializer(job, context=job_context(self)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["onboardings"], parameters=[s.OnboardingFilterSerializer])
@@ -291,7 +292,8 @@ class ReportApprove(JobAction):
 # --- tenant health and repair (api.md v1.1) -------------------------------------------------------
 @extend_schema(tags=["tenants"], request=None,
                responses={202: s.DetailSerializer, 404: NOT_FOUND,
-                          409: OpenApiResponse(s.DetailSerializer, description="The tenant is not live.")})
+                          409: OpenApiResponse(s.DetailSerializer,
+                                               description="The tenant is not live.")})
 class TenantHealthCheck(PortalAPIView, generics.GenericAPIView):
     """Run the health checks as a task; `health.checked_at` moves when they are done."""
 
@@ -303,14 +305,15 @@ class TenantHealthCheck(PortalAPIView, generics.GenericAPIView):
             health.request_check(tenant, request.user, request)
         except engine.NotAllowedNow as error:
             raise Conflict(str(error)) from None
-        return Response({"detail": "The health check is running; poll the tenant for health.checked_at."},
-                        status=status.HTTP_202_ACCEPTED)
+        detail = "The health check is running; poll the tenant for health.checked_at."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["tenants"], request=None,
                responses={201: s.OnboardingSerializer, 404: NOT_FOUND,
-                          409: OpenApiResponse(s.DetailSerializer, description="The tenant has an active "
-                                               "job, or no finding repair can fix.")})
+                          409: OpenApiResponse(s.DetailSerializer,
+                                               description="The tenant has an active job, or no "
+                                               "finding repair can fix.")})
 class TenantRepair(PortalAPIView, generics.GenericAPIView):
     """Start a job of kind `repair` (served at /api/v1/onboardings/{id}/)."""
 
@@ -323,4 +326,5 @@ class TenantRepair(PortalAPIView, generics.GenericAPIView):
         except (engine.JobAlreadyActive, engine.NotAllowedNow) as error:
             raise Conflict(str(error)) from None
         job = job_queryset(request.user).get(pk=job.pk)
-        return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=status.HTTP_201_CREATED)
+        data = s.OnboardingSerializer(job, context=job_context(self)).data
+        return Response(data, status=status.HTTP_201_CREATED)

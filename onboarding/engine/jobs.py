@@ -17,15 +17,17 @@ from onboarding.pipeline import pipeline
 
 
 def start_job(tenant, actor=None, request=None, kind: str = JobKind.ONBOARDING) -> OnboardingJob:
-    """A new job of `kind` (an onboarding, or a repair of a live tenant) with its pipeline's steps."""
+    """A new job of `kind` (an onboarding, or a live tenant's repair) with its pipeline's steps."""
     try:
         with transaction.atomic():
             job = OnboardingJob.objects.create(tenant=tenant, started_by=actor, kind=kind)
             Step.objects.bulk_create(
-                Step(job=job, key=spec.key, order=index) for index, spec in enumerate(pipeline(kind))
+                Step(job=job, key=spec.key, order=index)
+                for index, spec in enumerate(pipeline(kind))
             )
     except IntegrityError:
-        raise JobAlreadyActive(f"{tenant.name} already has an onboarding or repair in progress.") from None
+        raise JobAlreadyActive(
+            f"{tenant.name} already has an onboarding or repair in progress.") from None
     lifecycle.job_started(job)
     what = "repair" if kind == JobKind.REPAIR else "onboarding"
     audit.record("job.started", f"Started {what} #{job.pk}", request=request, user=actor, job=job)

@@ -5,8 +5,8 @@ Every call here is a read, and each fact comes from the fewest requests that can
   Proofpoint  GET /orgs/{d}/settings/azure   sync_paused, sync_app_mismatch, sync_stale
               GET /orgs/{d}                  licences_short (user_licenses against active_users)
               GET /orgs/{d}/domains          domain_missing (with Graph's domains), the MX domains
-  Graph       GET /applications/{id}?$select=passwordCredentials   app_missing, secret_expiring/expired
-  (as the     GET /servicePrincipals/{sp}/appRoleAssignments        app_missing (SP), permissions_missing
+  Graph       GET /applications/{id}?$select=passwordCredentials   app_missing, secret_expir*
+  (as the     GET /servicePrincipals/{sp}/appRoleAssignments        app_missing, permissions_missing
   MSP app)    GET /oauth2PermissionGrants?$filter=clientId eq ..     permissions_missing
               GET /domains                                           domain_missing
               (a token for the MSP app first, cached: msp_access_lost when it is refused)
@@ -94,7 +94,7 @@ class Facts:
 
 # --- the run -------------------------------------------------------------------------------------
 def run_checks(tenant: Tenant, now: datetime | None = None) -> CheckResult:
-    """Read the tenant's state and say what is wrong. Raises only for a portal that is not configured."""
+    """Read the tenant's state and say what is wrong. Raises only for a portal not configured."""
     now = now or timezone.now()
     result, facts = CheckResult(), Facts()
     app = EntraApplication.objects.filter(tenant=tenant).first()
@@ -124,57 +124,82 @@ def _read_proofpoint(tenant: Tenant, result: CheckResult, facts: Facts) -> None:
         facts.org = client.get_org(org)
         if facts.org is not None:
             result.requests += 1
-            facts.org_domains = sorted({d.get("name", "").lower() for d in client.list_domains(org)} - {""})
+            facts.org_domains = sorted(
+                {d.get("name", "").lower() for d in client.list_domains(org)} - {""}
+            )
     except IntegrationError as error:
         result.could_not("The Proofpoint organisation could not be read", error)
 
 
-def _check_sync_settings(tenant: Tenant, app: EntraApplication | None, result: CheckResult, facts: Facts,
-                         now: datetime) -> None:
+def _check_sync_settings(
+    tenant: Tenant, app: EntraApplication | None, result: CheckResult, facts: Facts, now: datetime
+) -> None:
     if not facts.azure_read:
         return
     azure = facts.azure
     if azure is None:
-        result.add(codes.SYNC_PAUSED, "Proofpoint has no Azure sync settings for this organisation, so no "
-                   "directory sync runs: new and removed Microsoft 365 users are not synced.", missing=True)
+        result.add(
+            codes.SYNC_PAUSED,
+            "Proofpoint has no Azure sync settings for this organisation, so no "
+            "directory sync runs: new and removed Microsoft 365 users are not synced.",
+            missing=True,
+        )
         return
     frequency = azure.get("sync_frequency")
     if frequency in (0, "0", None):
-        result.add(codes.SYNC_PAUSED, "Proofpoint's Azure sync is set to \"Never\" (frequency 0), so no "
-                   "directory sync runs: new and removed Microsoft 365 users are not synced.",
-                   sync_frequency=frequency)
+        result.add(
+            codes.SYNC_PAUSED,
+            'Proofpoint\'s Azure sync is set to "Never" (frequency 0), so no '
+            "directory sync runs: new and removed Microsoft 365 users are not synced.",
+            sync_frequency=frequency,
+        )
     application_id = (azure.get("application_id") or "").lower()
     if app is not None and app.client_id and application_id != app.client_id.lower():
-        result.add(codes.SYNC_APP_MISMATCH, f"Proofpoint's Azure sync uses the application "
-                   f"{application_id or '(none)'}, not this tenant's sync app {app.client_id}: the sync "
-                   "signs in with the wrong app (or none) and fails.", application_id=application_id,
-                   expected=app.client_id)
+        result.add(
+            codes.SYNC_APP_MISMATCH,
+            f"Proofpoint's Azure sync uses the application "
+            f"{application_id or '(none)'}, not this tenant's sync app {app.client_id}: the sync "
+            "signs in with the wrong app (or none) and fails.",
+            application_id=application_id,
+            expected=app.client_id,
+        )
     if frequency not in (0, "0", None):
         _check_stale(tenant, azure, int(frequency), result, now)
 
 
-def _check_stale(tenant: Tenant, azure: dict, frequency: int, result: CheckResult, now: datetime) -> None:
+def _check_stale(
+    tenant: Tenant, azure: dict, frequency: int, result: CheckResult, now: datetime
+) -> None:
     limit = timedelta(hours=2 * frequency + 1)
     raw = azure.get("last_successful_sync")
     if raw in (None, ""):
         if tenant.live_since and now - tenant.live_since > limit:
-            result.add(codes.SYNC_STALE, f"Proofpoint shows no successful directory sync, although the "
-                       f"tenant has been live since {tenant.live_since:%Y-%m-%d %H:%M} UTC and syncs every "
-                       f"{frequency} h.", last_successful_sync=None)
+            result.add(
+                codes.SYNC_STALE,
+                f"Proofpoint shows no successful directory sync, although the "
+                f"tenant is live since {tenant.live_since:%Y-%m-%d %H:%M} UTC and syncs every "
+                f"{frequency} h.",
+                last_successful_sync=None,
+            )
         return
     last = parse_moment(raw)
     if last is None:
-        result.unchecked.append(f"Proofpoint's last successful sync time could not be read ({raw!r}).")
+        result.unchecked.append(
+            f"Proofpoint's last successful sync time could not be read ({raw!r})."
+        )
         return
     if now - last > limit:
         hours = int((now - last).total_seconds() // 3600)
-        result.add(codes.SYNC_STALE, f"Proofpoint's last successful directory sync was {hours} hours ago "
-                   f"({last:%Y-%m-%d %H:%M} UTC), though it should run every {frequency} h.",
-                   last_successful_sync=last.isoformat())
+        result.add(
+            codes.SYNC_STALE,
+            f"Proofpoint's last successful directory sync was {hours} hours ago "
+            f"({last:%Y-%m-%d %H:%M} UTC), though it should run every {frequency} h.",
+            last_successful_sync=last.isoformat(),
+        )
 
 
 def parse_moment(value) -> datetime | None:
-    """last_successful_sync / secret_expiry: the format is undocumented (domain.md §8), so accept ISO 8601
+    """last_successful_sync / secret_expiry: the format is undocumented (domain.md §8): ISO 8601
     (with Z, an offset, or a space), a date, or epoch seconds / milliseconds."""
     if isinstance(value, bool):
         return None
@@ -206,12 +231,18 @@ def _check_licences(result: CheckResult, facts: Facts) -> None:
         result.unchecked.append("Licences: the Proofpoint organisation shows no licence count.")
         return
     if not isinstance(active, int) or isinstance(active, bool):
-        result.unchecked.append("Licences: the Proofpoint organisation does not say how many accounts "
-                                "it bills.")
+        result.unchecked.append(
+            "Licences: the Proofpoint organisation does not say how many accounts it bills."
+        )
         return
     if active > licences:
-        result.add(codes.LICENCES_SHORT, f"The Proofpoint organisation has {active} billable accounts but "
-                   f"only {licences} licences.", active_users=active, user_licenses=licences)
+        result.add(
+            codes.LICENCES_SHORT,
+            f"The Proofpoint organisation has {active} billable accounts but "
+            f"only {licences} licences.",
+            active_users=active,
+            user_licenses=licences,
+        )
 
 
 # --- Entra ---------------------------------------------------------------------------------------
@@ -221,8 +252,9 @@ def _access_lost(error: Exception) -> bool:
     return isinstance(error, InvalidClientCredentials) and error.code in NOT_CONSENTED_CODES
 
 
-def _check_entra(tenant: Tenant, app: EntraApplication | None, result: CheckResult, facts: Facts,
-                 now: datetime) -> None:
+def _check_entra(
+    tenant: Tenant, app: EntraApplication | None, result: CheckResult, facts: Facts, now: datetime
+) -> None:
     if not tenant.entra_tenant_id:
         result.unchecked.append("Microsoft Entra: the customer's tenant id is not known yet.")
         return
@@ -232,68 +264,98 @@ def _check_entra(tenant: Tenant, app: EntraApplication | None, result: CheckResu
     except IntegrationError as error:
         if _access_lost(error):
             facts.access_lost = True
-            result.add(codes.MSP_ACCESS_LOST, "The portal's onboarding app can no longer work in the "
-                       "customer's Microsoft 365 tenant (its consent was removed or revoked), so the "
-                       "sync app, its permissions and the domains could not be checked.",
-                       error=error.code or error.message[:200])
+            result.add(
+                codes.MSP_ACCESS_LOST,
+                "The portal's onboarding app can no longer work in the "
+                "customer's Microsoft 365 tenant (its consent was removed or revoked), so the "
+                "sync app, its permissions and the domains could not be checked.",
+                error=error.code or error.message[:200],
+            )
         else:
             result.could_not("Microsoft Entra could not be read", error)
 
 
-def _read_entra(graph, app: EntraApplication | None, result: CheckResult, facts: Facts, now: datetime) -> None:
+def _read_entra(
+    graph, app: EntraApplication | None, result: CheckResult, facts: Facts, now: datetime
+) -> None:
     # The domains first: the cheapest read, and it proves the MSP app still gets a token here.
     result.requests += 1
     facts.entra_domains = mail_domains(graph.list_domains())
     if app is None or not app.object_id:
-        result.add(codes.APP_MISSING, "This tenant has no Proofpoint sync app registration the portal "
-                   "knows of.", part="registration")
+        result.add(
+            codes.APP_MISSING,
+            "This tenant has no Proofpoint sync app registration the portal knows of.",
+            part="registration",
+        )
         return
     try:
         result.requests += 1
         facts.credentials = graph.list_password_credentials(app.object_id)
     except NotFound:
-        result.add(codes.APP_MISSING, f"The sync app registration (client id {app.client_id}) was deleted "
-                   "from the customer's Microsoft Entra ID: Proofpoint cannot sign in to sync.",
-                   part="registration")
+        result.add(
+            codes.APP_MISSING,
+            f"The sync app registration (client id {app.client_id}) was deleted "
+            "from the customer's Microsoft Entra ID: Proofpoint cannot sign in to sync.",
+            part="registration",
+        )
         return
     _check_secret(app, facts.credentials, result, now)
     if not app.service_principal_id:
-        result.add(codes.APP_MISSING, "The sync app has no service principal (enterprise application) the "
-                   "portal knows of.", part="service_principal")
+        result.add(
+            codes.APP_MISSING,
+            "The sync app has no service principal (enterprise application) the portal knows of.",
+            part="service_principal",
+        )
         return
     try:
         result.requests += 1
         assignments = graph.list_app_role_assignments(app.service_principal_id)
     except NotFound:
-        result.add(codes.APP_MISSING, "The sync app's service principal (its enterprise application) was "
-                   "deleted from the customer's Microsoft Entra ID, with its permissions: Proofpoint cannot "
-                   "sign in to sync.", part="service_principal")
+        result.add(
+            codes.APP_MISSING,
+            "The sync app's service principal (its enterprise application) was "
+            "deleted from the customer's Entra ID, with its permissions: Proofpoint cannot "
+            "sign in to sync.",
+            part="service_principal",
+        )
         return
     result.requests += 1
     grants = graph.list_delegated_grants(app.service_principal_id)
     _check_permissions(assignments, grants, result)
 
 
-def _check_secret(app: EntraApplication, credentials: list[dict], result: CheckResult, now: datetime) -> None:
+def _check_secret(
+    app: EntraApplication, credentials: list[dict], result: CheckResult, now: datetime
+) -> None:
     current = next((c for c in credentials if c.get("keyId") == app.secret_key_id), None)
     if current is None:
-        result.add(codes.SECRET_EXPIRED, "The client secret Proofpoint signs in with is no longer on the sync "
-                   "app registration (it was removed): the sync stops adding and removing users.",
-                   missing=True, key_id=app.secret_key_id)
+        result.add(
+            codes.SECRET_EXPIRED,
+            "The client secret Proofpoint signs in with is no longer on the sync "
+            "app registration (it was removed): the sync stops adding and removing users.",
+            missing=True,
+            key_id=app.secret_key_id,
+        )
         return
     ends = parse_moment(current.get("endDateTime"))
     if ends is None:
         result.unchecked.append("The sync app's client secret shows no end date.")
         return
     if ends <= now:
-        result.add(codes.SECRET_EXPIRED, f"The sync app's client secret expired on {ends:%Y-%m-%d}: "
-                   "Proofpoint's sync has silently stopped adding and removing users (mail still flows).",
-                   expires_at=ends.isoformat())
+        result.add(
+            codes.SECRET_EXPIRED,
+            f"The sync app's client secret expired on {ends:%Y-%m-%d}: "
+            "Proofpoint's sync has silently stopped adding and removing users (mail still flows).",
+            expires_at=ends.isoformat(),
+        )
     elif ends - now < timedelta(days=settings.SECRET_ROTATE_DAYS):
         days = max(0, (ends - now).days)
-        result.add(codes.SECRET_EXPIRING, f"The sync app's client secret expires on {ends:%Y-%m-%d} (in "
-                   f"{days} days); when it does, Proofpoint's sync stops adding and removing users.",
-                   expires_at=ends.isoformat())
+        result.add(
+            codes.SECRET_EXPIRING,
+            f"The sync app's client secret expires on {ends:%Y-%m-%d} (in "
+            f"{days} days); when it does, Proofpoint's sync stops adding and removing users.",
+            expires_at=ends.isoformat(),
+        )
 
 
 def _check_permissions(assignments: list[dict], grants: list[dict], result: CheckResult) -> None:
@@ -308,10 +370,13 @@ def _check_permissions(assignments: list[dict], grants: list[dict], result: Chec
     if lacking:
         missing.append(f"{', '.join(lacking)} (delegated)")
     if missing:
-        result.add(codes.PERMISSIONS_MISSING, f"The sync app lacks {' and '.join(missing)}: Proofpoint cannot "
-                   "read the whole directory, so the sync fails or misses users.",
-                   missing_role=not any(a.get("appRoleId") == DIRECTORY_READ_ALL for a in assignments),
-                   missing_scopes=lacking)
+        result.add(
+            codes.PERMISSIONS_MISSING,
+            f"The sync app lacks {' and '.join(missing)}: Proofpoint cannot "
+            "read the whole directory, so the sync fails or misses users.",
+            missing_role=not any(a.get("appRoleId") == DIRECTORY_READ_ALL for a in assignments),
+            missing_scopes=lacking,
+        )
 
 
 def _check_domains(tenant: Tenant, result: CheckResult, facts: Facts) -> None:
@@ -319,14 +384,18 @@ def _check_domains(tenant: Tenant, result: CheckResult, facts: Facts) -> None:
         return
     missing = [d for d in facts.entra_domains if d not in facts.org_domains]
     if missing:
-        result.add(codes.DOMAIN_MISSING, f"The customer's Microsoft 365 has the verified domain(s) "
-                   f"{', '.join(missing)}, which the Proofpoint organisation lacks: Proofpoint's sync fails "
-                   "until every domain is in the organisation.", domains=missing)
+        result.add(
+            codes.DOMAIN_MISSING,
+            f"The customer's Microsoft 365 has the verified domain(s) "
+            f"{', '.join(missing)}, which the Proofpoint organisation lacks: the sync fails "
+            "until every domain is in the organisation.",
+            domains=missing,
+        )
 
 
 # --- DNS -----------------------------------------------------------------------------------------
 def proofpoint_mx_hosts(stack: str) -> set[str] | None:
-    """The MX hosts of a stack, from PROOFPOINT_STACKS_FILE (onboarding/stacks.json); None if unknown."""
+    """A stack's MX hosts from PROOFPOINT_STACKS_FILE (onboarding/stacks.json); None if unknown."""
     try:
         data = json.loads(Path(settings.PROOFPOINT_STACKS_FILE).read_text())
     except (OSError, ValueError):
@@ -337,8 +406,9 @@ def proofpoint_mx_hosts(stack: str) -> set[str] | None:
 
 def routing_ready(tenant: Tenant, now: datetime) -> bool:
     """Mail may be routed: an onboarding completed and its routing_ready_at has passed."""
-    return tenant.jobs.filter(kind=JobKind.ONBOARDING, state=JobState.COMPLETED,
-                              routing_ready_at__lte=now).exists()
+    return tenant.jobs.filter(
+        kind=JobKind.ONBOARDING, state=JobState.COMPLETED, routing_ready_at__lte=now
+    ).exists()
 
 
 def _check_mx(tenant: Tenant, result: CheckResult, facts: Facts, now: datetime) -> None:
@@ -346,8 +416,10 @@ def _check_mx(tenant: Tenant, result: CheckResult, facts: Facts, now: datetime) 
         return
     hosts = proofpoint_mx_hosts(tenant.proofpoint_stack)
     if hosts is None:
-        result.unchecked.append(f"MX records: no Proofpoint MX hosts are known for the stack "
-                                f"{tenant.get_proofpoint_stack_display()} (see PROOFPOINT_STACKS_FILE).")
+        result.unchecked.append(
+            f"MX records: no Proofpoint MX hosts are known for the stack "
+            f"{tenant.get_proofpoint_stack_display()} (see PROOFPOINT_STACKS_FILE)."
+        )
         return
     domains = facts.org_domains if facts.org_domains is not None else tenant.all_domains
     wrong = {}
@@ -361,9 +433,13 @@ def _check_mx(tenant: Tenant, result: CheckResult, facts: Facts, now: datetime) 
             wrong[domain] = found
     if wrong:
         listed = "; ".join(f"{d} → {', '.join(h) or 'none'}" for d, h in sorted(wrong.items()))
-        result.add(codes.MX_NOT_ROUTED, f"Mail routing is ready, but these domains' MX records do not point "
-                   f"only to Proofpoint's hosts ({', '.join(sorted(hosts))}): {listed}. Until they do, mail "
-                   "reaches Microsoft 365 without Proofpoint's filtering.", domains=wrong)
+        result.add(
+            codes.MX_NOT_ROUTED,
+            f"Mail routing is ready, but these domains' MX records do not point "
+            f"only to Proofpoint's ({', '.join(sorted(hosts))}): {listed}. Until they do, mail "
+            "reaches Microsoft 365 without Proofpoint's filtering.",
+            domains=wrong,
+        )
 
 
 def _name_stale_cause(result: CheckResult) -> None:
@@ -371,7 +447,11 @@ def _name_stale_cause(result: CheckResult) -> None:
     stale = next((f for f in result.findings if f.code == codes.SYNC_STALE), None)
     if stale is None:
         return
-    causes = [f.code for f in result.findings if f.code != codes.SYNC_STALE and f.severity == codes.CRITICAL]
+    causes = [
+        f.code
+        for f in result.findings
+        if f.code != codes.SYNC_STALE and f.severity == codes.CRITICAL
+    ]
     words = {
         codes.SYNC_PAUSED: "the sync is paused",
         codes.SYNC_APP_MISMATCH: "the settings name the wrong app",
@@ -379,12 +459,14 @@ def _name_stale_cause(result: CheckResult) -> None:
         codes.APP_MISSING: "the sync app was deleted",
         codes.PERMISSIONS_MISSING: "the sync app lacks permissions",
         codes.DOMAIN_MISSING: "a Microsoft 365 domain is missing from the Proofpoint organisation",
-        codes.MSP_ACCESS_LOST: "the portal lost its access to the tenant, so the cause could not be checked",
+        codes.MSP_ACCESS_LOST: "the portal lost its access (the cause was not checked)",
     }
     named = [words[c] for c in causes if c in words]
     if named:
         stale.message += f" Likely cause: {'; '.join(named)}."
     else:
-        stale.message += (" No cause was found in Entra or the settings: check the sync's log in the "
-                          "Proofpoint portal.")
+        stale.message += (
+            " No cause was found in Entra or the settings: check the sync's log in the "
+            "Proofpoint portal."
+        )
     stale.details["likely_causes"] = causes

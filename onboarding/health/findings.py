@@ -18,7 +18,12 @@ from onboarding.health.checks import CheckResult
 from onboarding.models import HealthCheck, TenantFinding
 from tenants.models import Tenant
 
-STATE_WORDS = {"unknown": "not checked", "ok": "healthy", "warning": "warning", "critical": "critical"}
+STATE_WORDS = {
+    "unknown": "not checked",
+    "ok": "healthy",
+    "warning": "warning",
+    "critical": "critical",
+}
 
 
 def record_check(tenant: Tenant, result: CheckResult, now=None) -> tuple[str, str]:
@@ -27,14 +32,20 @@ def record_check(tenant: Tenant, result: CheckResult, now=None) -> tuple[str, st
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         previous = locked.health_state
-        open_now = {f.code: f for f in TenantFinding.objects.filter(tenant=locked, closed_at__isnull=True)}
+        open_now = {
+            f.code: f for f in TenantFinding.objects.filter(tenant=locked, closed_at__isnull=True)
+        }
         seen = {}
         for found in result.findings:
             seen.setdefault(found.code, found)
         for code, found in seen.items():
             spec = codes.CODES[code]
-            fields = {"severity": spec.severity, "fixable": spec.fixable, "message": found.message,
-                      "details": found.details}
+            fields = {
+                "severity": spec.severity,
+                "fixable": spec.fixable,
+                "message": found.message,
+                "details": found.details,
+            }
             existing = open_now.get(code)
             if existing is None:
                 TenantFinding.objects.create(tenant=locked, code=code, first_seen_at=now, **fields)
@@ -44,31 +55,45 @@ def record_check(tenant: Tenant, result: CheckResult, now=None) -> tuple[str, st
         TenantFinding.objects.filter(pk__in=gone).update(closed_at=now)
         state = codes.worst(spec.severity for spec in (codes.CODES[c] for c in seen))
         Tenant.objects.filter(pk=locked.pk).update(health_state=state, health_checked_at=now)
-        HealthCheck.objects.update_or_create(tenant=locked, defaults={
-            "checked_at": now, "unchecked": result.unchecked, "requests": result.requests, "error": ""})
+        HealthCheck.objects.update_or_create(
+            tenant=locked,
+            defaults={
+                "checked_at": now,
+                "unchecked": result.unchecked,
+                "requests": result.requests,
+                "error": "",
+            },
+        )
         tenant.health_state, tenant.health_checked_at = state, now
         if state != previous:
             findings = list(open_findings(locked))
             listed = "; ".join(codes.CODES[f.code].title for f in findings) or "no findings"
-            audit.record("tenant.health_changed", f"Health of {tenant.name} changed from "
-                         f"{STATE_WORDS[previous]} to {STATE_WORDS[state]} ({listed})", tenant=tenant)
+            audit.record(
+                "tenant.health_changed",
+                f"Health of {tenant.name} changed from "
+                f"{STATE_WORDS[previous]} to {STATE_WORDS[state]} ({listed})",
+                tenant=tenant,
+            )
     if state != previous:
-        # Outside the lock: a listener's failure must not undo the check (they queue work on commit).
-        events.tenant_health_changed.send(sender=Tenant, tenant=tenant, previous=previous, state=state,
-                                          findings=findings)
+        # Outside the lock: a listener's failure must not undo the check (they queue work on commit)
+        events.tenant_health_changed.send(
+            sender=Tenant, tenant=tenant, previous=previous, state=state, findings=findings
+        )
     return previous, state
 
 
 def record_failure(tenant: Tenant, message: str, now=None) -> None:
-    """A check that could not run at all (the portal is not configured): findings stay as they were."""
-    HealthCheck.objects.update_or_create(tenant=tenant, defaults={"error": message[:2000],
-                                                                  "checked_at": now or timezone.now()})
+    """A check that could not run (the portal is not configured): findings stay as they were."""
+    HealthCheck.objects.update_or_create(
+        tenant=tenant, defaults={"error": message[:2000], "checked_at": now or timezone.now()}
+    )
 
 
 def open_findings(tenant: Tenant):
-    return TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).order_by("first_seen_at", "pk")
+    return TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).order_by(
+        "first_seen_at", "pk"
+    )
 
 
 def has_repairable(tenant: Tenant) -> bool:
     return open_findings(tenant).filter(code__in=codes.REPAIRABLE).exists()
-

@@ -1,5 +1,5 @@
-"""What pages, the API and tasks call for health: ask for a check, run one, sweep the live tenants on
-a schedule, and start a repair (api.md v1.1).
+"""What pages, the API and tasks call for health: ask for a check, run one, sweep the live tenants
+on a schedule, and start a repair (api.md v1.1).
 
 Checks run as tasks (sent by name through engine.dispatch.enqueue, after commit). A check requested
 and not done within REQUEST_GRACE is sent again by the next sweep (a lost message, a dead worker).
@@ -41,35 +41,48 @@ def is_checkable(tenant: Tenant) -> bool:
 def request_check(tenant: Tenant, actor=None, request=None) -> None:
     """Send a check of the tenant to a worker ("Check now", the API, a job's end)."""
     if not is_checkable(tenant):
-        raise NotCheckable(f"{tenant.name} is not live yet: its health is checked once an onboarding has "
-                           "completed.")
+        raise NotCheckable(
+            f"{tenant.name} is not live yet: its health is checked once an onboarding has "
+            "completed."
+        )
     _mark_requested([tenant.pk])
     if actor is not None:
-        audit.record("tenant.health_check_requested", f"Asked for a health check of {tenant.name}",
-                     request=request, user=actor, tenant=tenant)
+        audit.record(
+            "tenant.health_check_requested",
+            f"Asked for a health check of {tenant.name}",
+            request=request,
+            user=actor,
+            tenant=tenant,
+        )
     enqueue(CHECK_TASK, [tenant.pk])
 
 
 def _mark_requested(tenant_ids: list[int]) -> None:
     now = timezone.now()
-    existing = set(HealthCheck.objects.filter(tenant_id__in=tenant_ids).values_list("tenant_id", flat=True))
+    existing = set(
+        HealthCheck.objects.filter(tenant_id__in=tenant_ids).values_list("tenant_id", flat=True)
+    )
     HealthCheck.objects.filter(tenant_id__in=existing).update(requested_at=now)
-    HealthCheck.objects.bulk_create([HealthCheck(tenant_id=pk, requested_at=now)
-                                     for pk in tenant_ids if pk not in existing], ignore_conflicts=True)
+    HealthCheck.objects.bulk_create(
+        [HealthCheck(tenant_id=pk, requested_at=now) for pk in tenant_ids if pk not in existing],
+        ignore_conflicts=True,
+    )
 
 
 def run_check(tenant: Tenant) -> tuple[str, str] | None:
-    """Check the tenant now and record the result: (previous state, state), or None if it could not run."""
+    """Check the tenant now and record it: (previous state, state), or None if it could not run."""
     try:
         result = checks.run_checks(tenant)
-    except PermanentError as error:  # the portal is not configured (a setting missing): say so on the page
+    except (
+        PermanentError
+    ) as error:  # the portal is not configured (a setting missing): say so on the page
         findings.record_failure(tenant, error.message)
         return None
     return findings.record_check(tenant, result)
 
 
 def due_for_check(now=None):
-    """Live tenants whose last check is older than HEALTH_CHECK_INTERVAL_MINUTES (or never ran) and with
+    """Live tenants whose last check is older than HEALTH_CHECK_INTERVAL_MINUTES (or none ran) with
     no check sent in the last REQUEST_GRACE; those never checked first, then the oldest."""
     now = now or timezone.now()
     stale = now - timedelta(minutes=settings.HEALTH_CHECK_INTERVAL_MINUTES)
@@ -82,7 +95,7 @@ def due_for_check(now=None):
 
 
 def sweep(now=None) -> int:
-    """Send one check per due tenant, at most HEALTH_SWEEP_BATCH per run (the rest wait for the next)."""
+    """One check per due tenant, at most HEALTH_SWEEP_BATCH per run (the rest: the next run)."""
     ids = list(due_for_check(now).values_list("pk", flat=True)[: settings.HEALTH_SWEEP_BATCH])
     if ids:
         _mark_requested(ids)
@@ -94,6 +107,8 @@ def sweep(now=None) -> int:
 def start_repair(tenant: Tenant, actor=None, request=None) -> OnboardingJob:
     """Start a repair job: 409-worthy errors when a job is active or nothing can be repaired."""
     if not findings.has_repairable(tenant):
-        raise NothingToRepair(f"{tenant.name} has no finding repair can fix. Check its health again if "
-                              "you changed something.")
+        raise NothingToRepair(
+            f"{tenant.name} has no finding repair can fix. Check its health again if "
+            "you changed something."
+        )
     return engine.start_job(tenant, actor, request, kind=JobKind.REPAIR)

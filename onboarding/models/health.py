@@ -1,7 +1,7 @@
 """What the health checks found (api.md v1.1, "Tenant lifecycle and health").
 
 A TenantFinding is one problem of one tenant, by its stable code: it keeps `first_seen_at` while the
-checks keep seeing it and gets `closed_at` when they stop. HealthCheck is the latest check's outcome:
+checks keep seeing it and gets `closed_at` when they stop. HealthCheck is the last check's outcome:
 when it ran and which facts it could not read (a DNS timeout, an org without a licence count).
 """
 
@@ -29,23 +29,33 @@ class TenantFinding(models.Model):
     class Meta:
         ordering = ["tenant", "first_seen_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], condition=Q(closed_at__isnull=True),
-                                    name="one_open_finding_per_code"),
+            models.UniqueConstraint(
+                fields=["tenant", "code"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_finding_per_code",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} of tenant {self.tenant_id} ({'open' if self.closed_at is None else 'closed'})"
+        state = "open" if self.closed_at is None else "closed"
+        return f"{self.code} of tenant {self.tenant_id} ({state})"
 
 
 class HealthCheck(models.Model):
     """The latest health check of a tenant (one row per tenant, rewritten by each check)."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="health_check")
-    requested_at = models.DateTimeField(null=True, blank=True)  # a check task was sent (sweep, button, job end)
+    requested_at = models.DateTimeField(
+        null=True, blank=True
+    )  # a check task was sent (sweep, button, job end)
     checked_at = models.DateTimeField(null=True, blank=True)
-    unchecked = models.JSONField(default=list, blank=True)  # sentences: what could not be read, and why
+    unchecked = models.JSONField(
+        default=list, blank=True
+    )  # sentences: what could not be read, and why
     requests = models.PositiveIntegerField(default=0)  # outbound calls the last check made
-    error = models.TextField(blank=True)  # a check that could not run at all (a portal setting missing)
+    error = models.TextField(
+        blank=True
+    )  # a check that could not run at all (a portal setting missing)
 
     def __str__(self) -> str:
         return f"health check of tenant {self.tenant_id} at {self.checked_at}"

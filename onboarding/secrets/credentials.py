@@ -83,4 +83,5 @@ def store_secret(app: EntraApplication, created: dict) -> None:
     app.secret_key_id = created["keyId"]
     app.secret_hint = created.get("hint") or ""
     app.secret_expires_at = parse_datetime(created.get("endDateTime") or "")
-    app.save(update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at", "updated_at"])
+    app.save(update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at",
+                            "updated_at"])

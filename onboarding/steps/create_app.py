@@ -15,4 +15,6 @@ from onboarding.sync_app import register_sync_app
 def create_app(ctx: StepContext):
     graph = clients.msp_graph(tenant_id_of(ctx))
     app = register_sync_app(ctx.tenant, graph, ctx.record)
-    return Done(f"App registration '{settings.SYNC_APP_DISPLAY_NAME}' ready (client id {app.client_id}).")
+    return Done(
+        f"App registration '{settings.SYNC_APP_DISPLAY_NAME}' ready (client id {app.client_id})."
+    )

@@ -19,12 +19,17 @@ def recheck(ctx: StepContext):
     if left:
         words = " ".join(f.message for f in left)
         if ctx.step.attempts < RECHECK_ATTEMPTS:
-            raise TransientError(message=f"Not everything is fixed yet: {words}",
-                                 retry_after=RECHECK_PAUSE_SECONDS)
-        raise PermanentError(message=f"Repair could not fix everything: {words} Retry, or fix it by hand.",
-                             code="repair_incomplete")
+            raise TransientError(
+                message=f"Not everything is fixed yet: {words}", retry_after=RECHECK_PAUSE_SECONDS
+            )
+        raise PermanentError(
+            message=f"Repair could not fix everything: {words} Retry, or fix it by hand.",
+            code="repair_incomplete",
+        )
     rest = [codes.CODES[f.code].title for f in result.findings]
     if rest:
-        return Done(f"Everything repair can fix is fixed. Still open (repair cannot fix these): "
-                    f"{'; '.join(rest)}.")
+        return Done(
+            f"Everything repair can fix is fixed. Still open (repair cannot fix these): "
+            f"{'; '.join(rest)}."
+        )
     return Done("Checked again: the tenant is healthy.")

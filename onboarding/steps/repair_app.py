@@ -1,6 +1,6 @@
-"""Repair: the sync app registration and its service principal exist again (api.md v1.1, app_missing).
+"""Repair: the sync app registration and its service principal exist again (api.md: app_missing).
 
-Reads first (the app by its uniqueName, the service principal's assignments) and writes only when one
+Reads first (the app by its uniqueName, the service principal's assignments), writes only when one
 is gone; the recreate is the onboarding's own idempotent upsert (sync_app.register_sync_app). A
 recreated app has a new client id and no secret the portal holds: the later repair steps grant its
 permissions, make its secret and save Proofpoint's settings with it."""
@@ -35,6 +35,8 @@ def repair_app(ctx: StepContext):
     before = row.client_id if row else ""
     app = register_sync_app(ctx.tenant, graph, ctx.record)
     if before and app.client_id != before:
-        return Done(f"Recreated the deleted sync app (new client id {app.client_id}) and its service "
-                    "principal; the next steps grant its permissions and make its secret.")
+        return Done(
+            f"Recreated the deleted sync app (new client id {app.client_id}) and its service "
+            "principal; the next steps grant its permissions and make its secret."
+        )
     return Done(f"The sync app's service principal is back (client id {app.client_id}).")

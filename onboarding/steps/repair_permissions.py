@@ -28,5 +28,7 @@ def repair_permissions(ctx: StepContext):
         raise PermanentError(
             message="The portal's onboarding app may not grant permissions in this tenant any more "
             f"({error.message}). Ask the customer's Global Administrator to approve the sync app's "
-            "permissions in Microsoft Entra, then retry.", code="grant_refused") from error
+            "permissions in Microsoft Entra, then retry.",
+            code="grant_refused",
+        ) from error
     return Done(f"Granted Directory.Read.All (application) and {GRANT_SCOPE} (delegated) again.")

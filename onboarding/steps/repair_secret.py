@@ -1,11 +1,11 @@
 """Repair: the sync app gets a new client secret when the one Proofpoint uses is gone, expired or
-expires within SECRET_ROTATE_DAYS (api.md v1.1: secret_expired, secret_expiring, app_missing), in the
+expires within SECRET_ROTATE_DAYS (api.md: secret_expired, secret_expiring, app_missing), in the
 order of the rotation (domain.md §6): addPassword → a token with it works → PUT settings/azure with
 it → removePassword of the old one.
 
 Crash-safe at every line: the key id being replaced is saved first, the new secret's display name
 before addPassword (a re-run removes an orphan it cannot use), and the new secret is stored at once;
-a re-run after that verifies it, saves it in Proofpoint again and removes the old one if still there.
+a re-run after that verifies it, saves it in Proofpoint again and removes the old one if there.
 The old secret stays valid until Proofpoint holds the new one."""
 
 from __future__ import annotations
@@ -17,9 +17,20 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import InsufficientPrivileges, InvalidClientCredentials, PermanentError, TransientError
+from integrations.errors import (
+    InsufficientPrivileges,
+    InvalidClientCredentials,
+    PermanentError,
+    TransientError,
+)
 from onboarding import clients
-from onboarding.secrets.credentials import SECRET_PREFIX, add_password, remove_leftovers, still_spreading, store_secret
+from onboarding.secrets.credentials import (
+    SECRET_PREFIX,
+    add_password,
+    remove_leftovers,
+    still_spreading,
+    store_secret,
+)
 from onboarding.steps.base import Done, Skipped, StepContext, tenant_id_of
 from onboarding.sync_app import find_sync_app, save_azure_settings
 from tenants.models import EntraApplication
@@ -50,29 +61,43 @@ def repair_secret(ctx: StepContext):
     if not app.secret or app.secret_key_id == old:
         _add_new(ctx, graph, app, old)
     _verify(ctx, tenant_id, app)
-    save_azure_settings(ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts)
-    ctx.record("proofpoint.settings_updated", f"Saved the new client secret (hint {app.secret_hint}…) in the "
-               f"Azure sync settings of the Proofpoint org {ctx.tenant.primary_domain} (sync every "
-               f"{ctx.tenant.sync_frequency_hours} h).")
+    save_azure_settings(
+        ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts
+    )
+    ctx.record(
+        "proofpoint.settings_updated",
+        f"Saved the new client secret (hint {app.secret_hint}…) in the "
+        f"Azure sync settings of the Proofpoint org {ctx.tenant.primary_domain} (sync every "
+        f"{ctx.tenant.sync_frequency_hours} h).",
+    )
     if old and old != app.secret_key_id and any(c.get("keyId") == old for c in credentials):
         # https://learn.microsoft.com/en-us/graph/api/application-removepassword
         graph.remove_password(app.object_id, old)
-        ctx.record("entra.secret_removed", f"Removed the old client secret (keyId {old}) now that Proofpoint "
-                   "uses the new one.")
-    return Done(f"New client secret in use (hint {app.secret_hint}…, valid until "
-                f"{app.secret_expires_at:%Y-%m-%d}); Proofpoint has it.")
+        ctx.record(
+            "entra.secret_removed",
+            f"Removed the old client secret (keyId {old}) now that Proofpoint uses the new one.",
+        )
+    return Done(
+        f"New client secret in use (hint {app.secret_hint}…, valid until "
+        f"{app.secret_expires_at:%Y-%m-%d}); Proofpoint has it."
+    )
 
 
 def _add_new(ctx: StepContext, graph, app: EntraApplication, old: str) -> None:
-    # Whatever carries our prefix but is not the current secret is unusable: we do not hold its secretText.
+    # Whatever has our prefix but is not the current secret is unusable: we lack its secretText.
     remove_leftovers(graph, app, [old], ctx.record)
     name = f"{SECRET_PREFIX}repair {ctx.job.pk}-{uuid.uuid4().hex[:12]}"
-    ctx.save_data(secret_display_name=name)  # before addPassword, so a crash right after it is recognisable
+    ctx.save_data(
+        secret_display_name=name
+    )  # before addPassword, so a crash right after it is recognisable
     # https://learn.microsoft.com/en-us/graph/api/application-addpassword
     created, lifetime = add_password(graph, app, name, ctx.log)
     store_secret(app, created)
-    ctx.record("entra.secret_created", f"Created the client secret '{name}' (keyId {created['keyId']}, valid "
-               f"{lifetime}, expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.")
+    ctx.record(
+        "entra.secret_created",
+        f"Created the client secret '{name}' (keyId {created['keyId']}, valid "
+        f"{lifetime}, expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.",
+    )
 
 
 def _verify(ctx: StepContext, tenant_id: str, app: EntraApplication) -> None:
@@ -86,8 +111,13 @@ def _verify(ctx: StepContext, tenant_id: str, app: EntraApplication) -> None:
         waited = (timezone.now() - parse_datetime(started)).total_seconds()
         limit = settings.ENTRA_SECRET_PROPAGATION_SECONDS
         if still_spreading(error) and waited < limit:
-            raise TransientError(message=f"The new secret is not accepted yet ({error.message}); Microsoft "
-                                 "Entra can take a minute to spread it.", code=error.code,
-                                 retry_after=max(1.0, min(limit - waited, limit / 6))) from error
-        raise PermanentError(message=f"The new secret still cannot sign in after {int(waited)} s: "
-                             f"{error.message}", code=error.code) from error
+            raise TransientError(
+                message=f"The new secret is not accepted yet ({error.message}); Microsoft "
+                "Entra can take a minute to spread it.",
+                code=error.code,
+                retry_after=max(1.0, min(limit - waited, limit / 6)),
+            ) from error
+        raise PermanentError(
+            message=f"The new secret still cannot sign in after {int(waited)} s: {error.message}",
+            code=error.code,
+        ) from error

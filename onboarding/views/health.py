@@ -1,4 +1,4 @@
-"""The tenant page's health: "Check now" and "Repair" (api.md v1.1), and what the page shows of it."""
+"""The tenant page's health: "Check now" and "Repair" (api.md v1.1), and what the page shows."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -13,13 +13,18 @@ from tenants.access import staff_required
 
 
 def health_view(tenant) -> dict:
-    """Open findings in words with what repair does about each, and what the last check could not read."""
-    findings = list(TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True)
-                    .order_by("severity", "first_seen_at", "pk"))
+    """Open findings in words, what repair does about each, what the last check could not read."""
+    findings = list(
+        TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).order_by(
+            "severity", "first_seen_at", "pk"
+        )
+    )
     last = HealthCheck.objects.filter(tenant=tenant).first()
     return {
-        "findings": [{"finding": f, "title": codes.CODES[f.code].title, "repair": codes.CODES[f.code].repair}
-                     for f in findings],
+        "findings": [
+            {"finding": f, "title": codes.CODES[f.code].title, "repair": codes.CODES[f.code].repair}
+            for f in findings
+        ],
         "check": last,
         "checkable": health.is_checkable(tenant),
         "repairable": any(f.code in codes.REPAIRABLE for f in findings),
@@ -35,8 +40,11 @@ def check_now(request, pk: int):
     except engine.NotAllowedNow as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Checking the tenant's health: this takes a few seconds. Reload the page to "
-                         "see the result.")
+        messages.success(
+            request,
+            "Checking the tenant's health: this takes a few seconds. Reload the page to "
+            "see the result.",
+        )
     return redirect(tenant)
 
 

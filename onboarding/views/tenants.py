@@ -41,6 +41,6 @@ def tenant_detail(request, pk: int):
     active = jobs.exclude(state__in=FINISHED_JOB_STATES).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
     context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
-               "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS,
-               "health": health_view(tenant)}
+               "secret_expires_soon": rotation.expires_soon(app),
+               "rotate_days": settings.SECRET_ROTATE_DAYS, "health": health_view(tenant)}
     return render(request, "onboarding/tenant_detail.html", context)

@@ -1,4 +1,5 @@
-"""A live tenant onboarded for real against the sandbox (tests/rotation/conftest.py `onboarded`), made
+"""A live tenant onboarded for real against the sandbox (tests/rotation/conftest.py
+`onboarded`), made
 live as a completed onboarding leaves it, and helpers to run a repair job in this process."""
 
 from datetime import timedelta
@@ -22,7 +23,9 @@ def live(onboarded, settings):  # noqa: F811
     def make(domain=DOMAIN, routing_ready=False, **fields):
         tenant = onboarded(domain, **fields)
         now = timezone.now()
-        Tenant.objects.filter(pk=tenant.pk).update(lifecycle=Lifecycle.LIVE, live_since=now - timedelta(hours=1))
+        Tenant.objects.filter(pk=tenant.pk).update(
+            lifecycle=Lifecycle.LIVE, live_since=now - timedelta(hours=1)
+        )
         ready = now - timedelta(minutes=5) if routing_ready else now + timedelta(hours=1)
         OnboardingJob.objects.filter(tenant=tenant).update(routing_ready_at=ready)
         tenant.refresh_from_db()
@@ -43,11 +46,14 @@ def run_to_end(job, rounds: int = 30) -> OnboardingJob:
 
 
 def sync_objects(admin, tenant) -> dict:
-    """What the sandbox's Entra holds for the tenant's sync app: apps, SPs, secrets, grants, roles."""
+    """What the sandbox's Entra holds of the sync app: apps, SPs, secrets, grants, roles."""
     snapshot = admin.tenant(tenant.primary_domain)
     app = EntraApplication.objects.get(tenant=tenant)
-    apps = [a for a in snapshot["applications"] if a.get("uniqueName") == app.unique_name
-            or a.get("displayName") == "ProofPoint"]
+    apps = [
+        a
+        for a in snapshot["applications"]
+        if a.get("uniqueName") == app.unique_name or a.get("displayName") == "ProofPoint"
+    ]
     app_ids = {a["appId"] for a in apps}
     sps = [sp for sp in snapshot["servicePrincipals"] if sp["appId"] in app_ids]
     sp_ids = {sp["id"] for sp in sps}

@@ -12,7 +12,11 @@ DOMAIN = "fabrikam.example"
 
 
 def open_codes(tenant) -> set[str]:
-    return set(TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).values_list("code", flat=True))
+    return set(
+        TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).values_list(
+            "code", flat=True
+        )
+    )
 
 
 def test_a_clean_live_tenant_is_healthy_and_its_check_makes_no_write(live, portal_sandbox):
@@ -29,7 +33,7 @@ def test_a_clean_live_tenant_is_healthy_and_its_check_makes_no_write(live, porta
     writes = portal_sandbox.writes()
     assert writes == [], writes
     check = HealthCheck.objects.get(tenant=tenant)
-    # The documented minimum: 3 Proofpoint reads and 4 Graph reads (plus a token when none is cached).
+    # The documented minimum: 3 Proofpoint reads, 4 Graph reads (plus a token when none is cached).
     assert check.requests == 7
     non_token = [e for e in log["recent"] if "/token" not in e["path"]]
     assert len(non_token) == 7, [e["path"] for e in non_token]
@@ -47,8 +51,19 @@ def short_of_licences(admin, tenant):
 
     client = proofpoint_client(tenant)
     if client.get_org(DOMAIN)["active_users"] < 2:
-        client.create_users(DOMAIN, [{"primary_email": f"user{n}@{DOMAIN}", "firstname": "U", "surname": str(n),
-                                      "type": "end_user", "send_welcome_email": False} for n in range(2)])
+        client.create_users(
+            DOMAIN,
+            [
+                {
+                    "primary_email": f"user{n}@{DOMAIN}",
+                    "firstname": "U",
+                    "surname": str(n),
+                    "type": "end_user",
+                    "send_welcome_email": False,
+                }
+                for n in range(2)
+            ],
+        )
     return admin.set_licences(DOMAIN, 1)
 
 
@@ -85,9 +100,14 @@ def test_each_break_raises_its_finding_in_words(live, portal_sandbox, case):
     finding = TenantFinding.objects.get(tenant=tenant, code=code, closed_at__isnull=True)
     spec = codes.CODES[code]
     assert (finding.severity, finding.fixable) == (spec.severity, spec.fixable)
-    assert state == codes.worst(f.severity for f in TenantFinding.objects.filter(tenant=tenant,
-                                                                                 closed_at__isnull=True))
-    assert (previous, state) == ("ok", spec.severity) or spec.severity == "warning" and state == "critical"
+    assert state == codes.worst(
+        f.severity for f in TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True)
+    )
+    assert (
+        (previous, state) == ("ok", spec.severity)
+        or spec.severity == "warning"
+        and state == "critical"
+    )
     # Words for a technician: no finding code, no "None", a full sentence.
     for text in (finding.message,):
         assert not any(c in text for c in codes.CODES), text
@@ -101,7 +121,11 @@ def test_a_finding_keeps_first_seen_at_while_it_persists_and_closes_when_gone(li
     first = TenantFinding.objects.get(tenant=tenant, code="sync_paused")
     service.run_check(tenant)
     again = TenantFinding.objects.get(tenant=tenant, code="sync_paused")
-    assert again.pk == first.pk and again.first_seen_at == first.first_seen_at and again.closed_at is None
+    assert (
+        again.pk == first.pk
+        and again.first_seen_at == first.first_seen_at
+        and again.closed_at is None
+    )
 
     portal_sandbox.set_sync_frequency(DOMAIN, 3)
     assert service.run_check(tenant) == ("critical", "ok")
@@ -109,12 +133,18 @@ def test_a_finding_keeps_first_seen_at_while_it_persists_and_closes_when_gone(li
     assert first.closed_at is not None
     tenant.refresh_from_db()
     assert tenant.health_state == HealthState.OK
-    changes = AuditEvent.objects.filter(tenant=tenant, action="tenant.health_changed").order_by("pk")
+    changes = AuditEvent.objects.filter(tenant=tenant, action="tenant.health_changed").order_by(
+        "pk"
+    )
     assert [e.description.split(" changed ")[1] for e in changes] == [
-        "from not checked to critical (Proofpoint sync paused)", "from critical to healthy (no findings)"]
+        "from not checked to critical (Proofpoint sync paused)",
+        "from critical to healthy (no findings)",
+    ]
 
 
-def test_mx_is_checked_once_routing_is_ready_and_clears_when_it_points_to_proofpoint(live, portal_sandbox):
+def test_mx_is_checked_once_routing_is_ready_and_clears_when_it_points_to_proofpoint(
+    live, portal_sandbox
+):
     tenant = live(routing_ready=True)
     service.run_check(tenant)
     finding = TenantFinding.objects.get(tenant=tenant, code="mx_not_routed", closed_at__isnull=True)
@@ -135,7 +165,9 @@ def test_mx_is_not_checked_before_routing_is_ready(live, portal_sandbox):
     assert open_codes(tenant) == set()
 
 
-def test_a_dns_timeout_raises_no_finding_and_says_what_could_not_be_checked(live, portal_sandbox, settings):
+def test_a_dns_timeout_raises_no_finding_and_says_what_could_not_be_checked(
+    live, portal_sandbox, settings
+):
     settings.DNS_TIMEOUT_SECONDS = 1
     tenant = live(routing_ready=True)
     portal_sandbox.dns_fail(DOMAIN, "timeout")
@@ -143,7 +175,9 @@ def test_a_dns_timeout_raises_no_finding_and_says_what_could_not_be_checked(live
     service.run_check(tenant)
     check = HealthCheck.objects.get(tenant=tenant)
     assert any("timed out" in line and DOMAIN in line for line in check.unchecked), check.unchecked
-    details = TenantFinding.objects.filter(tenant=tenant, code="mx_not_routed").values_list("details", flat=True)
+    details = TenantFinding.objects.filter(tenant=tenant, code="mx_not_routed").values_list(
+        "details", flat=True
+    )
     assert all(DOMAIN not in d["domains"] for d in details)
 
 
@@ -164,8 +198,17 @@ def test_a_stale_sync_names_its_likely_cause(live, portal_sandbox):
     assert "Likely cause: a Microsoft 365 domain is missing" in finding.message
 
 
-@pytest.mark.parametrize("value", ["2026-05-01T12:00:00Z", "2026-05-01T12:00:00+00:00", "2026-05-01 12:00:00",
-                                   1777636800, 1777636800000, "2026-05-01"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-05-01T12:00:00Z",
+        "2026-05-01T12:00:00+00:00",
+        "2026-05-01 12:00:00",
+        1777636800,
+        1777636800000,
+        "2026-05-01",
+    ],
+)
 def test_proofpoint_timestamps_are_parsed_whatever_their_format(value):
     from onboarding.health.checks import parse_moment
 

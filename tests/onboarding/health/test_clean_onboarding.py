@@ -1,4 +1,5 @@
-"""A clean onboarding, all twelve steps for real against the sandbox, ends live and healthy: the check
+"""A clean onboarding, all twelve steps for real against the sandbox, ends live and healthy: the
+check
 sent at the job's end finds nothing but mx_not_routed (the MX records still point to Microsoft), and
 `ok` with no findings once they point to Proofpoint."""
 
@@ -16,8 +17,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 DOMAIN = "fabrikam.example"
 
 
-def test_a_clean_onboarding_ends_live_with_only_the_mx_warning_then_ok(portal_sandbox, technician,
-                                                                        dispatched, settings):
+def test_a_clean_onboarding_ends_live_with_only_the_mx_warning_then_ok(
+    portal_sandbox, technician, dispatched, settings
+):
     settings.ENTRA_REPLICATION_SECONDS = 5
     settings.ENTRA_SECRET_PROPAGATION_SECONDS = 20
     settings.ROUTING_WAIT_SECONDS = 0
@@ -28,7 +30,9 @@ def test_a_clean_onboarding_ends_live_with_only_the_mx_warning_then_ok(portal_sa
         portal_sandbox.consent(DOMAIN)
         engine.resume(job)
         job = run_to_end(job)
-    assert job.state == JobState.WAITING_REVIEW, [(s.key, s.state, s.message) for s in job.steps.all()]
+    assert job.state == JobState.WAITING_REVIEW, [
+        (s.key, s.state, s.message) for s in job.steps.all()
+    ]
     queries.approve(job, actor=technician)
     dispatched.clear()
     job = run_to_end(job)

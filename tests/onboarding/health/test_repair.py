@@ -33,20 +33,27 @@ FIXABLE = {
 
 
 def open_codes(tenant) -> set[str]:
-    return set(TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).values_list("code", flat=True))
+    return set(
+        TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).values_list(
+            "code", flat=True
+        )
+    )
 
 
 def assert_one_of_each(admin, tenant) -> None:
     """One app, one SP, one in-use secret (the one stored, the one Proofpoint holds), one grant with
-    the three scopes, one role assignment; Proofpoint's settings name the app at the tenant's frequency."""
+    the three scopes, one role assignment; Proofpoint's settings: the app, its frequency."""
     found = sync_objects(admin, tenant)
     app = EntraApplication.objects.get(tenant=tenant)
     assert [a["appId"] for a in found["apps"]] == [app.client_id]
     assert [sp["id"] for sp in found["sps"]] == [app.service_principal_id]
     assert [c["keyId"] for c in found["secrets"]] == [app.secret_key_id]
     assert len(found["grants"]) == 1
-    assert set(found["grants"][0]["scope"].split()) == {"Directory.Read.All", "Group.Read.All",
-                                                        "User.ReadBasic.All"}
+    assert set(found["grants"][0]["scope"].split()) == {
+        "Directory.Read.All",
+        "Group.Read.All",
+        "User.ReadBasic.All",
+    }
     assert [r["appRoleName"] for r in found["roles"]] == ["Directory.Read.All"]
     settings_azure = azure_settings(admin, tenant)
     assert settings_azure["application_id"] == app.client_id
@@ -66,8 +73,14 @@ def test_repair_fixes_each_fixable_finding(live, portal_sandbox, technician, cas
     job = service.start_repair(tenant, technician)
     assert job.kind == JobKind.REPAIR
     assert list(job.steps.values_list("key", flat=True)) == [
-        StepKey.CUSTOMER_CONSENT, StepKey.REPAIR_APP, StepKey.REPAIR_PERMISSIONS, StepKey.REPAIR_DOMAINS,
-        StepKey.REPAIR_SECRET, StepKey.REPAIR_SYNC, StepKey.RECHECK]
+        StepKey.CUSTOMER_CONSENT,
+        StepKey.REPAIR_APP,
+        StepKey.REPAIR_PERMISSIONS,
+        StepKey.REPAIR_DOMAINS,
+        StepKey.REPAIR_SECRET,
+        StepKey.REPAIR_SYNC,
+        StepKey.RECHECK,
+    ]
     job = run_to_end(job)
 
     assert job.state == JobState.COMPLETED, [(s.key, s.state, s.message) for s in job.steps.all()]
@@ -76,7 +89,10 @@ def test_repair_fixes_each_fixable_finding(live, portal_sandbox, technician, cas
     assert TenantFinding.objects.get(tenant=tenant, code=code).closed_at is not None
     tenant.refresh_from_db()
     assert_one_of_each(portal_sandbox, tenant)
-    assert (tenant.lifecycle, tenant.live_since) == (Lifecycle.LIVE, live_since)  # repair leaves it alone
+    assert (tenant.lifecycle, tenant.live_since) == (
+        Lifecycle.LIVE,
+        live_since,
+    )  # repair leaves it alone
 
 
 def test_repair_writes_only_what_is_broken(live, portal_sandbox, technician):
@@ -92,8 +108,15 @@ def test_repair_writes_only_what_is_broken(live, portal_sandbox, technician):
     assert writes == [f"PUT /api/v1/orgs/{DOMAIN}/settings/azure"]
     states = dict(job.steps.values_list("key", "state"))
     assert states[StepKey.REPAIR_SYNC] == StepState.SUCCEEDED
-    assert {states[k] for k in (StepKey.REPAIR_APP, StepKey.REPAIR_PERMISSIONS, StepKey.REPAIR_DOMAINS,
-                                StepKey.REPAIR_SECRET)} == {StepState.SKIPPED}
+    assert {
+        states[k]
+        for k in (
+            StepKey.REPAIR_APP,
+            StepKey.REPAIR_PERMISSIONS,
+            StepKey.REPAIR_DOMAINS,
+            StepKey.REPAIR_SECRET,
+        )
+    } == {StepState.SKIPPED}
 
 
 def test_several_breaks_are_repaired_in_one_job(live, portal_sandbox, technician):
@@ -121,7 +144,9 @@ def test_a_lost_consent_is_asked_again_then_the_repair_continues(live, portal_sa
     job = run_to_end(service.start_repair(tenant, technician))
 
     assert job.state == JobState.WAITING_CUSTOMER
-    assert [m.to for m in mail.outbox] == [[tenant.customer_admin_email]]  # the normal consent email
+    assert [m.to for m in mail.outbox] == [
+        [tenant.customer_admin_email]
+    ]  # the normal consent email
     portal_sandbox.consent(DOMAIN)  # the customer's Global Administrator approves again
     from onboarding import engine
 
@@ -131,7 +156,9 @@ def test_a_lost_consent_is_asked_again_then_the_repair_continues(live, portal_sa
     assert service.run_check(tenant)[1] == HealthState.OK
 
 
-def test_repair_is_refused_when_nothing_is_fixable_or_a_job_is_active(live, portal_sandbox, technician):
+def test_repair_is_refused_when_nothing_is_fixable_or_a_job_is_active(
+    live, portal_sandbox, technician
+):
     tenant = live()
     service.run_check(tenant)
     api = token_client(technician)
