@@ -4,6 +4,7 @@ every one must be in the org or Proofpoint's sync fails. Used by the repair's do
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from integrations.errors import PermanentError
 from integrations.proofpoint.client import ProofpointClient
@@ -31,7 +32,7 @@ def add_missing_domains(
     destination = delivery_destination(graph_domains)
     added = []
     for domain in wanted:
-        if domain not in present and client.add_domain(tenant.primary_domain, domain, destination):
+        if domain not in present and client.add_domain(tenant.primary_domain, domain, cast(str, destination)):
             added.append(domain)
             log(
                 f"Added the domain {domain} to the Proofpoint org {tenant.primary_domain} (to "

@@ -19,7 +19,7 @@ def record_tenant_change(sender, request, action, description, tenant, **kwargs)
 
 
 @receiver(events.job_event, dispatch_uid="onboarding.health_check_at_job_end")
-def check_health_at_job_end(sender, job, event, step=None, **kwargs):
+def check_health_at_job_end(sender, job, event, step=None, **kwargs) -> None:
     if event not in (events.COMPLETED, events.CANCELLED):
         return
     job.tenant.refresh_from_db(fields=["lifecycle"])

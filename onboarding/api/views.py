@@ -299,7 +299,7 @@ class TenantHealthCheck(PortalAPIView, generics.GenericAPIView):
 
     serializer_class = s.DetailSerializer
 
-    def post(self, request, pk):
+    def post(self, request, pk) -> Response:
         tenant = self.get_object_by_pk(tenants_for(request.user))
         try:
             health.request_check(tenant, request.user, request)

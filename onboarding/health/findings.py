@@ -9,12 +9,13 @@ cannot both open the same finding. A change of state is audited and announced on
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from onboarding import audit
 from onboarding.engine import events
 from onboarding.health import codes
-from onboarding.health.checks import CheckResult
+from onboarding.health.checks import CheckResult, Found
 from onboarding.models import HealthCheck, TenantFinding
 from tenants.models import Tenant
 
@@ -35,7 +36,7 @@ def record_check(tenant: Tenant, result: CheckResult, now=None) -> tuple[str, st
         open_now = {
             f.code: f for f in TenantFinding.objects.filter(tenant=locked, closed_at__isnull=True)
         }
-        seen = {}
+        seen: dict[str, Found] = {}
         for found in result.findings:
             seen.setdefault(found.code, found)
         for code, found in seen.items():
@@ -89,7 +90,7 @@ def record_failure(tenant: Tenant, message: str, now=None) -> None:
     )
 
 
-def open_findings(tenant: Tenant):
+def open_findings(tenant: Tenant) -> QuerySet[TenantFinding]:
     return TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).order_by(
         "first_seen_at", "pk"
     )

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integrations.errors import PermanentError
@@ -81,7 +81,7 @@ def run_check(tenant: Tenant) -> tuple[str, str] | None:
     return findings.record_check(tenant, result)
 
 
-def due_for_check(now=None):
+def due_for_check(now=None) -> QuerySet[Tenant]:
     """Live tenants whose last check is older than HEALTH_CHECK_INTERVAL_MINUTES (or none ran) with
     no check sent in the last REQUEST_GRACE; those never checked first, then the oldest."""
     now = now or timezone.now()

@@ -7,13 +7,13 @@ from __future__ import annotations
 from integrations.errors import PermanentError, TransientError
 from onboarding.health import codes
 from onboarding.health.checks import run_checks
-from onboarding.steps.base import Done, StepContext
+from onboarding.steps.base import Done, Outcome, StepContext
 
 RECHECK_ATTEMPTS = 4
 RECHECK_PAUSE_SECONDS = 10
 
 
-def recheck(ctx: StepContext):
+def recheck(ctx: StepContext) -> Outcome:
     result = run_checks(ctx.tenant)
     left = [f for f in result.findings if f.fixable]
     if left:

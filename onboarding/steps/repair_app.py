@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from integrations.errors import NotFound
 from onboarding import clients
-from onboarding.steps.base import Done, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
 from onboarding.sync_app import register_sync_app
 from tenants.models import EntraApplication
 
@@ -27,7 +27,7 @@ def _in_place(graph, row: EntraApplication | None) -> bool:
     return True
 
 
-def repair_app(ctx: StepContext):
+def repair_app(ctx: StepContext) -> Outcome:
     graph = clients.msp_graph(tenant_id_of(ctx))
     row = EntraApplication.objects.filter(tenant=ctx.tenant).first()
     if _in_place(graph, row):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from integrations.errors import PermanentError
 from onboarding import clients
 from onboarding.org_domains import add_missing_domains
-from onboarding.steps.base import Done, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
 
 
-def repair_domains(ctx: StepContext):
+def repair_domains(ctx: StepContext) -> Outcome:
     tenant = ctx.tenant
     client = clients.proofpoint_client(tenant)
     if client.get_org(tenant.primary_domain) is None:

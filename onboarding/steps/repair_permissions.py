@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from integrations.errors import InsufficientPrivileges, PermanentError
 from onboarding import clients
-from onboarding.steps.base import Done, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
 from onboarding.sync_app import (
     GRANT_SCOPE,
     consent_in_place,
@@ -15,7 +15,7 @@ from onboarding.sync_app import (
 )
 
 
-def repair_permissions(ctx: StepContext):
+def repair_permissions(ctx: StepContext) -> Outcome:
     graph = clients.msp_graph(tenant_id_of(ctx))
     app = find_sync_app(ctx.tenant, registered=True)
     graph_sp = graph.get_graph_service_principal()

@@ -31,7 +31,7 @@ from onboarding.secrets.credentials import (
     still_spreading,
     store_secret,
 )
-from onboarding.steps.base import Done, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
 from onboarding.sync_app import find_sync_app, save_azure_settings
 from tenants.models import EntraApplication
 
@@ -47,7 +47,7 @@ def _healthy(app: EntraApplication, credentials: list[dict]) -> str | None:
     return f"The client secret is valid until {ends:%Y-%m-%d}."
 
 
-def repair_secret(ctx: StepContext):
+def repair_secret(ctx: StepContext) -> Outcome:
     tenant_id = tenant_id_of(ctx)
     app = find_sync_app(ctx.tenant, registered=True)
     graph = clients.msp_graph(tenant_id)
@@ -108,7 +108,7 @@ def _verify(ctx: StepContext, tenant_id: str, app: EntraApplication) -> None:
         clients.graph_client(tenant_id, app.client_id, app.secret).first_user()
     except (InvalidClientCredentials, InsufficientPrivileges) as error:
         clients.forget_token(tenant_id, app.client_id)
-        waited = (timezone.now() - parse_datetime(started)).total_seconds()
+        waited = (timezone.now() - (parse_datetime(started) or timezone.now())).total_seconds()
         limit = settings.ENTRA_SECRET_PROPAGATION_SECONDS
         if still_spreading(error) and waited < limit:
             raise TransientError(

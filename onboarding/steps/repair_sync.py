@@ -5,11 +5,11 @@ wrong."""
 from __future__ import annotations
 
 from onboarding import clients
-from onboarding.steps.base import Done, Skipped, StepContext
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext
 from onboarding.sync_app import find_sync_app, save_azure_settings
 
 
-def repair_sync(ctx: StepContext):
+def repair_sync(ctx: StepContext) -> Outcome:
     tenant = ctx.tenant
     app = find_sync_app(tenant, registered=True, with_secret=True)
     current = clients.proofpoint_client(tenant).get_azure_settings(tenant.primary_domain)

@@ -1,6 +1,7 @@
 """The tenant page's health: "Check now" and "Repair" (api.md v1.1), and what the page shows."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -33,7 +34,7 @@ def health_view(tenant) -> dict:
 
 @staff_required
 @require_POST
-def check_now(request, pk: int):
+def check_now(request, pk: int) -> HttpResponse:
     tenant = get_tenant_for_user(request.user, pk)
     try:
         health.request_check(tenant, request.user, request)
@@ -50,7 +51,7 @@ def check_now(request, pk: int):
 
 @staff_required
 @require_POST
-def repair(request, pk: int):
+def repair(request, pk: int) -> HttpResponse:
     tenant = get_tenant_for_user(request.user, pk)
     try:
         job = health.start_repair(tenant, request.user, request)
