@@ -10,9 +10,10 @@ Every call here is a read, and each fact comes from the fewest requests that can
   MSP app)    GET /oauth2PermissionGrants?$filter=clientId eq ..     permissions_missing
               GET /domains                                           domain_missing
               (a token for the MSP app first, cached: msp_access_lost when it is refused)
+  Entra       a sync-app token, as Proofpoint signs in (cached, so rarely a request)  secret_expired
   DNS         one MX query per domain of the org, once routing is ready   mx_not_routed
 
-So a healthy tenant costs 7 HTTPS requests (plus a token when none is cached) and one DNS query per
+So a healthy tenant costs 7 HTTPS requests (plus tokens when none are cached) and one DNS query per
 mail domain. A fact a check cannot read raises no finding: it goes to `unchecked`, in words.
 """
 
@@ -35,7 +36,7 @@ from integrations.errors import (
     InvalidClientCredentials,
     NotFound,
 )
-from onboarding.clients import msp_graph, proofpoint_client
+from onboarding.clients import graph_client, msp_graph, proofpoint_client
 from onboarding.health import codes
 from onboarding.models import JobKind, JobState
 from onboarding.report.classify import mail_domains
@@ -299,7 +300,8 @@ def _read_entra(
             part="registration",
         )
         return
-    _check_secret(app, facts.credentials, result, now)
+    if not _check_secret(app, facts.credentials, result, now):
+        _check_sign_in(graph.tenant_id, app, result)
     if not app.service_principal_id:
         result.add(
             codes.APP_MISSING,
@@ -326,7 +328,8 @@ def _read_entra(
 
 def _check_secret(
     app: EntraApplication, credentials: list[dict], result: CheckResult, now: datetime
-) -> None:
+) -> bool:
+    """True when it found a problem with the secret."""
     current = next((c for c in credentials if c.get("keyId") == app.secret_key_id), None)
     if current is None:
         result.add(
@@ -336,11 +339,11 @@ def _check_secret(
             missing=True,
             key_id=app.secret_key_id,
         )
-        return
+        return True
     ends = parse_moment(current.get("endDateTime"))
     if ends is None:
         result.unchecked.append("The sync app's client secret shows no end date.")
-        return
+        return False
     if ends <= now:
         result.add(
             codes.SECRET_EXPIRED,
@@ -356,6 +359,30 @@ def _check_secret(
             f"{days} days); when it does, Proofpoint's sync stops adding and removing users.",
             expires_at=ends.isoformat(),
         )
+    else:
+        return False
+    return True
+
+
+def _check_sign_in(tenant_id: str, app: EntraApplication, result: CheckResult) -> None:
+    """Sign in with the stored secret, as Proofpoint does: Entra's own clock says whether it has
+    expired (AADSTS7000222). A token is cached for its lifetime, so this is usually no request."""
+    if not (app.secret and app.client_id):
+        return
+    try:
+        graph_client(tenant_id, app.client_id, app.secret).acquire_token()
+    except InvalidClientCredentials as error:
+        if error.code == "AADSTS7000222":
+            result.add(
+                codes.SECRET_EXPIRED,
+                "Microsoft Entra refuses the sync app's client secret as expired: Proofpoint's sync "
+                "has silently stopped adding and removing users (mail still flows).",
+                refused=error.code,
+            )
+        else:
+            result.could_not("Signing in as the sync app did not work", error)
+    except IntegrationError as error:
+        result.could_not("Signing in as the sync app did not work", error)
 
 
 def _check_permissions(assignments: list[dict], grants: list[dict], result: CheckResult) -> None:

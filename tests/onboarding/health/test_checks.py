@@ -67,6 +67,15 @@ def short_of_licences(admin, tenant):
     return admin.set_licences(DOMAIN, 1)
 
 
+def clock_ahead(admin, tenant):
+    """The tenant's clock runs 800 days ahead: Entra refuses the secret as expired (AADSTS7000222);
+    the sync app's cached token has aged out by then too."""
+    from tests.sandbox_fixtures import forget_cached_tokens
+
+    forget_cached_tokens()
+    return admin.clock_offset(DOMAIN, 800 * 86400)
+
+
 BREAKS = {
     "domain_missing": lambda admin, t: admin.add_domain(DOMAIN, "sales.fabrikam.example"),
     "app_missing": lambda admin, t: admin.delete_sync_app(DOMAIN),
@@ -80,6 +89,7 @@ BREAKS = {
     "sync_app_mismatch": lambda admin, t: admin.set_sync_app_id(DOMAIN),
     "secret_expired": lambda admin, t: admin.expire_secret(DOMAIN, days_ago=1),
     "secret_expiring": lambda admin, t: admin.secret_expiring(DOMAIN, days=7),
+    "secret_expired (clock offset)": clock_ahead,
     "sync_stale": stale,
     "licences_short": short_of_licences,
 }
