@@ -138,6 +138,8 @@ def test_the_tenant_page_shows_findings_in_words_with_what_repair_does(
     assert answer.status_code == 302 and answer["Location"] == job.get_absolute_url()
     page = tech_client.get(f"/tenants/{live_a.pk}/").content.decode()
     assert "Repair can start once the job in progress has finished" in page
+    job_page = tech_client.get(job.get_absolute_url()).content.decode()
+    assert "Repair Fabrikam" in job_page and "Check the tenant&#x27;s health again" in job_page
 
 
 def test_the_sweep_sends_one_check_per_due_live_tenant_bounded(db, dispatched, settings):
