@@ -46,6 +46,13 @@ from tenants.models import EntraApplication, Tenant
 # The token endpoint's answers when the MSP app is not (or no longer) consented in the tenant.
 NOT_CONSENTED_CODES = {"AADSTS700016", "AADSTS7000229", "AADSTS65001"}
 DIRECTORY_READ_ALL = APP_ROLES["Directory.Read.All"]
+# What the MSP app's reads in Entra answer (besides the domains).
+ENTRA_CODES = (
+    codes.APP_MISSING,
+    codes.PERMISSIONS_MISSING,
+    codes.SECRET_EXPIRING,
+    codes.SECRET_EXPIRED,
+)
 
 
 @dataclass
@@ -68,6 +75,12 @@ class CheckResult:
     findings: list[Found] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)
     requests: int = 0
+    # Codes this run could not evaluate: an open finding of one of them stays open (no flapping when
+    # Graph or Proofpoint has a bad minute).
+    skipped: set[str] = field(default_factory=set)
+
+    def skip(self, *skipped: str) -> None:
+        self.skipped.update(skipped)
 
     def add(self, code: str, message: str, **details) -> None:
         self.findings.append(Found(code, message, details))
@@ -120,6 +133,7 @@ def _read_proofpoint(tenant: Tenant, result: CheckResult, facts: Facts) -> None:
         facts.azure_read = True
     except IntegrationError as error:
         result.could_not("Proofpoint's Azure sync settings could not be read", error)
+        result.skip(codes.SYNC_PAUSED, codes.SYNC_APP_MISMATCH, codes.SYNC_STALE)
     try:
         result.requests += 1
         facts.org = client.get_org(org)
@@ -130,6 +144,7 @@ def _read_proofpoint(tenant: Tenant, result: CheckResult, facts: Facts) -> None:
             )
     except IntegrationError as error:
         result.could_not("The Proofpoint organisation could not be read", error)
+        result.skip(codes.LICENCES_SHORT)
 
 
 def _check_sync_settings(
@@ -188,6 +203,7 @@ def _check_stale(
         result.unchecked.append(
             f"Proofpoint's last successful sync time could not be read ({raw!r})."
         )
+        result.skip(codes.SYNC_STALE)
         return
     if now - last > limit:
         hours = int((now - last).total_seconds() // 3600)
@@ -230,11 +246,13 @@ def _check_licences(result: CheckResult, facts: Facts) -> None:
     licences, active = facts.org.get("user_licenses"), facts.org.get("active_users")
     if not isinstance(licences, int) or isinstance(licences, bool) or licences <= 0:
         result.unchecked.append("Licences: the Proofpoint organisation shows no licence count.")
+        result.skip(codes.LICENCES_SHORT)
         return
     if not isinstance(active, int) or isinstance(active, bool):
         result.unchecked.append(
             "Licences: the Proofpoint organisation does not say how many accounts it bills."
         )
+        result.skip(codes.LICENCES_SHORT)
         return
     if active > licences:
         result.add(
@@ -258,6 +276,7 @@ def _check_entra(
 ) -> None:
     if not tenant.entra_tenant_id:
         result.unchecked.append("Microsoft Entra: the customer's tenant id is not known yet.")
+        result.skip(codes.MSP_ACCESS_LOST, *ENTRA_CODES)
         return
     graph = msp_graph(tenant.entra_tenant_id)
     try:
@@ -272,8 +291,10 @@ def _check_entra(
                 "sync app, its permissions and the domains could not be checked.",
                 error=error.code or error.message[:200],
             )
+            result.skip(*ENTRA_CODES)
         else:
             result.could_not("Microsoft Entra could not be read", error)
+            result.skip(codes.MSP_ACCESS_LOST, *ENTRA_CODES)
 
 
 def _read_entra(
@@ -288,6 +309,7 @@ def _read_entra(
             "This tenant has no Proofpoint sync app registration the portal knows of.",
             part="registration",
         )
+        result.skip(codes.PERMISSIONS_MISSING, codes.SECRET_EXPIRING, codes.SECRET_EXPIRED)
         return
     try:
         result.requests += 1
@@ -299,6 +321,7 @@ def _read_entra(
             "from the customer's Microsoft Entra ID: Proofpoint cannot sign in to sync.",
             part="registration",
         )
+        result.skip(codes.PERMISSIONS_MISSING, codes.SECRET_EXPIRING, codes.SECRET_EXPIRED)
         return
     if not _check_secret(app, facts.credentials, result, now):
         _check_sign_in(graph.tenant_id, app, result)
@@ -308,6 +331,7 @@ def _read_entra(
             "The sync app has no service principal (enterprise application) the portal knows of.",
             part="service_principal",
         )
+        result.skip(codes.PERMISSIONS_MISSING)
         return
     try:
         result.requests += 1
@@ -320,6 +344,7 @@ def _read_entra(
             "sign in to sync.",
             part="service_principal",
         )
+        result.skip(codes.PERMISSIONS_MISSING)
         return
     result.requests += 1
     grants = graph.list_delegated_grants(app.service_principal_id)
@@ -343,6 +368,7 @@ def _check_secret(
     ends = parse_moment(current.get("endDateTime"))
     if ends is None:
         result.unchecked.append("The sync app's client secret shows no end date.")
+        result.skip(codes.SECRET_EXPIRING)
         return False
     if ends <= now:
         result.add(
@@ -408,6 +434,7 @@ def _check_permissions(assignments: list[dict], grants: list[dict], result: Chec
 
 def _check_domains(tenant: Tenant, result: CheckResult, facts: Facts) -> None:
     if facts.entra_domains is None or facts.org_domains is None:
+        result.skip(codes.DOMAIN_MISSING)
         return
     missing = [d for d in facts.entra_domains if d not in facts.org_domains]
     if missing:
@@ -455,6 +482,7 @@ def _check_mx(tenant: Tenant, result: CheckResult, facts: Facts, now: datetime) 
             found = mx_hosts(domain, settings.DNS_NAMESERVERS, settings.DNS_TIMEOUT_SECONDS)
         except DnsUnavailable as error:
             result.unchecked.append(f"MX records: {error}.")
+            result.skip(codes.MX_NOT_ROUTED)
             continue
         if not found or not set(found) <= hosts:
             wrong[domain] = found

@@ -52,9 +52,11 @@ def record_check(tenant: Tenant, result: CheckResult, now=None) -> tuple[str, st
                 TenantFinding.objects.create(tenant=locked, code=code, first_seen_at=now, **fields)
             else:
                 TenantFinding.objects.filter(pk=existing.pk).update(**fields)
-        gone = [f.pk for code, f in open_now.items() if code not in seen]
+        # A finding this run could not evaluate stays open as it was; the others not seen are gone.
+        kept = {code for code in open_now if code not in seen and code in result.skipped}
+        gone = [f.pk for code, f in open_now.items() if code not in seen and code not in kept]
         TenantFinding.objects.filter(pk__in=gone).update(closed_at=now)
-        state = codes.worst(spec.severity for spec in (codes.CODES[c] for c in seen))
+        state = codes.worst(codes.CODES[c].severity for c in {*seen, *kept})
         Tenant.objects.filter(pk=locked.pk).update(health_state=state, health_checked_at=now)
         HealthCheck.objects.update_or_create(
             tenant=locked,

@@ -225,3 +225,20 @@ def test_proofpoint_timestamps_are_parsed_whatever_their_format(value):
     moment = parse_moment(value)
     assert moment is not None and (moment.year, moment.month, moment.day) == (2026, 5, 1)
     assert parse_moment("yesterday") is None and parse_moment(None) is None
+
+
+def test_a_finding_stays_open_while_its_facts_cannot_be_read(live, portal_sandbox, settings):
+    tenant = live()
+    portal_sandbox.set_sync_frequency(DOMAIN, 0)
+    service.run_check(tenant)
+    first = TenantFinding.objects.get(tenant=tenant, code="sync_paused", closed_at__isnull=True)
+    settings.PROOFPOINT_API_PASSWORD = "not-the-password"  # Proofpoint answers 401 to every read
+
+    assert service.run_check(tenant) == ("critical", "critical")
+
+    again = TenantFinding.objects.get(tenant=tenant, code="sync_paused", closed_at__isnull=True)
+    assert again.pk == first.pk and again.first_seen_at == first.first_seen_at
+    check = HealthCheck.objects.get(tenant=tenant)
+    assert any(line.startswith("Proofpoint's Azure sync settings could not be read")
+               for line in check.unchecked), check.unchecked
+    assert AuditEvent.objects.filter(tenant=tenant, action="tenant.health_changed").count() == 1
