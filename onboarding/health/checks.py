@@ -401,8 +401,8 @@ def _check_sign_in(tenant_id: str, app: EntraApplication, result: CheckResult) -
         if error.code == "AADSTS7000222":
             result.add(
                 codes.SECRET_EXPIRED,
-                "Microsoft Entra refuses the sync app's client secret as expired: Proofpoint's sync "
-                "has silently stopped adding and removing users (mail still flows).",
+                "Microsoft Entra refuses the sync app's client secret as expired: Proofpoint's "
+                "sync has silently stopped adding and removing users (mail still flows).",
                 refused=error.code,
             )
         else:
