@@ -8,6 +8,8 @@ from django.db.models import Q
 
 from notifications.models import NotificationKind, NotificationPreference
 from onboarding.emails import send_templated
+from onboarding.health import codes
+from onboarding.models import TenantFinding
 from onboarding.pipeline import step_titles
 from onboarding.tracking import completion_times, needs_attention
 from tenants.roles import MANAGERS
@@ -24,6 +26,7 @@ TECHNICIAN_TEMPLATES = {
 CUSTOMER_COMPLETED = "notifications/customer_completed"
 DIGEST = "notifications/manager_digest"
 ROTATION_FAILED = "notifications/rotation_failed"
+HEALTH_CHANGED = "notifications/health_changed"
 
 
 def wants(user, kind: str) -> bool:
@@ -107,4 +110,37 @@ def _send_to_managers(kind: str, template: str, context: dict) -> int:
             sent += send_templated(user.email, template, {**context, "user": user})
         except Exception:  # noqa: BLE001  one bad address must not stop the others
             log.exception("Could not send %s to user %s", kind, user.pk)
+    return sent
+
+
+def health_recipients(tenant) -> list:
+    """Managers, and who started the tenant's latest job, unless they turned these emails off."""
+    people = {user.pk: user for user in managers()}
+    latest = tenant.jobs.select_related("started_by").order_by("-created_at", "-pk").first()
+    if latest and latest.started_by and latest.started_by.is_active and latest.started_by.email:
+        people.setdefault(latest.started_by.pk, latest.started_by)
+    opted_out = set(NotificationPreference.objects.filter(
+        kind=NotificationKind.HEALTH_CHANGED, enabled=False, user_id__in=people,
+    ).values_list("user_id", flat=True))
+    return [user for pk, user in people.items() if pk not in opted_out]
+
+
+def notify_health_changed(tenant, previous: str, state: str) -> int:
+    """Email who asked for it that a tenant's health changed, with its open findings in words."""
+    findings = [{"title": codes.CODES[f.code].title, "message": f.message,
+                 "severity": f.get_severity_display(), "repair": codes.CODES[f.code].repair,
+                 "first_seen_at": f.first_seen_at}
+                for f in TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True)
+                .order_by("first_seen_at", "pk")]
+    words = {"unknown": "not checked", "ok": "healthy"}
+    context = {"tenant": tenant, "previous": words.get(previous, previous),
+               "state": words.get(state, state), "findings": findings,
+               "tenant_url": f"{settings.PORTAL_BASE_URL}{tenant.get_absolute_url()}",
+               "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/"}
+    sent = 0
+    for user in health_recipients(tenant):
+        try:
+            sent += send_templated(user.email, HEALTH_CHANGED, {**context, "user": user})
+        except Exception:  # noqa: BLE001  one bad address must not stop the others
+            log.exception("Could not send tenant %s's health change to user %s", tenant.pk, user.pk)
     return sent

@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     ROUTING_READY = "routing_ready", "Mail routing is ready (onboarding completed)"
     MANAGER_DIGEST = "manager_digest", "Daily digest of what needs attention (managers)"
     ROTATION_FAILED = "rotation_failed", "A sync app's client secret could not be rotated (managers)"
+    HEALTH_CHANGED = "health_changed", "A live client's health changed (managers; who ran its last job)"
 
 
 class NotificationPreference(models.Model):

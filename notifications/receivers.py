@@ -11,7 +11,7 @@ from django.dispatch import receiver
 
 from notifications.emails import notify_rotation_failures
 from notifications.models import NotificationKind
-from notifications.webhooks import job_payload, queue_deliveries
+from notifications.webhooks import health_payload, job_payload, queue_deliveries
 from onboarding.engine import events
 from onboarding.models import JobKind, JobState, StepKey
 from onboarding.pipeline import step_titles
@@ -73,3 +73,20 @@ def email_rotation_failures(sender, failures, **kwargs) -> None:
         notify_rotation_failures(failures)
     except Exception:  # noqa: BLE001  the rotation results are recorded; a mail failure must not undo them
         log.exception("Could not email the secret rotation failures")
+
+
+@receiver(events.tenant_health_changed, dispatch_uid="notifications.on_health_changed")
+def on_health_changed(sender, tenant, previous, state, findings, **kwargs) -> None:
+    """A signed `tenant.health_changed` webhook and an email to who asked for it."""
+    from notifications import tasks
+
+    try:
+        with transaction.atomic():
+            payload = health_payload(tenant, previous, state, findings)
+            delivery_ids = queue_deliveries(events.HEALTH_CHANGED, payload)
+    except Exception:  # noqa: BLE001  the check is recorded; a webhook failure must not undo it
+        log.exception("Could not queue the health webhooks of tenant %s", tenant.pk)
+        delivery_ids = []
+    for delivery_id in delivery_ids:
+        _send_later(tasks.deliver_webhook, delivery_id)
+    _send_later(tasks.send_health_email, tenant.pk, previous, state)

@@ -9,6 +9,7 @@ from django.conf import settings
 from notifications import emails, webhooks
 from notifications.models import DeliveryState, WebhookDelivery
 from onboarding.models import OnboardingJob
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +46,11 @@ def deliver_webhook(self, delivery_id: int) -> None:
 @shared_task(name="onboarding.send_manager_digest", ignore_result=True)
 def send_manager_digest() -> int:
     return emails.send_manager_digest()
+
+
+@shared_task(name="notifications.send_health_email", ignore_result=True,
+             autoretry_for=(SMTPException, OSError), retry_backoff=60, retry_jitter=True, max_retries=3)
+def send_health_email(tenant_id: int, previous: str, state: str) -> None:
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is not None:
+        emails.notify_health_changed(tenant, previous, state)

@@ -110,6 +110,25 @@ def job_payload(job, event: str, step=None, titles: dict | None = None) -> dict:
     }
 
 
+def health_payload(tenant, previous: str, state: str, findings) -> dict:
+    """`tenant.health_changed`: the tenant, its state before and now, and its open findings."""
+    checked = tenant.health_checked_at
+    return {
+        "event": "tenant.health_changed",
+        "sent_at": timezone.now().isoformat(),
+        "tenant": {"id": tenant.pk, "name": tenant.name, "primary_domain": tenant.primary_domain,
+                   "url": f"{settings.PORTAL_BASE_URL}{tenant.get_absolute_url()}"},
+        "health": {
+            "previous": previous,
+            "state": state,
+            "checked_at": checked.isoformat() if checked else None,
+            "findings": [{"code": f.code, "severity": f.severity, "message": f.message,
+                          "first_seen_at": f.first_seen_at.isoformat(), "fixable": f.fixable}
+                         for f in findings],
+        },
+    }
+
+
 def queue_deliveries(event: str, payload: dict) -> list[int]:
     webhooks = Webhook.objects.filter(active=True)
     deliveries = WebhookDelivery.objects.bulk_create(

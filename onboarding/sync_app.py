@@ -7,10 +7,11 @@ Shared by the steps that make it, the secret rotation, and (later) health checks
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from django.conf import settings
 
-from integrations.errors import PermanentError, ProofpointRejected, TransientError
+from integrations.errors import NotFound, PermanentError, ProofpointRejected, TransientError
 from integrations.microsoft.graph import GRAPH_APP_ID, GraphClient
 from integrations.proofpoint.client import AZURE_SETTINGS_FIELDS
 from onboarding.clients import graph_client, proofpoint_client
@@ -88,6 +89,65 @@ def sync_app_body(tenant: Tenant, extra_redirect_uris: tuple[str, ...] = ()) -> 
         "web": {"redirectUris": [tenant.portal_redirect_uri, *extra_redirect_uris]},
         "requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID, "resourceAccess": access}],
     }
+
+
+def register_sync_app(tenant: Tenant, graph: GraphClient,
+                      record: Callable[[str, str], None]) -> EntraApplication:
+    """Create (or update) the app registration and its service principal, idempotently through the
+    uniqueName upsert; `record(action, text)` notes each external change. Shared by the onboarding's
+    create_app step and the repair of a deleted app (a recreated app gets a new client id)."""
+    app_row, _ = EntraApplication.objects.get_or_create(
+        tenant=tenant, defaults={"unique_name": unique_key(tenant)})
+    # https://learn.microsoft.com/en-us/graph/api/application-upsert
+    app, created = graph.upsert_application(app_row.unique_name, sync_app_body(tenant))
+    EntraApplication.objects.filter(pk=app_row.pk).update(object_id=app["id"],
+                                                          client_id=app["appId"])
+    verb = "Created" if created else "Updated"
+    record("entra.app_upserted", f"{verb} the app registration '{settings.SYNC_APP_DISPLAY_NAME}' "
+           f"(client id {app['appId']}, uniqueName {app_row.unique_name}).")
+    # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-upsert
+    sp = graph.upsert_service_principal(app["appId"])
+    if app_row.service_principal_id != sp["id"]:
+        EntraApplication.objects.filter(pk=app_row.pk).update(service_principal_id=sp["id"])
+        record("entra.sp_ready",
+               f"Service principal {sp['id']} is ready for the app {app['appId']}.")
+    app_row.refresh_from_db()
+    return app_row
+
+
+# --- its permissions -----------------------------------------------------------------------------
+def directory_role_id(graph_sp: dict, name: str = "Directory.Read.All") -> str:
+    """The application role's id, as Graph's own service principal in this tenant lists it."""
+    for role in graph_sp.get("appRoles") or []:
+        if role.get("value") == name:
+            return role["id"]
+    return APP_ROLES[name]
+
+
+def consent_in_place(graph: GraphClient, app: EntraApplication, graph_sp_id: str,
+                     role_id: str) -> bool:
+    """Both grants are visible already (reads only: the MSP app's Directory.Read.All is enough)."""
+    try:
+        assigned = any(a.get("appRoleId") == role_id and a.get("resourceId") == graph_sp_id
+                       for a in graph.list_app_role_assignments(app.service_principal_id))
+        grant = graph.find_delegated_grant(app.service_principal_id, graph_sp_id)
+    except NotFound:  # a new service principal not replicated yet: the writes retry for it
+        return False
+    scopes = set(grant.get("scope", "").split()) if grant else set()
+    return assigned and grant is not None and scopes >= set(DELEGATED_SCOPES)
+
+
+def grant_permissions(graph: GraphClient, app: EntraApplication, graph_sp_id: str, role_id: str,
+                      record: Callable[[str, str], None]) -> None:
+    """Grant the application role and the delegated scopes (duplicates count as done). Raises
+    InsufficientPrivileges when the MSP app may not grant them in this tenant."""
+    # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto
+    if graph.assign_app_role(app.service_principal_id, graph_sp_id, role_id):
+        record("entra.role_granted", "Granted the application permission Directory.Read.All.")
+    # https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-post
+    result = graph.ensure_delegated_grant(app.service_principal_id, graph_sp_id, GRANT_SCOPE)
+    if result != "unchanged":
+        record("entra.grant_" + result, f"Delegated permissions {result}: {GRANT_SCOPE}.")
 
 
 # --- Proofpoint's settings for it ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from integrations.errors import PermanentError, TransientError
 from onboarding import engine, undo
+from onboarding.health import service as health
 from onboarding.secrets import rotation
 from tenants.models import Tenant
 
@@ -55,6 +56,8 @@ def restore_settings(self, job_id: int) -> None:
         raise self.retry(countdown=delay) from None
     except Exception as error:  # noqa: BLE001  a permanent failure is shown on the tenant page, not lost
         undo.record_restore_failure(job_id, error)
+
+
 # Bringing in many Proofpoint orgs takes a few calls each: the page hands big selections to a worker.
 # Each org is matched by domain first, so a redelivered message duplicates nothing.
 @shared_task(name="onboarding.fleet_bring_in", ignore_result=True, acks_late=True)
@@ -63,3 +66,14 @@ def fleet_bring_in(domains: list[str], user_id: int | None = None) -> None:
 
     actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     discovery.bring_in(domains, actor=actor)
+@shared_task(name="onboarding.health_check", ignore_result=True, acks_late=True)
+def health_check(tenant_id: int) -> None:
+    # Reads only, recorded under a lock: a redelivered message just checks again.
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is not None:
+        health.run_check(tenant)
+
+
+@shared_task(name="onboarding.health_sweep", ignore_result=True)
+def health_sweep() -> int:
+    return health.sweep()

@@ -1,51 +1,30 @@
 """What pages and the API show of a tenant's own state (api.md v1.1): its lifecycle and its health,
 before its jobs, which are history.
 
-The health checks and their findings are built elsewhere (onboarding/health/); this module only reads
-Tenant.health_state / health_checked_at and, once the model exists, the open
-onboarding.TenantFinding rows ({code, severity, message, first_seen_at, fixable}). One small place,
-so the two halves merge easily.
+The health checks and their findings are kept by onboarding/health/; this module only reads
+Tenant.health_state / health_checked_at and the open TenantFinding rows, for many tenants at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
-
-from onboarding.models import RestoreState, SettingsSnapshot
+from onboarding.models import RestoreState, SettingsSnapshot, TenantFinding
 from tenants.models import HealthState, Lifecycle, Tenant
 
-FINDING_MODEL = "onboarding.TenantFinding"  # added by the health checks (onboarding/health/)
 FINDING_FIELDS = ("code", "severity", "message", "first_seen_at", "fixable")
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
 
 
-def _finding_model():
-    try:
-        return apps.get_model(FINDING_MODEL)
-    except LookupError:
-        return None
-
-
 def open_findings(tenant_ids: Iterable[int]) -> dict[int, list[dict]]:
-    """The open findings of these tenants, worst first, in one query (none while the model is absent)."""
-    model = _finding_model()
+    """The open findings of these tenants, worst first, in one query."""
     ids = list(tenant_ids)
-    if model is None or not ids:
+    if not ids:
         return {}
-    rows = model.objects.filter(tenant_id__in=ids)
-    for closed in ("closed_at", "resolved_at"):
-        try:
-            model._meta.get_field(closed)
-        except FieldDoesNotExist:
-            continue
-        rows = rows.filter(**{f"{closed}__isnull": True})
+    rows = TenantFinding.objects.filter(tenant_id__in=ids, closed_at__isnull=True)
     found: dict[int, list[dict]] = {}
     for row in rows.order_by("first_seen_at", "pk"):
-        found.setdefault(row.tenant_id, []).append(
-            {name: getattr(row, name, None) for name in FINDING_FIELDS} | {"fixable": bool(row.fixable)})
+        found.setdefault(row.tenant_id, []).append({name: getattr(row, name) for name in FINDING_FIELDS})
     for findings in found.values():
         findings.sort(key=lambda f: SEVERITY_ORDER.get(f["severity"], 2))
     return found

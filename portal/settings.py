@@ -253,6 +253,14 @@ CELERY_BEAT_SCHEDULE = {
     "daily-manager-digest": {"task": "onboarding.send_manager_digest", "schedule": 24 * 3600.0},
     "daily-secret-rotation": {"task": "onboarding.rotate_expiring_secrets", "schedule": 24 * 3600.0},
 }
+# Every live tenant is health-checked this often (api.md v1.1); the sweep that sends the checks runs
+# a few times per interval and sends at most HEALTH_SWEEP_BATCH checks each time.
+HEALTH_CHECK_INTERVAL_MINUTES = envint("HEALTH_CHECK_INTERVAL_MINUTES", 60, minimum=1)
+HEALTH_SWEEP_BATCH = envint("HEALTH_SWEEP_BATCH", 500, minimum=1)
+CELERY_BEAT_SCHEDULE["health-check-sweep"] = {
+    "task": "onboarding.health_sweep",
+    "schedule": min(300.0, HEALTH_CHECK_INTERVAL_MINUTES * 60 / 4),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- the onboarding engine --------------------------------------------------------------------
@@ -291,6 +299,9 @@ PROOFPOINT_API_USER = env("PROOFPOINT_API_USER")
 PROOFPOINT_API_PASSWORD = env("PROOFPOINT_API_PASSWORD")
 PROOFPOINT_PARTNER_DOMAIN = env("PROOFPOINT_PARTNER_DOMAIN").lower()
 OUTBOUND_CA_BUNDLE = env("OUTBOUND_CA_BUNDLE")
+# The resolver for the MX check: "host" or "host:port" entries; empty = the system's resolver.
+DNS_NAMESERVERS = envlist("DNS_NAMESERVERS", "")
+DNS_TIMEOUT_SECONDS = envint("DNS_TIMEOUT_SECONDS", 5, minimum=1)
 OUTBOUND_TIMEOUT_SECONDS = envint("OUTBOUND_TIMEOUT_SECONDS", 30, minimum=1)
 PROOFPOINT_STACKS_FILE = Path(env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onboarding" / "stacks.json")))
 # Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in Proofpoint.

@@ -350,6 +350,12 @@ class GraphClient:
         found = tenant_wide or grants
         return found[0] if found else None
 
+    # https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-list?view=graph-rest-1.0
+    def list_delegated_grants(self, client_sp_id: str) -> list[dict]:
+        """Every delegated grant of a client service principal (one read, whatever the resource)."""
+        flt = f"clientId eq '{client_sp_id}'"
+        return self._collect("/oauth2PermissionGrants", {"$filter": flt})
+
     # https://learn.microsoft.com/en-us/graph/api/oauth2permissiongrant-update?view=graph-rest-1.0
     def _align_grant_scope(self, client_sp_id: str, resource_sp_id: str, scope: str) -> str:
         grant = self.find_delegated_grant(client_sp_id, resource_sp_id)

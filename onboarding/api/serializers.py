@@ -119,8 +119,8 @@ class OnboardingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OnboardingJob
-        fields = ["id", "tenant", "state", "current_step", "started_by", "created_at", "finished_at",
-                  "routing_ready_at", "steps", "consent", "app"]
+        fields = ["id", "tenant", "kind", "state", "current_step", "started_by", "created_at",
+                  "finished_at", "routing_ready_at", "steps", "consent", "app"]
         read_only_fields = fields
 
     def get_started_by(self, job) -> str | None:

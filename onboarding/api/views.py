@@ -19,6 +19,7 @@ from onboarding.api import serializers as s
 from onboarding.api.parsers import StrictJSONParser
 from onboarding.api.schema import PortalAutoSchema
 from onboarding.fleet import overview
+from onboarding.health import service as health
 from onboarding.models import ConsentLink, Step, SyncReportRow
 from onboarding.pipeline import step_titles
 from onboarding.report import queries as report_queries
@@ -159,7 +160,8 @@ class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
         except engine.JobAlreadyActive as error:
             raise Conflict(str(error)) from None
         job = job_queryset(request.user).get(pk=job.pk)
-        return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=status.HTTP_201_CREATED)
+        data = s.OnboardingSerializer(job, context=job_context(self)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["onboardings"], parameters=[s.OnboardingFilterSerializer])
@@ -315,3 +317,44 @@ class ReportApprove(JobAction):
     def act(self, job):
         report_queries.approve(job, actor=self.request.user, request=self.request)  # records report.approved
 
+
+
+# --- tenant health and repair (api.md v1.1) -------------------------------------------------------
+@extend_schema(tags=["tenants"], request=None,
+               responses={202: s.DetailSerializer, 404: NOT_FOUND,
+                          409: OpenApiResponse(s.DetailSerializer,
+                                               description="The tenant is not live.")})
+class TenantHealthCheck(PortalAPIView, generics.GenericAPIView):
+    """Run the health checks as a task; `health.checked_at` moves when they are done."""
+
+    serializer_class = s.DetailSerializer
+
+    def post(self, request, pk) -> Response:
+        tenant = self.get_object_by_pk(tenants_for(request.user))
+        try:
+            health.request_check(tenant, request.user, request)
+        except engine.NotAllowedNow as error:
+            raise Conflict(str(error)) from None
+        detail = "The health check is running; poll the tenant for health.checked_at."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["tenants"], request=None,
+               responses={201: s.OnboardingSerializer, 404: NOT_FOUND,
+                          409: OpenApiResponse(s.DetailSerializer,
+                                               description="The tenant has an active job, or no "
+                                               "finding repair can fix.")})
+class TenantRepair(PortalAPIView, generics.GenericAPIView):
+    """Start a job of kind `repair` (served at /api/v1/onboardings/{id}/)."""
+
+    serializer_class = s.OnboardingSerializer
+
+    def post(self, request, pk):
+        tenant = self.get_object_by_pk(tenants_for(request.user))
+        try:
+            job = health.start_repair(tenant, request.user, request)
+        except (engine.JobAlreadyActive, engine.NotAllowedNow) as error:
+            raise Conflict(str(error)) from None
+        job = job_queryset(request.user).get(pk=job.pk)
+        data = s.OnboardingSerializer(job, context=job_context(self)).data
+        return Response(data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,11 @@ from django.dispatch import Signal
 # Sent with: job, event (str), step (Step | None)
 job_event = Signal()
 
+# Sent with: tenant, previous (str), state (str), findings (list of open TenantFinding) whenever a
+# health check moves the tenant's health state (api.md v1.1; webhook event `tenant.health_changed`).
+tenant_health_changed = Signal()
+HEALTH_CHANGED = "tenant.health_changed"
+
 # Sent with: failures (list of {"tenant", "error"}) when the daily rotation could not rotate some secrets.
 secret_rotation_failed = Signal()
 

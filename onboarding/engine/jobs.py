@@ -12,21 +12,25 @@ from onboarding.engine import events, lifecycle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
 from onboarding.engine.runner import set_job_state, update_step
-from onboarding.models import JobState, OnboardingJob, Step, StepState
+from onboarding.models import JobKind, JobState, OnboardingJob, Step, StepState
 from onboarding.pipeline import pipeline
 
 
-def start_job(tenant, actor=None, request=None) -> OnboardingJob:
+def start_job(tenant, actor=None, request=None, kind: str = JobKind.ONBOARDING) -> OnboardingJob:
+    """A new job of `kind` (an onboarding, or a live tenant's repair) with its pipeline's steps."""
     try:
         with transaction.atomic():
-            job = OnboardingJob.objects.create(tenant=tenant, started_by=actor)
+            job = OnboardingJob.objects.create(tenant=tenant, started_by=actor, kind=kind)
             Step.objects.bulk_create(
-                Step(job=job, key=spec.key, order=index) for index, spec in enumerate(pipeline())
+                Step(job=job, key=spec.key, order=index)
+                for index, spec in enumerate(pipeline(kind))
             )
     except IntegrityError:
-        raise JobAlreadyActive(f"{tenant.name} already has an onboarding in progress.") from None
+        raise JobAlreadyActive(
+            f"{tenant.name} already has an onboarding or repair in progress.") from None
     lifecycle.job_started(job)
-    audit.record("job.started", f"Started onboarding #{job.pk}", request=request, user=actor, job=job)
+    what = "repair" if kind == JobKind.REPAIR else "onboarding"
+    audit.record("job.started", f"Started {what} #{job.pk}", request=request, user=actor, job=job)
     events.emit(job, events.STARTED)
     dispatch(job.pk)
     return job

@@ -19,7 +19,7 @@ from integrations.errors import PermanentError, TransientError
 from onboarding.engine import events, lifecycle, throttle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.models import HALTED_JOB_STATES, JobState, OnboardingJob, Step, StepState
-from onboarding.pipeline import pipeline, spec_for
+from onboarding.pipeline import all_specs, spec_for
 from onboarding.steps.base import LeaseLost, Outcome, Skipped, StepContext, Wait
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ MAX_BACKOFF_SECONDS = 300
 # --- running -------------------------------------------------------------------------------------
 def run_job(job_id: int) -> None:
     """Run the job's steps in order until one waits, fails, is held by another worker, or all are done."""
-    for _ in range(len(pipeline()) + 1):
+    for _ in range(len(all_specs()) + 1):
         job = OnboardingJob.objects.select_related("tenant").filter(pk=job_id).first()
         if job is None or job.state in HALTED_JOB_STATES:
             return

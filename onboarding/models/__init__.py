@@ -6,6 +6,7 @@ from onboarding.models.fleet import (
     ProofpointSnapshot,
     TenantImport,
 )
+from onboarding.models.health import HealthCheck, Severity, TenantFinding
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
@@ -24,6 +25,7 @@ __all__ = [
     "ACTIVE_JOB_STATES",
     "FINISHED_JOB_STATES",
     "HALTED_JOB_STATES",
+    "HealthCheck",
     "AccountKind",
     "AuditEvent",
     "BatchItem",
@@ -40,10 +42,12 @@ __all__ = [
     "ProofpointSnapshot",
     "Section",
     "SettingsSnapshot",
+    "Severity",
     "Step",
     "StepKey",
     "StepState",
     "SyncReportRow",
     "TenantImport",
+    "TenantFinding",
     "hash_token",
 ]

@@ -51,6 +51,13 @@ class StepKey(models.TextChoices):
     REVIEW = "review", "Review and exclude accounts"
     IMPORT_ACCOUNTS = "import_accounts", "Import accounts into Proofpoint"
     ROUTING_COUNTDOWN = "routing_countdown", "Wait before mail routing"
+    # Repair (a live tenant's findings; customer_consent is shared with the onboarding)
+    REPAIR_APP = "repair_app", "Recreate the sync app if it was deleted"
+    REPAIR_PERMISSIONS = "repair_permissions", "Restore the sync app's permissions"
+    REPAIR_DOMAINS = "repair_domains", "Add missing domains to the Proofpoint organisation"
+    REPAIR_SECRET = "repair_secret", "Replace a missing, expired or expiring client secret"
+    REPAIR_SYNC = "repair_sync", "Save the Azure sync settings at the tenant's frequency"
+    RECHECK = "recheck", "Check the tenant's health again"
 
 
 class StepState(models.TextChoices):

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.utils.dateparse import parse_datetime
+
 from integrations.errors import InsufficientPrivileges, PermanentError, SecretLifetimeRefused
 from tenants.models import EntraApplication
 
@@ -73,3 +75,13 @@ def remove_leftovers(graph, app: EntraApplication, keep: Iterable[str | None],
 def still_spreading(error: PermanentError) -> bool:
     """A refusal a brand-new secret gets for seconds while Entra replicates it (AADSTS7000215, §3)."""
     return isinstance(error, InsufficientPrivileges) or error.code in PROPAGATION_CODES
+
+
+def store_secret(app: EntraApplication, created: dict) -> None:
+    """Keep addPassword's answer as the app's current secret (encrypted), at once."""
+    app.secret = created["secretText"]
+    app.secret_key_id = created["keyId"]
+    app.secret_hint = created.get("hint") or ""
+    app.secret_expires_at = parse_datetime(created.get("endDateTime") or "")
+    app.save(update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at",
+                            "updated_at"])

@@ -11,6 +11,7 @@ from onboarding.access import get_tenant_for_user, tenants_for
 from onboarding.models import FINISHED_JOB_STATES
 from onboarding.secrets import rotation
 from onboarding.tracking import latest_job_of
+from onboarding.views.health import health_view
 from tenants.access import staff_required
 from tenants.models import HealthState, Lifecycle
 
@@ -66,7 +67,7 @@ def tenant_detail(request, pk: int):
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
     context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
                "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS,
-               "health": tenant_view.health_of(tenant), "rerun_promise": tenant_view.rerun_promise(tenant),
+               "health": health_view(tenant), "rerun_promise": tenant_view.rerun_promise(tenant),
                "failed_restores": list(tenant_view.failed_restores(tenant)[:5]),
                "restoring": tenant_view.restoring(tenant)}
     return render(request, "onboarding/tenant_detail.html", context)

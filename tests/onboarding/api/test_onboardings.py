@@ -9,7 +9,7 @@ from onboarding.models import AuditEvent, ConsentLink, JobState, OnboardingJob
 from tenants.models import EntraApplication
 
 JOB_KEYS = {"id", "tenant", "state", "current_step", "started_by", "created_at", "finished_at", "routing_ready_at",
-            "steps", "consent", "app"}
+            "steps", "consent", "app", "kind"}  # kind: onboarding | repair (api.md v1.1)
 STEP_KEYS = {"key", "title", "state", "message", "attempts", "started_at", "finished_at"}
 CONSENT_KEYS = {"state", "sent_to", "sent_at", "opened_at", "answered_at", "expires_at", "url"}
 APP_KEYS = {"client_id", "tenant_id", "secret_hint", "secret_expires_at"}
@@ -21,6 +21,7 @@ def test_start_an_onboarding_then_409(tech_api, tenant_a, quick, technician):
     body = response.json()
     assert set(body) == JOB_KEYS
     assert body["tenant"] == tenant_a.pk and body["state"] == "queued" and body["started_by"] == "alice"
+    assert body["kind"] == "onboarding"
     assert [step["key"] for step in body["steps"]] == ["first", "flaky", "timer"]
     assert set(body["steps"][0]) == STEP_KEYS and body["steps"][0]["title"] == "First"
     assert set(body["consent"]) == CONSENT_KEYS and body["consent"]["state"] == "not_sent"
