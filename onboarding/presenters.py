@@ -65,15 +65,18 @@ def report_status(job, steps) -> dict | None:
 
 def job_view(job) -> dict:
     from onboarding.consent.links import consent_status
+    from onboarding.job_page import consent_words, job_actions, present_steps
 
-    steps = steps_with_titles(job)
+    steps = present_steps(job, steps_with_titles(job))
+    consent = consent_words(consent_status(job), steps)
     return {
         "job": job,
         "tenant": job.tenant,
         "steps": steps,
         "report": report_status(job, steps),
         "routing": routing_progress(job),
-        "consent": consent_status(job),
+        "consent": consent,
+        "actions": job_actions(job, steps, consent),
         "app": app_status(job),
         "finished": job.state in ("completed", "cancelled", "failed"),
     }

@@ -33,9 +33,10 @@ def job_detail(request, pk: int):
 
 @staff_required
 def job_progress(request, pk: int):
-    """The part of the job page that polls; answers 286 once the job can change no more by itself."""
+    """The part of the job page that polls, buttons included; answers 286 once the job is finished
+    (a failed job keeps polling slowly, so a retry from elsewhere shows up)."""
     job = get_job_for_user(request.user, pk)
-    status = HTMX_STOP_POLLING if job.is_halted else 200
+    status = HTMX_STOP_POLLING if job.is_finished else 200
     return render(request, "onboarding/partials/job_progress.html", job_view(job), status=status)
 
 

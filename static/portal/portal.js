@@ -2,12 +2,38 @@
 (function () {
   "use strict";
 
-  // <button data-confirm="..."> asks before its form is sent.
+  // <button data-confirm="..."> asks in a Bootstrap modal (#confirm-modal in base.html) before its
+  // form is sent; the modal's "Yes" button carries the clicked button's own words.
+  var pending = null;
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
-      event.preventDefault();
+    if (!button || button.getAttribute("data-confirmed") === "1") { return; }
+    var dialog = document.getElementById("confirm-modal");
+    if (!dialog || !window.bootstrap) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+      return;
     }
+    event.preventDefault();
+    pending = button;
+    dialog.querySelector(".confirm-text").textContent = button.getAttribute("data-confirm");
+    var yes = dialog.querySelector(".confirm-yes");
+    yes.textContent = button.getAttribute("data-confirm-yes") || button.textContent.trim();
+    yes.className = "btn confirm-yes " + (button.classList.contains("btn-outline-danger") ||
+      button.classList.contains("btn-danger") ? "btn-danger" : "btn-primary");
+    window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("#confirm-modal .confirm-yes") || !pending) { return; }
+    var button = pending;
+    pending = null;
+    window.bootstrap.Modal.getOrCreateInstance(document.getElementById("confirm-modal")).hide();
+    button.setAttribute("data-confirmed", "1");
+    button.click();
+    button.removeAttribute("data-confirmed");
+  });
+  document.addEventListener("shown.bs.modal", function (event) {
+    var yes = event.target.querySelector(".confirm-yes");
+    if (yes) { yes.focus(); }
   });
 
   // Countdowns tick every second between polls; each poll brings the server's figure back.

@@ -130,6 +130,15 @@ class RunningPortal:
         self.shots.append(path)
         return path
 
+    def confirm(self, page, accept: bool = True) -> str:
+        """Answer the portal's confirmation modal (#confirm-modal) and return the question it asked."""
+        dialog = page.locator("#confirm-modal.show")
+        dialog.wait_for()
+        question = dialog.locator(".confirm-text").inner_text()
+        dialog.locator(".confirm-yes" if accept else "button:has-text('Not now')").click()
+        page.locator("#confirm-modal.show").wait_for(state="hidden")
+        return question
+
     def outbox_link(self, subject_contains: str = "", timeout: float = 30) -> str:
         """The first portal or sandbox link in the newest email whose subject contains the words (the
         worker sends emails, so wait for it)."""
