@@ -17,7 +17,9 @@ STEP_FAILED = "step.failed"
 WAITING = "job.waiting"
 COMPLETED = "job.completed"
 CANCELLED = "job.cancelled"
-ALL_EVENTS = [STARTED, STEP_SUCCEEDED, STEP_FAILED, WAITING, COMPLETED, CANCELLED]
+# The customer's answer to a consent link was "no" (or Microsoft said it failed): someone must act.
+CONSENT_DECLINED = "consent.declined"
+ALL_EVENTS = [STARTED, STEP_SUCCEEDED, STEP_FAILED, WAITING, COMPLETED, CANCELLED, CONSENT_DECLINED]
 
 
 def emit(job, event: str, step=None) -> None:

@@ -43,7 +43,7 @@ def overview(request, form):
 
 def decorate(tenants, titles, now):
     for tenant in tenants:
-        tenant.step_title = titles.get(tenant.job_step, tenant.job_step) if tenant.job_step else ""
+        tenant.step_title = titles.get(tenant.job_step, "") if tenant.job_step else ""
         active = tenant.job_state and tenant.job_state not in FINISHED_JOB_STATES
         tenant.seconds_in_step = (now - tenant.step_since).total_seconds() if active and tenant.step_since else None
         yield tenant

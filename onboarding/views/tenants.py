@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from onboarding.access import get_tenant_for_user, tenants_for
 from onboarding.models import FINISHED_JOB_STATES
+from onboarding.pipeline import step_titles
 from onboarding.secrets import rotation
 from onboarding.tracking import latest_job_of
 from tenants.access import staff_required
@@ -30,6 +31,9 @@ def tenant_list(request):
             Q(name__icontains=query) | Q(primary_domain__icontains=query) | Q(customer_admin_email__icontains=query)
         )
     page = Paginator(tenants.order_by("name"), 50).get_page(request.GET.get("page"))
+    titles = step_titles()
+    for tenant in page:  # the step's title, never its key
+        tenant.step_title = titles.get(tenant.job_step, "") if tenant.job_step else ""
     return render(request, "onboarding/tenant_list.html", {"page": page, "query": query})
 
 
