@@ -28,7 +28,7 @@
     var day = p.year + "-" + p.month + "-" + p.day, hm = p.hour + ":" + p.minute;
     var shown = { date: day, time: hm, seconds: hm + ":" + p.second }[style] || day + " " + hm;
     el.textContent = shown + " " + p.timeZoneName;
-    var full = new Intl.DateTimeFormat("en-GB", { timeZone: zone(), dateStyle: "full", timeStyle: "long" });
+    var full = new Intl.DateTimeFormat("en-GB", { timeZone: zone(), dateStyle: "full", timeStyle: "full" });
     el.setAttribute("title", full.format(date));
     el.setAttribute("data-local", "1");
   }

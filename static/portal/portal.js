@@ -50,6 +50,15 @@
     });
   }, 1000);
 
+  // The report's select-all box ticks every account checkbox of the page.
+  document.addEventListener("change", function (event) {
+    if (!event.target.classList.contains("select-all")) { return; }
+    var table = event.target.closest("table");
+    (table || document).querySelectorAll("input[name=ids]").forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
   // Show or hide the white-label fields with the stack choice.
   function toggleCustomStack() {
     var stack = document.getElementById("id_proofpoint_stack");
