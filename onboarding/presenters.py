@@ -52,11 +52,15 @@ def report_status(job, steps) -> dict | None:
     if states.get("build_report") != "succeeded":
         return None
     from onboarding.models import ImportState
+    from onboarding.report.explain import outcome, section_tabs
     from onboarding.report.queries import summary
 
     failed = job.report_rows.filter(import_state=ImportState.FAILED).order_by("email")
+    counts = summary(job)
     return {
-        "summary": summary(job),
+        "summary": counts,
+        "tabs": section_tabs(counts),
+        "outcome": outcome(job) if states.get("import_accounts") == "succeeded" else None,
         "failed": list(failed.values("email", "import_error")[:FAILED_ROWS_SHOWN]),
         "failed_count": failed.count() if states.get("import_accounts") == "succeeded" else 0,
         "importing": states.get("import_accounts") in ("running", "succeeded"),
