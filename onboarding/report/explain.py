@@ -81,7 +81,7 @@ def section_tabs(counts: dict) -> list[dict]:
 
 
 def summary_line(counts: dict, allow_deletions: bool) -> str:
-    """ "Adding 36 · 4 excluded, updating 3, deleting 0 (left alone: deletions off), 6 exempt"."""
+    """ "Adding 36 · 4 excluded, updating 3, deleting 0, 6 already exempt from sync"."""
     parts = []
     for value, label in ((Section.ADDING, "Adding"), (Section.UPDATING, "Updating"),
                          (Section.DELETING, "Deleting")):
@@ -93,7 +93,7 @@ def summary_line(counts: dict, allow_deletions: bool) -> str:
             text += " (left alone: deletions are off)"
         parts.append(text)
     parts.append(f"{number(counts['sections'][Section.EXEMPT])} already exempt from sync")
-    return ", ".join(parts)
+    return ", ".join([parts[0], *(part[0].lower() + part[1:] for part in parts[1:])])
 
 
 def outcome(job) -> dict:

@@ -58,7 +58,7 @@ def test_cancel_asks_in_a_modal_and_not_now_keeps_the_job(portal, page, technici
     page.goto(portal.url(f"/jobs/{job.pk}/"))
     page.click(".action-cancel")
     page.locator("#confirm-modal.show").wait_for()
-    page.wait_for_function("document.activeElement.classList.contains('confirm-yes')")  # focus on Yes
+    page.locator("#confirm-modal .confirm-yes:focus").wait_for()  # the keyboard lands on the answer
     portal.snap(page, "live-03-cancel-modal")
     assert "Steps already done" in portal.confirm(page, accept=False)
     page.wait_for_timeout(300)
@@ -104,3 +104,28 @@ def test_a_390px_screen_needs_no_sideways_scroll(portal, chromium, technician, w
         assert no_sideways_scroll(page) <= 0, f"the {where} page scrolls {no_sideways_scroll(page)} px sideways"
     finally:
         context.close()
+
+
+def test_report_counts_follow_exclusions_without_a_reload(portal, page, technician, browser_problems):
+    from tests.browser.test_end_to_end import _job_waiting_for_review
+
+    job = _job_waiting_for_review(technician, users=8)
+    portal.login(page, technician)
+    page.goto(portal.url(f"/jobs/{job.pk}/report/?section=adding"))
+    page.evaluate("window.__sameDocument = true")
+    tabs = page.locator("#report-tabs")
+    assert "Adding 8" in tabs.inner_text() and "excluded" not in tabs.inner_text()
+    rows = page.locator("table.report-table tbody tr")
+    for index in range(2):
+        rows.nth(index).locator("button:has-text('Exclude')").click()
+        page.locator("tr.report-excluded").nth(index).wait_for()
+    page.locator("#report-tabs", has_text="2 excluded").wait_for()
+    summary = page.locator(".report-summary").inner_text()
+    assert "Adding 6 · 2 excluded" in summary, summary
+    assert "exempt 2 excluded account(s)" in page.locator(".approval-plan").inner_text()
+    assert page.evaluate("window.__sameDocument === true"), "the report reloaded"
+    portal.snap(page, "live-06-report-after-two-exclusions")
+    # Select-all ticks every box of the page.
+    page.check("input.select-all")
+    assert page.locator("input[name=ids]:checked").count() == rows.count()
+    assert browser_problems == [], browser_problems
