@@ -22,6 +22,9 @@ CODE_RE = re.compile(r"\s*\[([A-Za-z0-9_.:\-]{1,80})\]")
 REQUEST_ID_RE = re.compile(r"\s*\(request-id ([A-Za-z0-9_.:\-]{1,80})\)")
 # Titles that describe a moment which passes: the title once the import has run.
 TITLES_AFTER_IMPORT = {StepKey.CONFIGURE_SYNC.value: "Configure Azure sync in Proofpoint"}
+# Failures no retry can mend (a national cloud, a domain no Entra tenant uses): the page offers
+# editing the tenant, or cancelling, instead of "Retry".
+NO_RETRY_CODES = frozenset({"national_cloud", "AADSTS90002"})
 SYNC_ON_MESSAGE = "Azure sync is configured in Proofpoint, and was switched on when the accounts were imported."
 
 
@@ -93,10 +96,15 @@ def consent_words(consent: dict | None, steps: list) -> dict | None:
 def job_actions(job, steps: list, consent: dict | None) -> dict:
     """Which buttons the job page shows now."""
     states = {step.key: step.state for step in steps}
+    failed = next((step for step in steps if step.state == StepState.FAILED), None)
+    codes = set(CODE_RE.findall(failed.message)) if failed else set()
+    permanent = bool(codes & NO_RETRY_CODES)
     consent_waiting = any(step.key in CONSENT_STEPS and step.state == StepState.WAITING for step in steps)
     resend = job.state == JobState.WAITING_CUSTOMER and consent_waiting
     return {
-        "retry": job.state == JobState.FAILED and StepState.FAILED in states.values(),
+        "retry": job.state == JobState.FAILED and failed is not None and not permanent,
+        "edit": job.state == JobState.FAILED and failed is not None,
+        "permanent": job.state == JobState.FAILED and permanent,
         "cancel": not job.is_finished and not import_started(states),
         "resend": resend,
         "revoke": resend and bool(consent and consent.get("url")),

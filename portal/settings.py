@@ -249,6 +249,8 @@ OUTBOUND_TIMEOUT_SECONDS = envint("OUTBOUND_TIMEOUT_SECONDS", 30, minimum=1)
 PROOFPOINT_STACKS_FILE = Path(env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onboarding" / "stacks.json")))
 # Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in Proofpoint.
 PROOFPOINT_NEW_ORG_USER_LICENSES = envint("PROOFPOINT_NEW_ORG_USER_LICENSES", 0, minimum=0)
+# Check a tenant with Microsoft and Proofpoint when it is saved and at Start (tenants/preflight.py).
+TENANT_PREFLIGHT = envbool("TENANT_PREFLIGHT", True)
 PROOFPOINT_IMPORT_BATCH_SIZE = envint("PROOFPOINT_IMPORT_BATCH_SIZE", 200, minimum=1)
 REPORT_STALE_HOURS = envint("REPORT_STALE_HOURS", 24, minimum=1)  # the review page suggests a rebuild after this
 

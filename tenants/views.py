@@ -18,6 +18,7 @@ def tenant_create(request):
         tenant.save()
         _audit(request, "tenant.created", f"Created tenant {tenant}", tenant)
         messages.success(request, f"{tenant.name} was added. Start its onboarding when you are ready.")
+        _notes(request, form)
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "creating": True})
 
@@ -30,8 +31,14 @@ def tenant_edit(request, pk: int):
         form.save()
         _audit(request, "tenant.updated", f"Edited tenant {tenant}: {', '.join(form.changed_data)}", tenant)
         messages.success(request, "Saved.")
+        _notes(request, form)
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "tenant": tenant})
+
+
+def _notes(request, form) -> None:
+    for note in getattr(form, "preflight_notes", []):
+        messages.warning(request, note)
 
 
 def _audit(request, action, description, tenant):

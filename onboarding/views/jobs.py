@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from onboarding import engine
 from onboarding.access import get_job_for_user, get_tenant_for_user
 from onboarding.presenters import job_view
+from tenants import preflight
 from tenants.access import staff_required
 
 # htmx stops polling when a response has this status (htmx docs, "Stopping polling").
@@ -17,6 +18,17 @@ HTMX_STOP_POLLING = 286
 @require_POST
 def start_onboarding(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
+    problems = preflight.run(tenant)
+    blocking = [problem for problem in problems if problem.blocking]
+    if blocking:
+        # Before any email goes to the customer: say what to fix, and start nothing.
+        for problem in blocking:
+            messages.error(request, problem.message)
+        if any(problem.permanent for problem in blocking):
+            messages.info(request, "This cannot be fixed by retrying: edit the tenant if a detail is wrong.")
+        return redirect(tenant)
+    for problem in problems:
+        messages.warning(request, problem.message)
     try:
         job = engine.start_job(tenant, request.user, request)
     except engine.JobAlreadyActive as error:

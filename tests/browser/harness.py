@@ -54,6 +54,7 @@ def portal_environment(sb: Sandbox, base_url: str) -> dict:
         # Long enough for a person (and a 2 s poll) to see the countdown, short enough for CI.
         "ROUTING_WAIT_SECONDS": os.environ.get("BROWSER_ROUTING_WAIT_SECONDS", "8"),
         "SWEEP_INTERVAL_SECONDS": "1",
+        "TENANT_PREFLIGHT": "true",
         "STEP_RETRY_BASE_SECONDS": "1",
     }
 

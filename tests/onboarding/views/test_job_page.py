@@ -12,7 +12,7 @@ from onboarding.pipeline import StepKey
 from tests.onboarding.views.helpers import internal_words, job_at, sent_link, visible_text
 
 pytestmark = pytest.mark.django_db
-BUTTONS = ("action-retry", "action-resend", "action-cancel", "action-review", "action-revoke")
+BUTTONS = ("action-retry", "action-resend", "action-cancel", "action-review", "action-revoke", "action-edit")
 
 
 def progress(client, job) -> str:
@@ -39,7 +39,17 @@ def test_the_review_offers_review_and_cancel(tech_client, tenant_a, technician):
 def test_a_failed_step_offers_retry_and_cancel(tech_client, tenant_a, technician):
     job = job_at(tenant_a, technician, StepKey.CREATE_APP, JobState.FAILED, stop_state=StepState.FAILED,
                  message="Graph refused. [Authorization_RequestDenied]")
-    assert buttons(progress(tech_client, job)) == {"action-retry", "action-cancel"}
+    assert buttons(progress(tech_client, job)) == {"action-retry", "action-edit", "action-cancel"}
+
+
+def test_a_permanent_failure_offers_editing_and_cancelling_not_retry(tech_client, tenant_a, technician):
+    job = job_at(tenant_a, technician, StepKey.RESOLVE_TENANT, JobState.FAILED, stop_state=StepState.FAILED,
+                 message="fabrikam.example is in a US Government (GCC High / DoD) or other national cloud "
+                 "(usgovcloudapi). [national_cloud]")
+    page = progress(tech_client, job)
+    assert buttons(page) == {"action-edit", "action-cancel"}
+    assert "Retrying cannot help here" in visible_text(page)
+    assert tech_client.post(f"/jobs/{job.pk}/retry/").status_code == 302  # the engine still allows it by API
 
 
 def test_cancel_goes_once_the_import_has_run_and_the_engine_refuses_it(tech_client, tenant_a, technician):
