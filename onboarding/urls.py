@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from onboarding.views import audit, consent, dashboard, jobs, next_steps, outbox, report, rotation, tenants
+from onboarding.views import (
+    audit,
+    consent,
+    dashboard,
+    jobs,
+    my_jobs,
+    next_steps,
+    outbox,
+    report,
+    rotation,
+    tenants,
+)
 
 urlpatterns = [
     # Tenants and their jobs
@@ -11,6 +22,10 @@ urlpatterns = [
     path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
     path("tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"),
     path("tenants/<int:pk>/next-steps/", next_steps.next_steps, name="tenant-next-steps"),
+    path("tenants/<int:pk>/next-steps/tick/", next_steps.next_steps_tick, name="tenant-next-steps-tick"),
+    path("tenants/<int:pk>/next-steps/handout/", next_steps.next_steps_handout, name="tenant-next-steps-handout"),
+    path("tenants/<int:pk>/next-steps/send/", next_steps.next_steps_send, name="tenant-next-steps-send"),
+    path("jobs/mine/", my_jobs.my_jobs, name="my-jobs"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
     path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),

@@ -299,9 +299,12 @@ RATELIMIT_VIEW = "portal.views.rate_limited"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logging.RedactSecrets"}},
+    "filters": {"redact": {"()": "portal.logging.RedactSecrets"},
+                "one_line_403": {"()": "portal.logging.OneLineForbidden"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"msal": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {"msal": {"level": "WARNING"}, "urllib3": {"level": "WARNING"},
+                # A 403 is one line with its reason (portal/logging.py), not a traceback.
+                "django.request": {"filters": ["one_line_403"]}},
 }

@@ -1,4 +1,5 @@
 from onboarding.models.audit import AuditEvent, OutboxMessage
+from onboarding.models.checklist import NextStepTick
 from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState, hash_token
 from onboarding.models.job import (
     ACTIVE_JOB_STATES,
@@ -24,6 +25,7 @@ __all__ = [
     "ImportState",
     "JobKind",
     "JobState",
+    "NextStepTick",
     "OnboardingJob",
     "OutboxMessage",
     "Section",

@@ -6,8 +6,8 @@ from django.db.models import Q, Subquery
 from django.shortcuts import render
 
 from onboarding.access import get_tenant_for_user, tenants_for
-from onboarding.models import FINISHED_JOB_STATES
-from onboarding.pipeline import step_titles
+from onboarding.models import FINISHED_JOB_STATES, Step, StepState
+from onboarding.pipeline import StepKey, step_titles
 from onboarding.secrets import rotation
 from onboarding.tracking import latest_job_of
 from tenants.access import staff_required
@@ -37,6 +37,18 @@ def tenant_list(request):
     return render(request, "onboarding/tenant_list.html", {"page": page, "query": query})
 
 
+def domains_of(tenant) -> list[tuple[str, str]]:
+    """Every domain of the tenant with where it comes from: the primary, those added on the form,
+    and those the latest onboarding found in Entra ID (prepare_org put them in the Proofpoint org)."""
+    found = (Step.objects.filter(job__tenant=tenant, key=StepKey.PREPARE_ORG, state=StepState.SUCCEEDED)
+             .order_by("-job__created_at").values_list("data", flat=True).first()) or {}
+    rows = [(tenant.primary_domain, "primary")]
+    rows += [(domain, "added on the form") for domain in tenant.domains if domain != tenant.primary_domain]
+    known = {domain for domain, _ in rows}
+    rows += [(domain, "found in Entra ID") for domain in found.get("domains", []) if domain not in known]
+    return rows
+
+
 @staff_required
 def tenant_detail(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
@@ -44,5 +56,6 @@ def tenant_detail(request, pk: int):
     active = jobs.exclude(state__in=FINISHED_JOB_STATES).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
     context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
+               "domains": domains_of(tenant),
                "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS}
     return render(request, "onboarding/tenant_detail.html", context)

@@ -50,6 +50,31 @@
     });
   }, 1000);
 
+  // Copy buttons: <button data-copy="#id"> copies that element's text; [data-print] prints the page.
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var source = document.querySelector(copy.getAttribute("data-copy"));
+      if (source && navigator.clipboard) {
+        navigator.clipboard.writeText(source.innerText).then(function () {
+          copy.textContent = "Copied";
+          setTimeout(function () { copy.textContent = "Copy"; }, 2000);
+        }, function () { copy.textContent = "Select and copy"; });
+      }
+    }
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+  // A saved tick updates the "n of m ticked" badge without a reload.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = event.target;
+    if (!box.classList || !box.classList.contains("tick") || !event.detail.successful) { return; }
+    var badge = document.querySelector(".checklist-progress");
+    if (!badge) { return; }
+    var boxes = document.querySelectorAll("input.tick"), done = 0;
+    boxes.forEach(function (b) { if (b.checked) { done += 1; } });
+    badge.textContent = done + " of " + boxes.length + " ticked";
+  });
+
   // The report's select-all box ticks every account checkbox of the page.
   document.addEventListener("change", function (event) {
     if (!event.target.classList.contains("select-all")) { return; }
@@ -69,4 +94,14 @@
     if (event.target.id === "id_proofpoint_stack") { toggleCustomStack(); }
   });
   document.addEventListener("DOMContentLoaded", toggleCustomStack);
+
+  // Focus the first field of the page's form (unless something has autofocus, or the page was
+  // opened on an anchor such as the skip link's #main).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[autofocus]") || window.location.hash) { return; }
+    var field = document.querySelector(
+      "main form input:not([type=hidden]):not([type=checkbox]):not([readonly]):not([disabled]), " +
+      "main form select:not([disabled]), main form textarea:not([readonly])");
+    if (field && field.offsetParent !== null) { field.focus({ preventScroll: false }); }
+  });
 })();
