@@ -99,6 +99,8 @@
   // opened on an anchor such as the skip link's #main).
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("[autofocus]") || window.location.hash) { return; }
+    var invalid = document.querySelector("main form .is-invalid");
+    if (invalid) { invalid.focus(); return; }  // after a refused save: the first field to fix
     var field = document.querySelector(
       "main form input:not([type=hidden]):not([type=checkbox]):not([readonly]):not([disabled]), " +
       "main form select:not([disabled]), main form textarea:not([readonly])");
