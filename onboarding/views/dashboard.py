@@ -59,7 +59,10 @@ def dashboard(request):
     page.object_list = list(decorate(page.object_list, step_titles(), timezone.now()))
     query = request.GET.copy()
     query.pop("page", None)
+    from onboarding.charts import dashboard_charts
+
     context = {
+        "charts": dashboard_charts(),
         "form": form,
         "page": page,
         "extra_query": query.urlencode(),

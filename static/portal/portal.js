@@ -99,11 +99,12 @@
   // opened on an anchor such as the skip link's #main).
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("[autofocus]") || window.location.hash) { return; }
-    var invalid = document.querySelector("main form .is-invalid");
+    var invalid = document.querySelector("main form[method=post] .is-invalid");
     if (invalid) { invalid.focus(); return; }  // after a refused save: the first field to fix
+    // Forms that change something (method=post); search and filter forms keep the page still.
     var field = document.querySelector(
-      "main form input:not([type=hidden]):not([type=checkbox]):not([readonly]):not([disabled]), " +
-      "main form select:not([disabled]), main form textarea:not([readonly])");
+      "main form[method=post] input:not([type=hidden]):not([type=checkbox]):not([readonly]):not([disabled]), " +
+      "main form[method=post] select:not([disabled]), main form[method=post] textarea:not([readonly])");
     if (field && field.offsetParent !== null) { field.focus({ preventScroll: false }); }
   });
 })();

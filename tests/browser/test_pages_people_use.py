@@ -71,3 +71,26 @@ def test_my_jobs_and_the_skip_link(portal, page, technician, browser_problems):
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
     portal.snap(page, "pages-06-my-jobs")
     assert browser_problems == [], browser_problems
+
+
+def test_the_dashboard_pictures(portal, page, manager, browser_problems):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onboarding.models import OnboardingJob
+
+    now = timezone.now()
+    for index in range(9):
+        tenant = Tenant.objects.create(name=f"Client {index}", primary_domain=f"client{index}.example",
+                                       customer_admin_email=f"it@client{index}.example")
+        job = OnboardingJob.objects.create(tenant=tenant, state=JobState.COMPLETED)
+        started = now - timedelta(days=7 * (index % 5) + 1)
+        OnboardingJob.objects.filter(pk=job.pk).update(created_at=started,
+                                                        finished_at=started + timedelta(hours=2 + 3 * index))
+    portal.login(page, manager)
+    page.goto(portal.url("/dashboard/"))
+    assert page.locator("svg.chart").count() == 2
+    assert page.locator("svg.chart rect").count() == 24  # 12 weeks, started and completed
+    portal.snap(page, "pages-07-dashboard-charts")
+    assert browser_problems == [], browser_problems
