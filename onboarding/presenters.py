@@ -57,7 +57,15 @@ def report_status(job, steps) -> dict | None:
 
     failed = job.report_rows.filter(import_state=ImportState.FAILED).order_by("email")
     counts = summary(job)
+    plan = None
+    if job.state == "waiting_review":
+        from onboarding.report.explain import licence_fit
+        from onboarding.views.report import approval_plan, org_figures  # the report page's own sentence
+
+        job.licence_fit = licence_fit(job, org_figures(job))
+        plan = approval_plan(job, counts)
     return {
+        "plan": plan,
         "summary": counts,
         "tabs": section_tabs(counts),
         "outcome": outcome(job) if states.get("import_accounts") == "succeeded" else None,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tenants/", tenants.tenant_list, name="tenant-list"),
     path("tenants/<int:pk>/", tenants.tenant_detail, name="tenant-detail"),
     path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
+    path("tenants/new/start/", jobs.tenant_create_and_start, name="tenant-create-start"),
     path("tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"),
     path("tenants/<int:pk>/next-steps/", next_steps.next_steps, name="tenant-next-steps"),
     path("tenants/<int:pk>/next-steps/tick/", next_steps.next_steps_tick, name="tenant-next-steps-tick"),

@@ -65,9 +65,14 @@ class TenantForm(forms.ModelForm):
         }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, start_url: str = "", **kwargs):
+        """`start_url`: also offer "Save and start onboarding", posting the form there (a new tenant)."""
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        buttons = [Submit("save", "Save tenant")]
+        if start_url:
+            buttons.insert(0, Submit("save_start", "Save and start onboarding", formaction=start_url))
+            buttons[1] = Submit("save", "Save only", css_class="btn-outline-secondary")
         self.helper.layout = Layout(
             Fieldset("Customer", "name", "primary_domain", "domains", "customer_admin_name",
                      "customer_admin_email"),
@@ -75,7 +80,7 @@ class TenantForm(forms.ModelForm):
                      Div(Field("proofpoint_api_url"), Field("proofpoint_portal_url"), css_class="custom-stack"),
                      "create_proofpoint_org", "default_role", "sync_frequency_hours", "allow_deletions"),
             "notes",
-            Submit("save", "Save tenant"),
+            Div(*buttons, css_class="d-flex gap-2 flex-wrap"),
         )
 
     def _post_clean(self) -> None:

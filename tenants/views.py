@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from tenants.access import staff_required
 from tenants.forms import TenantForm
@@ -11,7 +12,7 @@ from tenants.signals import tenant_changed
 
 @staff_required
 def tenant_create(request):
-    form = TenantForm(request.POST if request.method == "POST" else None)
+    form = TenantForm(request.POST if request.method == "POST" else None, start_url=_start_url())
     if request.method == "POST" and form.is_valid():
         tenant = form.save(commit=False)
         tenant.created_by = request.user
@@ -34,6 +35,14 @@ def tenant_edit(request, pk: int):
         _notes(request, form)
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "tenant": tenant})
+
+
+def _start_url() -> str:
+    """Where "Save and start onboarding" posts, when the onboarding app offers it."""
+    try:
+        return reverse("tenant-create-start")
+    except NoReverseMatch:
+        return ""
 
 
 def _notes(request, form) -> None:
