@@ -27,7 +27,7 @@ def routing_countdown(ctx: StepContext):
     ready = routing_ready_at(ctx.job)
     if timezone.now() < ready:
         return Wait(f"Proofpoint is publishing the domains to its mail servers. Do not change MX records or "
-                    f"connectors before {timezone.localtime(ready):%H:%M}.", job_state=JobState.COUNTDOWN,
+                    f"connectors before {timezone.localtime(ready):%H:%M %Z}.", job_state=JobState.COUNTDOWN,
                     wake_at=ready)
     # The one "routing is ready" email is the technician's notification sent when the job completes
     # (notifications/emails.py, with a link to Next steps), so it honours their email preferences.
