@@ -131,6 +131,9 @@ def test_no_page_shows_a_step_key_or_a_bracketed_code(tech_client, manager_clien
         "tenant list": tech_client.get("/tenants/").content.decode(),
         "tenant page": tech_client.get(f"/tenants/{tenant_a.pk}/").content.decode(),
         "dashboard": manager_client.get("/dashboard/").content.decode(),
+        "my jobs": tech_client.get("/jobs/mine/").content.decode(),
+        "next steps": tech_client.get(f"/tenants/{tenant_a.pk}/next-steps/").content.decode(),
+        "report": tech_client.get(f"/jobs/{failed.pk}/report/").content.decode(),
     }
     for name, page in pages.items():
         assert internal_words(visible_text(page)) == [], (name, internal_words(visible_text(page)))

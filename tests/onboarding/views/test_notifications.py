@@ -117,3 +117,16 @@ def test_the_step_failed_email_puts_words_first_and_codes_for_support(tenant_a, 
         assert "Details for support: code org_missing · request id 42-abc" in body
         assert internal_words(body) == [], internal_words(body)
     assert internal_words(message.subject) == []
+
+
+@pytest.mark.parametrize("kind", ["consent_answered", "consent_declined", "review_ready", "step_failed",
+                                  "routing_ready", "customer_completed"])
+def test_no_email_shows_a_step_key_or_a_bracketed_code(tenant_a, technician, kind):
+    job = job_at(tenant_a, technician, StepKey.PREPARE_ORG, JobState.FAILED, stop_state=StepState.FAILED,
+                 message="No Proofpoint organisation uses fabrikam.example. [org_missing] (request-id r-1)")
+    sent_link(job, ConsentState.DECLINED, "Declined: The user declined to consent. [access_denied]")
+    tasks.send_job_email(kind, job.pk)
+    [message] = mail.outbox
+    text, html = parts(message)
+    for body in (message.subject, text, visible_text(html)):
+        assert internal_words(body) == [], (kind, internal_words(body))
