@@ -4,7 +4,7 @@
 
   // <button data-confirm="..."> asks in a Bootstrap modal (#confirm-modal in base.html) before its
   // form is sent; the modal's "Yes" button carries the clicked button's own words.
-  var pending = null;
+  var pending = null, pendingForm = null;
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
     if (!button || button.getAttribute("data-confirmed") === "1") { return; }
@@ -15,6 +15,11 @@
     }
     event.preventDefault();
     pending = button;
+    // The live job page redraws its buttons every poll: keep what the form would send, in case this
+    // button is gone by the time "Yes" is pressed.
+    pendingForm = button.form ? { action: button.getAttribute("formaction") || button.form.action,
+      method: button.form.method || "post", data: new FormData(button.form) } : null;
+    if (pendingForm && button.name) { pendingForm.data.append(button.name, button.value || ""); }
     dialog.querySelector(".confirm-text").textContent = button.getAttribute("data-confirm");
     var yes = dialog.querySelector(".confirm-yes");
     yes.textContent = button.getAttribute("data-confirm-yes") || button.textContent.trim();
@@ -24,12 +29,29 @@
   });
   document.addEventListener("click", function (event) {
     if (!event.target.closest("#confirm-modal .confirm-yes") || !pending) { return; }
-    var button = pending;
+    var button = pending, saved = pendingForm;
     pending = null;
+    pendingForm = null;
     window.bootstrap.Modal.getOrCreateInstance(document.getElementById("confirm-modal")).hide();
-    button.setAttribute("data-confirmed", "1");
-    button.click();
-    button.removeAttribute("data-confirmed");
+    if (button.isConnected || !saved) {
+      button.setAttribute("data-confirmed", "1");
+      button.click();
+      button.removeAttribute("data-confirmed");
+      return;
+    }
+    var form = document.createElement("form");
+    form.method = saved.method;
+    form.action = saved.action;
+    form.hidden = true;
+    saved.data.forEach(function (value, name) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
   });
   document.addEventListener("shown.bs.modal", function (event) {
     var yes = event.target.querySelector(".confirm-yes");

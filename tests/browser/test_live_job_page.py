@@ -63,7 +63,11 @@ def test_cancel_asks_in_a_modal_and_not_now_keeps_the_job(portal, page, technici
     assert "Steps already done" in portal.confirm(page, accept=False)
     page.wait_for_timeout(300)
     assert OnboardingJob.objects.get(pk=job.pk).state == JobState.WAITING_REVIEW
+    page.evaluate("document.querySelector('.action-cancel').dataset.old = '1'")
     page.click(".action-cancel")
+    page.locator("#confirm-modal.show").wait_for()
+    # A poll redraws the buttons behind the open modal; "Yes" must still cancel.
+    page.locator(".action-cancel:not([data-old])").wait_for(state="attached", timeout=10_000)
     with page.expect_navigation():
         portal.confirm(page)
     assert OnboardingJob.objects.get(pk=job.pk).state == JobState.CANCELLED
