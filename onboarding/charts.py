@@ -7,12 +7,13 @@ from __future__ import annotations
 import statistics
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from onboarding.models import JobKind, JobState, OnboardingJob
+from tenants.models import HealthState, Lifecycle, Tenant
 
 WIDTH, HEIGHT, PAD = 560, 160, 28
 
@@ -134,6 +135,21 @@ def _frame(title: str, top: float, unit: str, body: str) -> SafeString:
         f'<text x="2" y="{bottom}" font-size="10" fill="#6c757d">0</text>{body}</svg>')
 
 
+def tenant_states() -> dict:
+    """Tenants per lifecycle and per health, in one aggregate query, each with its share for a bar."""
+    aggregates = {f"l_{v}": Count("pk", filter=Q(lifecycle=v)) for v in Lifecycle.values}
+    aggregates |= {f"h_{v}": Count("pk", filter=Q(health_state=v)) for v in HealthState.values}
+    counts = Tenant.objects.aggregate(total=Count("pk"), **aggregates)
+    total = counts["total"] or 1
+
+    def rows(prefix: str, choices) -> list[dict]:
+        return [{"value": value, "label": label, "count": counts[f"{prefix}_{value}"],
+                 "percent": round(100 * counts[f"{prefix}_{value}"] / total)} for value, label in choices]
+
+    return {"total": counts["total"], "lifecycle": rows("l", Lifecycle.choices),
+            "health": rows("h", HealthState.choices)}
+
+
 def dashboard_charts(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     rows = _recent(_week_starts(12, now))
@@ -141,4 +157,4 @@ def dashboard_charts(now: datetime | None = None) -> dict:
     times = time_to_onboard(now=now, rows=rows)
     completed = [t for t in times if t["count"]]
     return {"weeks": weeks, "times": times, "bars": bars_svg(weeks), "lines": lines_svg(times),
-            "has_times": bool(completed)}
+            "has_times": bool(completed), "tenants": tenant_states()}

@@ -50,3 +50,12 @@ def test_the_dashboard_draws_them_as_svg(manager_client, db):
     assert "3 started</title>" in page and "3 completed</title>" in page
     assert "median 4.0 h (3 onboarding(s))" in page
     assert "4.0 h" in page and "6.0 h" in page  # the figures table: median and p90
+
+
+def test_the_dashboard_counts_tenants_by_lifecycle_and_health(manager_client, db):
+    for index, (lifecycle, health) in enumerate([("live", "ok"), ("live", "critical"), ("onboarding", "unknown")]):
+        Tenant.objects.create(name=f"S{index}", primary_domain=f"s{index}.example",
+                              customer_admin_email=f"a@s{index}.example", lifecycle=lifecycle, health_state=health)
+    page = manager_client.get("/dashboard/").content.decode()
+    assert 'aria-label="Live: 2"' in page and 'aria-label="Onboarding: 1"' in page
+    assert 'aria-label="Critical: 1"' in page and 'aria-label="Healthy: 1"' in page
