@@ -5,10 +5,12 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse
 
 from notifications.models import NotificationKind, NotificationPreference
 from onboarding.emails import send_templated
 from onboarding.health import codes
+from onboarding.job_page import split_codes
 from onboarding.models import TenantFinding
 from onboarding.pipeline import step_titles
 from onboarding.tracking import completion_times, needs_attention
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 # Emails to the technician who started the job, by kind.
 TECHNICIAN_TEMPLATES = {
     NotificationKind.CONSENT_ANSWERED: "notifications/consent_answered",
+    NotificationKind.CONSENT_DECLINED: "notifications/consent_declined",
     NotificationKind.REVIEW_READY: "notifications/review_ready",
     NotificationKind.STEP_FAILED: "notifications/step_failed",
     NotificationKind.ROUTING_READY: "notifications/routing_ready",
@@ -36,15 +39,26 @@ def wants(user, kind: str) -> bool:
 
 
 def _job_context(job) -> dict:
+    """What every job email may say. Words come first; codes ("[org_missing]", request ids) only in
+    a details line for support, and a step is named by its title, never its key."""
     titles = step_titles()
     failed = job.steps.filter(state="failed").first()
+    failed_message = split_codes(failed.message if failed else "")
+    link = job.consent_links.order_by("-created_at", "-pk").first()
+    answer = split_codes(link.outcome_message if link else "")
     return {
         "job": job,
         "tenant": job.tenant,
         "job_url": f"{settings.PORTAL_BASE_URL}{job.get_absolute_url()}",
-        "step_title": titles.get(job.current_step, job.current_step),
+        "next_steps_url": settings.PORTAL_BASE_URL + reverse("tenant-next-steps", args=[job.tenant_id]),
+        "step_title": titles.get(job.current_step, "") if job.current_step else "",
         "failed_step": failed,
-        "failed_step_title": titles.get(failed.key, failed.key) if failed else "",
+        "failed_step_title": titles.get(failed.key, "") if failed else "",
+        "failed_words": failed_message.words,
+        "failed_details": failed_message.details,
+        "consent_link": link,
+        "answer_words": answer.words,
+        "answer_details": answer.details,
         "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/",
     }
 

@@ -8,6 +8,7 @@ from tenants.fields import EncryptedTextField
 
 class NotificationKind(models.TextChoices):
     CONSENT_ANSWERED = "consent_answered", "The customer answered the consent email"
+    CONSENT_DECLINED = "consent_declined", "The customer declined consent (or Microsoft refused it)"
     REVIEW_READY = "review_ready", "The sync report is ready for review"
     STEP_FAILED = "step_failed", "A step failed"
     ROUTING_READY = "routing_ready", "Mail routing is ready (onboarding completed)"

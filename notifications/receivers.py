@@ -13,7 +13,7 @@ from notifications.emails import notify_rotation_failures
 from notifications.models import NotificationKind
 from notifications.webhooks import health_payload, job_payload, queue_deliveries
 from onboarding.engine import events
-from onboarding.models import JobKind, JobState, StepKey
+from onboarding.models import ConsentLink, ConsentPurpose, JobKind, JobState, StepKey
 from onboarding.pipeline import step_titles
 from tenants.models import Tenant
 
@@ -21,12 +21,20 @@ log = logging.getLogger(__name__)
 CONSENT_STEPS = (StepKey.CUSTOMER_CONSENT,)
 
 
+def customer_was_asked(job) -> bool:
+    """A consent email really went to the customer (consent already in place sends none)."""
+    return ConsentLink.objects.filter(job=job, purpose=ConsentPurpose.MSP_APP,
+                                      sent_at__isnull=False).exists()
+
+
 def emails_for(job, event: str, step) -> list[str]:
     """The email kinds an event causes ("customer_completed" goes to the customer's admin)."""
     if event == events.STEP_FAILED:
         return [NotificationKind.STEP_FAILED]
+    if event == events.CONSENT_DECLINED:
+        return [NotificationKind.CONSENT_DECLINED]
     if event == events.STEP_SUCCEEDED and step is not None and step.key in CONSENT_STEPS:
-        return [NotificationKind.CONSENT_ANSWERED]
+        return [NotificationKind.CONSENT_ANSWERED] if customer_was_asked(job) else []
     if event == events.WAITING and job.state == JobState.WAITING_REVIEW:
         return [NotificationKind.REVIEW_READY]
     if event == events.COMPLETED:

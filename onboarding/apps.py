@@ -7,3 +7,7 @@ class OnboardingConfig(AppConfig):
 
     def ready(self) -> None:
         from onboarding import receivers  # noqa: F401  (connects the signal receivers)
+        from onboarding.preflight import check_tenant
+        from tenants import preflight
+
+        preflight.register(check_tenant)

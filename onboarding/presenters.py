@@ -52,11 +52,23 @@ def report_status(job, steps) -> dict | None:
     if states.get(StepKey.BUILD_REPORT) != "succeeded":
         return None
     from onboarding.models import ImportState
+    from onboarding.report.explain import outcome, section_tabs
     from onboarding.report.queries import summary
 
     failed = job.report_rows.filter(import_state=ImportState.FAILED).order_by("email")
+    counts = summary(job)
+    plan = None
+    if job.state == "waiting_review":
+        from onboarding.report.explain import licence_fit
+        from onboarding.views.report import approval_plan, org_figures  # the report page's own sentence
+
+        job.licence_fit = licence_fit(job, org_figures(job))
+        plan = approval_plan(job, counts)
     return {
-        "summary": summary(job),
+        "plan": plan,
+        "summary": counts,
+        "tabs": section_tabs(counts),
+        "outcome": outcome(job) if states.get("import_accounts") == "succeeded" else None,
         "failed": list(failed.values("email", "import_error")[:FAILED_ROWS_SHOWN]),
         "failed_count": failed.count() if states.get(StepKey.IMPORT_ACCOUNTS) == "succeeded" else 0,
         "importing": states.get(StepKey.IMPORT_ACCOUNTS) in ("running", "succeeded"),
@@ -65,15 +77,18 @@ def report_status(job, steps) -> dict | None:
 
 def job_view(job) -> dict:
     from onboarding.consent.links import consent_status
+    from onboarding.job_page import consent_words, job_actions, present_steps
 
-    steps = steps_with_titles(job)
+    steps = present_steps(job, steps_with_titles(job))
+    consent = consent_words(consent_status(job), steps)
     return {
         "job": job,
         "tenant": job.tenant,
         "steps": steps,
         "report": report_status(job, steps),
         "routing": routing_progress(job),
-        "consent": consent_status(job),
+        "consent": consent,
+        "actions": job_actions(job, steps, consent),
         "app": app_status(job),
         "finished": job.state in ("completed", "cancelled", "failed"),
         "restore": _restore_of(job),

@@ -115,3 +115,21 @@ def mask_request_for_report(request) -> None:
             if key.lower() in SECRET_QUERY_PARAMS:
                 get.setlist(key, [MASK] * len(get.getlist(key)))
         request.GET = get
+
+
+class OneLineForbidden(logging.Filter):
+    """A refused request (403) is one line with its reason, not a traceback: nothing went wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from django.core.exceptions import PermissionDenied
+
+        exc = record.exc_info[1] if isinstance(record.exc_info, tuple) and len(record.exc_info) > 1 else None
+        if exc is None and isinstance(record.exc_info, BaseException):
+            exc = record.exc_info
+        if isinstance(exc, PermissionDenied):
+            reason = str(exc).strip()
+            record.msg = record.getMessage() + (f" ({reason})" if reason else "")
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -306,6 +306,8 @@ OUTBOUND_TIMEOUT_SECONDS = envint("OUTBOUND_TIMEOUT_SECONDS", 30, minimum=1)
 PROOFPOINT_STACKS_FILE = Path(env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onboarding" / "stacks.json")))
 # Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in Proofpoint.
 PROOFPOINT_NEW_ORG_USER_LICENSES = envint("PROOFPOINT_NEW_ORG_USER_LICENSES", 0, minimum=0)
+# Check a tenant with Microsoft and Proofpoint when it is saved and at Start (tenants/preflight.py).
+TENANT_PREFLIGHT = envbool("TENANT_PREFLIGHT", True)
 PROOFPOINT_IMPORT_BATCH_SIZE = envint("PROOFPOINT_IMPORT_BATCH_SIZE", 200, minimum=1)
 # The whole fleet (issue 14): the partner org's stack (discovery lists its child orgs there), the page
 # size asked for when listing them, and how many onboarding jobs may work at once against one
@@ -376,6 +378,7 @@ LOGGING = {
     "filters": {
         "redact": {"()": "portal.logging.RedactSecrets"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "one_line_403": {"()": "portal.logging.OneLineForbidden"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
@@ -391,5 +394,7 @@ LOGGING = {
         # /consent/<token>/") and runserver's access log.
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A 403 is one line with its reason (portal/logging.py), not a traceback.
+        "django.request": {"filters": ["one_line_403"]},
     },
 }

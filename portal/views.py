@@ -13,7 +13,13 @@ from tenants.roles import is_manager
 
 @staff_required
 def home(request):
-    return redirect("dashboard" if is_manager(request.user) else "tenant-list")
+    """The first screen answers "what needs me now?": a manager's dashboard; a technician's jobs
+    when one waits on them, else the tenants."""
+    if is_manager(request.user):
+        return redirect("dashboard")
+    from onboarding.views.my_jobs import needs_me
+
+    return redirect("my-jobs" if needs_me(request.user).exists() else "tenant-list")
 
 
 @login_not_required

@@ -5,6 +5,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from tenants import preflight
 from tenants.models import ProofpointStack, Tenant
 from tenants.validators import normalize_domain, validate_domain
 
@@ -56,6 +57,7 @@ class TenantForm(forms.ModelForm):
             "customer_admin_name": "Customer admin name",
             "proofpoint_stack": "Proofpoint stack",
             "sync_frequency_hours": "Sync frequency",
+            "create_proofpoint_org": "Create the Proofpoint org",
         }
         help_texts = {
             "customer_admin_email": "A Global Administrator of the customer's Microsoft 365. "
@@ -63,9 +65,14 @@ class TenantForm(forms.ModelForm):
         }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, start_url: str = "", **kwargs):
+        """`start_url`: also offer "Save and start onboarding", posting the form there (a new tenant)."""
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        buttons = [Submit("save", "Save tenant")]
+        if start_url:
+            buttons.insert(0, Submit("save_start", "Save and start onboarding", formaction=start_url))
+            buttons[1] = Submit("save", "Save only", css_class="btn-outline-secondary")
         self.helper.layout = Layout(
             Fieldset("Customer", "name", "primary_domain", "domains", "customer_admin_name",
                      "customer_admin_email"),
@@ -73,8 +80,24 @@ class TenantForm(forms.ModelForm):
                      Div(Field("proofpoint_api_url"), Field("proofpoint_portal_url"), css_class="custom-stack"),
                      "create_proofpoint_org", "default_role", "sync_frequency_hours", "allow_deletions"),
             "notes",
-            Submit("save", "Save tenant"),
+            Div(*buttons, css_class="d-flex gap-2 flex-wrap"),
         )
+
+    def _post_clean(self) -> None:
+        """After the fields are valid: what Microsoft and Proofpoint say (tenants.preflight), each
+        problem next to its field. Notes that do not block (a service not answering) stay in
+        `preflight_notes` for the page to show."""
+        super()._post_clean()
+        self.preflight_notes: list[str] = []
+        if self.errors:
+            return
+        for problem in preflight.run(self.instance):
+            if not problem.blocking:
+                self.preflight_notes.append(problem.message)
+            elif problem.field in self.fields:
+                self.add_error(problem.field, ValidationError(problem.message, code=problem.code or "preflight"))
+            else:
+                self.add_error(None, ValidationError(problem.message, code=problem.code or "preflight"))
 
     def clean_primary_domain(self) -> str:
         domain = normalize_domain(self.cleaned_data["primary_domain"])

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from tenants.access import staff_required
 from tenants.forms import TenantForm
@@ -11,13 +12,14 @@ from tenants.signals import tenant_changed
 
 @staff_required
 def tenant_create(request):
-    form = TenantForm(request.POST if request.method == "POST" else None)
+    form = TenantForm(request.POST if request.method == "POST" else None, start_url=_start_url())
     if request.method == "POST" and form.is_valid():
         tenant = form.save(commit=False)
         tenant.created_by = request.user
         tenant.save()
         _audit(request, "tenant.created", f"Created tenant {tenant}", tenant)
         messages.success(request, f"{tenant.name} was added. Start its onboarding when you are ready.")
+        _notes(request, form)
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "creating": True})
 
@@ -30,8 +32,22 @@ def tenant_edit(request, pk: int):
         form.save()
         _audit(request, "tenant.updated", f"Edited tenant {tenant}: {', '.join(form.changed_data)}", tenant)
         messages.success(request, "Saved.")
+        _notes(request, form)
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "tenant": tenant})
+
+
+def _start_url() -> str:
+    """Where "Save and start onboarding" posts, when the onboarding app offers it."""
+    try:
+        return reverse("tenant-create-start")
+    except NoReverseMatch:
+        return ""
+
+
+def _notes(request, form) -> None:
+    for note in getattr(form, "preflight_notes", []):
+        messages.warning(request, note)
 
 
 def _audit(request, action, description, tenant):

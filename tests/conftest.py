@@ -16,6 +16,13 @@ def _own_task_queue(settings, monkeypatch):
     return queue
 
 
+@pytest.fixture(autouse=True)
+def _no_preflight_without_a_sandbox(settings):
+    """Saving a tenant asks Microsoft and Proofpoint (tenants/preflight.py); without the sandbox
+    (portal_sandbox turns it back on) there is nobody to ask."""
+    settings.TENANT_PREFLIGHT = False
+
+
 @pytest.fixture
 def dispatched(monkeypatch):
     """Record what the engine sends to the broker instead of sending it (unit tests run steps directly)."""

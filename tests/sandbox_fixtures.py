@@ -228,6 +228,7 @@ def portal_sandbox(sandbox, settings):
     admin.reset()
     for name, value in sandbox_settings(sandbox).items():
         setattr(settings, name, value)
+    settings.TENANT_PREFLIGHT = True  # the tenant form and Start check with the sandbox
     forget_cached_tokens()
     yield admin
     forget_cached_tokens()

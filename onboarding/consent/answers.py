@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from onboarding import audit, engine
 from onboarding.consent.links import LIVE_STATES, issue_link, kill_live_links
+from onboarding.engine import events
 from onboarding.models import (
     ConsentLink,
     ConsentPurpose,
@@ -36,6 +37,9 @@ def record_answer(link: ConsentLink, state: str, message: str, request=None) -> 
         return False
     link.refresh_from_db()
     audit.record(f"consent.{state}", f"Customer answered the consent link: {message}", request=request, job=link.job)
+    if state in (ConsentState.DECLINED, ConsentState.FAILED):
+        # The customer's page says "your MSP has been told": this is the telling.
+        events.emit(link.job, events.CONSENT_DECLINED)
     engine.resume(link.job, STEP_FOR_PURPOSE.get(link.purpose))
     return True
 

@@ -22,6 +22,8 @@ STEP_FAILED = "step.failed"
 WAITING = "job.waiting"
 COMPLETED = "job.completed"
 CANCELLED = "job.cancelled"
+# The customer's answer to a consent link was "no" (or Microsoft said it failed): someone must act.
+CONSENT_DECLINED = "consent.declined"
 
 
 def emit(job, event: str, step=None) -> None:

@@ -12,8 +12,8 @@ from onboarding.engine import events, lifecycle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
 from onboarding.engine.runner import set_job_state, update_step
-from onboarding.models import JobKind, JobState, OnboardingJob, Step, StepState
-from onboarding.pipeline import pipeline
+from onboarding.models import JobKind, JobState, OnboardingJob, Step, StepKey, StepState
+from onboarding.pipeline import pipeline, spec_for
 
 
 def start_job(tenant, actor=None, request=None, kind: str = JobKind.ONBOARDING) -> OnboardingJob:
@@ -57,7 +57,9 @@ def retry(job: OnboardingJob, actor=None, request=None) -> Step:
         update_step(step, state=StepState.PENDING, attempts=0, message="Retry requested.",
                     finished_at=None, next_attempt_at=None, deadline_at=None)
         set_job_state(job, JobState.RUNNING, current_step=step.key)
-        audit.record("job.retried", f"Retried step {step.key}", request=request, user=actor, job=job)
+        spec = spec_for(step.key)
+        title = spec.title if spec else step.key
+        audit.record("job.retried", f'Retried the step "{title}"', request=request, user=actor, job=job)
     dispatch(job.pk)
     return step
 
@@ -66,6 +68,11 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
     job.refresh_from_db()
     if job.is_finished:
         raise NotAllowedNow(f"This onboarding is already {job.get_state_display().lower()}.")
+    imported = job.steps.filter(key=StepKey.IMPORT_ACCOUNTS,
+                                state__in=[StepState.RUNNING, StepState.SUCCEEDED]).exists()
+    if imported:
+        raise NotAllowedNow("The accounts are already imported into Proofpoint, so cancelling would not undo "
+                            "anything; let the routing countdown finish.")
     now = timezone.now()
     with transaction.atomic():
         OnboardingJob.objects.filter(pk=job.pk).update(

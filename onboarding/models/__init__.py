@@ -1,4 +1,5 @@
 from onboarding.models.audit import AuditEvent, OutboxMessage
+from onboarding.models.checklist import NextStepTick
 from onboarding.models.consent import ConsentLink, ConsentPurpose, ConsentState, hash_token
 from onboarding.models.fleet import (
     BatchItem,
@@ -35,6 +36,7 @@ __all__ = [
     "ImportState",
     "JobKind",
     "JobState",
+    "NextStepTick",
     "OnboardingBatch",
     "OnboardingJob",
     "OutboxMessage",

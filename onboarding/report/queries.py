@@ -147,6 +147,8 @@ def set_excluded(job: OnboardingJob, *, excluded: bool, ids=None, filters=None, 
         rows = rows.filter(pk__in=_clean_ids(ids))
     if filters is not None:
         rows = filter_rows(rows, filters).order_by()
+    if excluded:  # already exempt from sync (guests, admins, Proofpoint's list): nothing to exclude
+        rows = rows.exclude(section=Section.EXEMPT)
     changed = rows.exclude(excluded=excluded).update(excluded=excluded)
     verb = "Excluded" if excluded else "Included again"
     how = f"{len(ids)} chosen row(s)" if ids is not None else f"filter {_describe(filters)}"

@@ -69,7 +69,7 @@ def wait_for_customer(ctx: StepContext, link: ConsentLink, why_not: str) -> Wait
     elif link.expires_at <= timezone.now():
         message = "The consent link expired before the customer used it. Resend a new link."
     else:
-        opened = f", opened {link.opened_at:%Y-%m-%d %H:%M}" if link.opened_at else ""
+        opened = f", opened {link.opened_at:%Y-%m-%d %H:%M %Z}" if link.opened_at else ""
         message = (f"Waiting for the customer: consent link emailed to {link.sent_to}{opened}; it expires "
                    f"{link.expires_at:%Y-%m-%d %H:%M} UTC.")
     return Wait(message, job_state=JobState.WAITING_CUSTOMER, deadline_at=deadline)

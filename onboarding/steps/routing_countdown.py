@@ -1,15 +1,13 @@
 """Step 12: wait ROUTING_WAIT_SECONDS after the import before mail routing may change (seed: an hour
-while Proofpoint publishes the domains), then tell the technician once."""
+while Proofpoint publishes the domains), then finish (the job's completion emails the technician once)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.emails import send_templated
 from onboarding.models import JobState, OnboardingJob, Step, StepKey
 from onboarding.steps.base import Done, Outcome, StepContext, Wait
 
@@ -30,20 +28,8 @@ def routing_countdown(ctx: StepContext) -> Outcome:
     ready = routing_ready_at(ctx.job)
     if timezone.now() < ready:
         return Wait(f"Proofpoint is publishing the domains to its mail servers. Do not change MX records or "
-                    f"connectors before {timezone.localtime(ready):%H:%M}.", job_state=JobState.COUNTDOWN,
+                    f"connectors before {timezone.localtime(ready):%H:%M %Z}.", job_state=JobState.COUNTDOWN,
                     wake_at=ready)
-    if not ctx.data.get("notified"):
-        _notify_routing_ready(ctx)
-        ctx.save_data(notified=True)
+    # The one "routing is ready" email is the technician's notification sent when the job completes
+    # (notifications/emails.py, with a link to Next steps), so it honours their email preferences.
     return Done("Mail routing can be changed now: see the next steps page.")
-
-
-def _notify_routing_ready(ctx: StepContext) -> None:
-    starter = ctx.job.started_by
-    if starter is None or not starter.email:
-        ctx.log("Nobody to email: the onboarding was started without a user email.")
-        return
-    link = settings.PORTAL_BASE_URL + reverse("tenant-next-steps", args=[ctx.tenant.pk])
-    send_templated(starter.email, "routing_ready", {"job": ctx.job, "tenant": ctx.tenant, "next_steps_url": link,
-                                                    "user": starter})
-    ctx.log(f"Emailed {starter.email} that routing can be changed.")

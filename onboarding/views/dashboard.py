@@ -49,7 +49,7 @@ def overview(request, form):
 def decorate(tenants, titles, now):
     for tenant in tenants:
         active = tenant.job_state and tenant.job_state not in FINISHED_JOB_STATES
-        tenant.step_title = titles.get(tenant.job_step, tenant.job_step) if active and tenant.job_step else ""
+        tenant.step_title = titles.get(tenant.job_step, "") if active and tenant.job_step else ""
         tenant.seconds_in_step = (now - tenant.step_since).total_seconds() if active and tenant.step_since else None
         yield tenant
 
@@ -64,7 +64,10 @@ def dashboard(request):
     page.object_list = list(decorate(page.object_list, step_titles(), timezone.now()))
     query = request.GET.copy()
     query.pop("page", None)
+    from onboarding.charts import dashboard_charts
+
     context = {
+        "charts": dashboard_charts(),
         "form": form,
         "page": page,
         "extra_query": query.urlencode(),

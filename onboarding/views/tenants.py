@@ -8,7 +8,8 @@ from django.shortcuts import render
 
 from onboarding import tenant_view
 from onboarding.access import get_tenant_for_user, tenants_for
-from onboarding.models import FINISHED_JOB_STATES
+from onboarding.models import FINISHED_JOB_STATES, Step, StepState
+from onboarding.pipeline import StepKey, step_titles
 from onboarding.secrets import rotation
 from onboarding.tracking import latest_job_of
 from onboarding.views.health import health_view
@@ -51,12 +52,27 @@ def tenant_list(request):
     if health:
         tenants = tenants.filter(health_state=health)
     page = Paginator(tenants.order_by("name"), 50).get_page(request.GET.get("page"))
+    titles = step_titles()
+    for tenant in page:  # the step's title, never its key
+        tenant.step_title = titles.get(tenant.job_step, "") if tenant.job_step else ""
     extra = request.GET.copy()
     for name in ("q", "page"):
         extra.pop(name, None)
     context = {"page": page, "query": query, "lifecycle": lifecycle, "health": health, "problems": problems,
                "lifecycles": Lifecycle.choices, "healths": HealthState.choices, "extra_query": extra.urlencode()}
     return render(request, "onboarding/tenant_list.html", context)
+
+
+def domains_of(tenant) -> list[tuple[str, str]]:
+    """Every domain of the tenant with where it comes from: the primary, those added on the form,
+    and those the latest onboarding found in Entra ID (prepare_org put them in the Proofpoint org)."""
+    found = (Step.objects.filter(job__tenant=tenant, key=StepKey.PREPARE_ORG, state=StepState.SUCCEEDED)
+             .order_by("-job__created_at").values_list("data", flat=True).first()) or {}
+    rows = [(tenant.primary_domain, "primary")]
+    rows += [(domain, "added on the form") for domain in tenant.domains if domain != tenant.primary_domain]
+    known = {domain for domain, _ in rows}
+    rows += [(domain, "found in Entra ID") for domain in found.get("domains", []) if domain not in known]
+    return rows
 
 
 @staff_required
@@ -66,6 +82,7 @@ def tenant_detail(request, pk: int):
     active = jobs.exclude(state__in=FINISHED_JOB_STATES).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
     context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
+               "domains": domains_of(tenant),
                "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS,
                "health": health_view(tenant), "rerun_promise": tenant_view.rerun_promise(tenant),
                "failed_restores": list(tenant_view.failed_restores(tenant)[:5]),

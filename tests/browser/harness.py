@@ -54,6 +54,7 @@ def portal_environment(sb: Sandbox, base_url: str) -> dict:
         # Long enough for a person (and a 2 s poll) to see the countdown, short enough for CI.
         "ROUTING_WAIT_SECONDS": os.environ.get("BROWSER_ROUTING_WAIT_SECONDS", "8"),
         "SWEEP_INTERVAL_SECONDS": "1",
+        "TENANT_PREFLIGHT": "true",
         "STEP_RETRY_BASE_SECONDS": "1",
     }
 
@@ -130,6 +131,15 @@ class RunningPortal:
         page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
         return path
+
+    def confirm(self, page, accept: bool = True) -> str:
+        """Answer the portal's confirmation modal (#confirm-modal) and return the question it asked."""
+        dialog = page.locator("#confirm-modal.show")
+        dialog.wait_for()
+        question = dialog.locator(".confirm-text").inner_text()
+        dialog.locator(".confirm-yes" if accept else "button:has-text('Not now')").click()
+        page.locator("#confirm-modal.show").wait_for(state="hidden")
+        return question
 
     def outbox_link(self, subject_contains: str = "", timeout: float = 30) -> str:
         """The first portal or sandbox link in the newest email whose subject contains the words (the

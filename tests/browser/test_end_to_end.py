@@ -3,7 +3,7 @@
 a technician logs in, adds Fabrikam (the sandbox's demo tenant) and starts the onboarding; the customer,
 in a separate browser with no login, opens the emailed link and accepts on the sandbox's Microsoft-style
 consent page; the technician watches the steps, opens the sync report, excludes two users, approves
-(the confirm dialog states the counts), sees the routing countdown and the job completes without a
+(the confirmation modal states the counts), sees the routing countdown and the job completes without a
 reload. Proofpoint then holds the two excluded users as exemptions and not as accounts; a manager sees
 Fabrikam as Completed on the dashboard. Finally every page, API answer, email, log line (the test's, the
 worker's and gunicorn's) and database text the run produced is scanned for the secrets it involved.
@@ -56,12 +56,15 @@ def test_a_technician_onboards_fabrikam_end_to_end(portal, page, chromium, techn
     portal.snap(page, "e2e-02-tenant-page")
 
     page.click("button:has-text('Start onboarding')")
+    portal.confirm(page)
     page.wait_for_url("**/jobs/*/")
     job = OnboardingJob.objects.get(tenant=tenant)
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
     steps = page.locator("li.step")
     steps.nth(1).locator(".step-badge-waiting").wait_for(timeout=STEP_WAIT_MS)
     assert "Waiting for the customer" in page.locator("#job-progress").inner_text()
+    page.locator(".action-resend").wait_for()  # the buttons come with the steps, no reload
+    assert page.locator(".action-cancel").count() == 1 and page.locator(".action-review").count() == 0
     portal.snap(page, "e2e-03-job-waiting-for-the-customer")
 
     # --- the customer, in their own browser, approves from the email -----------------------------------
@@ -89,9 +92,11 @@ def test_a_technician_onboards_fabrikam_end_to_end(portal, page, chromium, techn
         customer_context.close()
 
     # --- the technician watches the steps run, live, up to the review ----------------------------------
-    review_link = page.locator("a:has-text('Review and approve')")
+    review_link = page.locator("a.action-review")
     review_link.wait_for(timeout=STEP_WAIT_MS)
     assert page.evaluate("window.__sameDocument === true"), "the job page reloaded instead of updating in place"
+    assert page.locator(".action-resend").count() == 0, "Resend stayed after the customer answered"
+    assert "the portal checks it" not in page.locator("#job-progress").inner_text()
     for index in range(9):  # every step before the review succeeded
         assert steps.nth(index).locator(".step-badge-succeeded").count() == 1, steps.nth(index).inner_text()
     portal.snap(page, "e2e-07-job-waiting-for-review")
@@ -119,11 +124,9 @@ def test_a_technician_onboards_fabrikam_end_to_end(portal, page, chromium, techn
     counts = report_queries.summary(job)
     adding = counts["sections"][Section.ADDING] - counts["excluded"][Section.ADDING]
     updating = counts["sections"][Section.UPDATING] - counts["excluded"][Section.UPDATING]
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: dialogs.append(dialog.message))  # the page fixture accepts it
+    page.click("button:has-text('Approve and sync')")
     with page.expect_navigation():
-        page.click("button:has-text('Approve and sync')")
-    assert len(dialogs) == 1, dialogs
+        dialogs = [portal.confirm(page)]
     assert f"add {adding} account(s)" in dialogs[0], dialogs[0]
     assert f"update {updating}" in dialogs[0], dialogs[0]
     assert "exempt 2 excluded account(s)" in dialogs[0], dialogs[0]
@@ -135,12 +138,16 @@ def test_a_technician_onboards_fabrikam_end_to_end(portal, page, chromium, techn
     countdown = page.locator(".routing-panel .countdown")
     countdown.wait_for(timeout=STEP_WAIT_MS)
     assert "Do not change MX records" in page.locator(".routing-panel").inner_text()
+    assert page.locator(".action-cancel").count() == 0, "Cancel is offered during the countdown, after the import"
     portal.snap(page, "e2e-10-routing-countdown")
     page.locator("#job-progress .state-completed, #job-progress :text('Completed')").first.wait_for(
         timeout=STEP_WAIT_MS)
     assert page.evaluate("window.__sameDocument === true"), "the page reloaded instead of updating in place"
     assert job_state(job) == JobState.COMPLETED
     assert "Routing is ready since" in page.locator(".routing-panel").inner_text()
+    progress = page.locator("#job-progress").inner_text()
+    assert page.locator(".action-cancel").count() == 0, "Cancel is offered after the import"
+    assert "(paused)" not in progress and "paused until the report is approved" not in progress, progress
     portal.snap(page, "e2e-11-job-completed")
 
     # --- Proofpoint: the excluded users are exemptions, not accounts; the rest are there once ----------
@@ -204,13 +211,10 @@ def test_the_approve_dialog_counts_exclusions_made_in_place(portal, page, techni
     page.locator("tr.report-excluded").wait_for()
     assert SyncReportRow.objects.filter(job=job, excluded=True).count() == 1
 
-    dialogs: list[str] = []
-    page.remove_listener("dialog", page._portal_accept_dialog)
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.click("button:has-text('Approve and sync')")
-    page.wait_for_timeout(300)
+    page.locator("#confirm-modal.show").wait_for()
     portal.snap(page, "approve-dialog-after-an-in-place-exclusion")
-    assert len(dialogs) == 1, dialogs
+    dialogs = [portal.confirm(page, accept=False)]
     assert "add 4 account(s)" in dialogs[0] and "exempt 1 excluded account(s)" in dialogs[0], (
         f"the confirm states the counts of when the page loaded: {dialogs[0]!r}")
 

@@ -37,6 +37,7 @@ def test_a_technician_adds_a_tenant_and_watches_the_onboarding_live(portal, page
     polls = []
     page.on("request", lambda request: polls.append(request.url) if "/progress/" in request.url else None)
     page.click("button:has-text('Start onboarding')")
+    assert "will be emailed a consent link" in portal.confirm(page)
     page.wait_for_url("**/jobs/*/")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
     page.evaluate("document.getElementById('job-progress').dataset.firstRender = 'yes'")  # gone once swapped

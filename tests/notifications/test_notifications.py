@@ -68,7 +68,8 @@ def test_an_email_failure_never_breaks_the_engine(tenant_a, technician, dispatch
 
 @pytest.mark.parametrize("event,state,step_key,kinds", [
     (events.STEP_FAILED, "failed", "x", ["step_failed"]),
-    (events.STEP_SUCCEEDED, "running", "customer_consent", ["consent_answered"]),
+    (events.STEP_SUCCEEDED, "running", "customer_consent", []),  # no email went to the customer
+    (events.CONSENT_DECLINED, "waiting_customer", "customer_consent", ["consent_declined"]),
     (events.STEP_SUCCEEDED, "running", "create_app", []),
     (events.WAITING, "waiting_review", "review", ["review_ready"]),
     (events.WAITING, "waiting_customer", "customer_consent", []),

@@ -100,10 +100,12 @@ def test_the_dashboard_runs_a_constant_number_of_queries(manager_client, technic
     for index, tenant in enumerate(tenants[:200]):
         make_job(tenant, ["running", "failed", "waiting_review", "completed"][index % 4], user=technician,
                  age=timedelta(days=index % 5))
-    with django_assert_max_num_queries(15):
+    # 16: one more than before for the charts (onboardings per week and time to onboard share one
+    # query; the tenants by lifecycle and health take one aggregate). Constant whatever the rows.
+    with django_assert_max_num_queries(16):
         response = manager_client.get("/dashboard/")
     assert response.status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert manager_client.get("/dashboard/?page=3&state=running").status_code == 200
     with django_assert_max_num_queries(10):
         assert len(rows(manager_client.get("/dashboard/?export=csv"))) == 300

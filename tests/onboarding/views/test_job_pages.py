@@ -14,13 +14,17 @@ def test_start_onboarding_creates_a_job_and_opens_its_page(tech_client, tenant_a
 
 
 def test_progress_polls_until_the_job_ends_then_answers_286(tech_client, tenant_a, dispatched, settings):
+    """A failed job polls slowly (a retry from the API or another tab shows up); a finished one stops."""
     settings.ONBOARDING_PIPELINE = "tests.pipelines.FAILING"
     job = engine.start_job(tenant_a)
     assert tech_client.get(f"/jobs/{job.pk}/progress/").status_code == 200
     engine.run_job(job.pk)
     response = tech_client.get(f"/jobs/{job.pk}/progress/")
-    assert response.status_code == 286
+    assert response.status_code == 200 and 'hx-trigger="every 10s"' in response.content.decode()
     assert "Authorization_RequestDenied" in response.content.decode()
+    engine.cancel(job)
+    response = tech_client.get(f"/jobs/{job.pk}/progress/")
+    assert response.status_code == 286 and "hx-trigger" not in response.content.decode()
 
 
 def test_retry_and_cancel_buttons_work_and_are_recorded(tech_client, tenant_a, dispatched, settings):
