@@ -44,9 +44,9 @@ class TenantSerializer(serializers.ModelSerializer):
             "id", "name", "primary_domain", "domains", "entra_tenant_id", "proofpoint_stack",
             "proofpoint_api_url", "proofpoint_portal_url", "create_proofpoint_org", "default_role",
             "sync_frequency_hours", "allow_deletions", "customer_admin_name", "customer_admin_email", "notes",
-            "lifecycle", "live_since", "health",
+            "lifecycle", "live_since", "adopted", "health",
         ]
-        read_only_fields = ["id", "entra_tenant_id", "lifecycle", "live_since"]
+        read_only_fields = ["id", "entra_tenant_id", "lifecycle", "live_since", "adopted"]
         extra_kwargs = {
             # Uniqueness and the domain rules are checked by TenantForm, with its messages.
             "primary_domain": {"validators": []},

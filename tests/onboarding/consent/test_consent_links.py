@@ -126,7 +126,7 @@ def test_staff_see_the_link_timeline_and_can_revoke_it(waiting_job, tech_client,
     assert status["sent_at"] and status["opened_at"] and status["answered_at"] is None
     assert status["url"].endswith(f"/consent/{token}/")
     page = tech_client.get(f"/jobs/{waiting_job.pk}/").content.decode()
-    assert "Customer consent" in page and status["url"] in page and "Resend link" in page
+    assert "Customer consent" in page and status["url"] in page and "Resend consent link" in page
 
     assert tech_client.post(f"/jobs/{waiting_job.pk}/consent/revoke/").status_code == 302
     assert links.consent_status(waiting_job)["state"] == "revoked"
