@@ -241,6 +241,9 @@ STAFF_SIGNIN_REQUIRED = envbool("STAFF_SIGNIN_REQUIRED", False)  # local passwor
 STAFF_BREAK_GLASS_USERS = envlist("STAFF_BREAK_GLASS_USERS", "")
 STAFF_SESSION_HOURS = envint("STAFF_SESSION_HOURS", 12, minimum=1)  # a Microsoft sign-in lasts at most
 PROOFPOINT_API_URL = envurl("PROOFPOINT_API_URL", "")
+# White-label Proofpoint hosts a tenant's custom stack may use (host or host:port, comma-separated).
+# The only hosts besides the ones above that ever receive the channel-admin credentials.
+PROOFPOINT_CUSTOM_HOSTS = [host.lower() for host in envlist("PROOFPOINT_CUSTOM_HOSTS", "")]
 PROOFPOINT_API_USER = env("PROOFPOINT_API_USER")
 PROOFPOINT_API_PASSWORD = env("PROOFPOINT_API_PASSWORD")
 PROOFPOINT_PARTNER_DOMAIN = env("PROOFPOINT_PARTNER_DOMAIN").lower()

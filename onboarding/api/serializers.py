@@ -2,11 +2,13 @@
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from onboarding.consent.links import consent_status
 from onboarding.models import JobState, OnboardingJob, Section, StepState, SyncReportRow
-from tenants.forms import TenantForm
+from tenants.forms import MANAGER_ONLY_MESSAGE, PROOFPOINT_TARGET_FIELDS, TenantForm
 from tenants.models import Tenant
+from tenants.roles import is_manager
 
 MAX_ID = 2**31 - 1  # ids beyond what the database can hold are simply not found
 FORM_FIELDS = list(TenantForm.Meta.fields)
@@ -36,6 +38,7 @@ class TenantSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         """Run the page's TenantForm on the merged values, so both give the same answers."""
+        self._check_proofpoint_target(attrs)
         base = self.instance or Tenant()
         data = {name: getattr(base, name) for name in FORM_FIELDS}
         data.update(attrs)
@@ -48,6 +51,17 @@ class TenantSerializer(serializers.ModelSerializer):
                  for name, messages in form.errors.items()}
             )
         return {name: form.cleaned_data[name] for name in FORM_FIELDS if name in form.cleaned_data}
+
+
+    def _check_proofpoint_target(self, attrs) -> None:
+        """A technician may not change an existing tenant's stack or Proofpoint URLs: 403 with words."""
+        request = self.context.get("request")
+        if self.instance is None or request is None or is_manager(request.user):
+            return
+        changed = [name for name in PROOFPOINT_TARGET_FIELDS
+                   if name in attrs and (attrs[name] or "") != (getattr(self.instance, name) or "")]
+        if changed:
+            raise PermissionDenied(f"{MANAGER_ONLY_MESSAGE} (You asked to change: {', '.join(changed)}.)")
 
 
 def _copy(tenant: Tenant) -> Tenant:

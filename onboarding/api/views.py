@@ -22,6 +22,7 @@ from onboarding.models import ConsentLink, Step, SyncReportRow
 from onboarding.pipeline import step_titles
 from onboarding.report import queries as report_queries
 from onboarding.report.queries import ReportFilterError
+from tenants.forms import proofpoint_target_changes
 
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
@@ -112,6 +113,11 @@ class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
         changed = [name for name in s.FORM_FIELDS if getattr(tenant, name) != before[name]]
         audit.record("tenant.updated", f"Edited tenant {tenant}: {', '.join(changed) or 'no changes'}",
                      request=self.request, tenant=tenant)
+        target = proofpoint_target_changes(before, tenant)
+        if target:
+            audit.record("tenant.proofpoint_target_changed",
+                         f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
+                         request=self.request, tenant=tenant)
 
 
 # --- onboardings ---------------------------------------------------------------------------------

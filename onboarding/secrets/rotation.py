@@ -129,6 +129,9 @@ def _claim(app: EntraApplication) -> None:
 
 
 def _rotate(run: Rotation) -> str:
+    # The Proofpoint target is checked first: a tenant whose URL names a host the operator did not
+    # allow fails here, before Entra is touched (no new secret, the old one kept).
+    proofpoint_client(run.tenant)
     graph = clients.msp_graph(run.tenant.entra_tenant_id)
     app = run.app
     if app.pending_key_id and not _exists(graph, app, app.pending_key_id):

@@ -87,7 +87,8 @@ def consent_callback(request):
     outcome, state, message = answers.read_callback(link, query)
     if not answers.record_answer(link, state, message, request):
         return _problem(request, "used")
-    return render(request, "consent/result.html", {**context, "outcome": outcome, "detail": answers.describe_error(query)})
+    return render(request, "consent/result.html",
+                  {**context, "outcome": outcome, "detail": answers.describe_error(query)})
 
 
 # --- staff actions on the job page ---------------------------------------------------------------------

@@ -121,7 +121,8 @@ def test_no_secret_in_logs_pages_emails_or_the_database(onboarded, portal_sandbo
 
 def test_the_admin_shows_neither_the_secret_nor_a_pending_one(onboarded, admin_client, monkeypatch):
     tenant = onboarded()
-    monkeypatch.setattr("onboarding.secrets.rotation._verify_pending", lambda run: (_ for _ in ()).throw(RuntimeError()))
+    monkeypatch.setattr("onboarding.secrets.rotation._verify_pending",
+                        lambda run: (_ for _ in ()).throw(RuntimeError()))
     with pytest.raises(RuntimeError):
         rotation.rotate_secret(tenant)
     app = EntraApplication.objects.get(tenant=tenant)
