@@ -12,7 +12,7 @@ from onboarding.engine import events, lifecycle
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
 from onboarding.engine.runner import set_job_state, update_step
-from onboarding.models import JobState, OnboardingJob, Step, StepState
+from onboarding.models import FINISHED_JOB_STATES, JobState, OnboardingJob, Step, StepState
 from onboarding.pipeline import pipeline
 
 
@@ -50,6 +50,9 @@ def retry(job: OnboardingJob, actor=None, request=None) -> Step:
     if job.state != JobState.FAILED or step is None:
         raise NotAllowedNow("Only a failed onboarding can be retried.")
     with transaction.atomic():
+        # Claimed with a conditional UPDATE: of two people retrying at once, one wins, the other is told.
+        if not Step.objects.filter(pk=step.pk, state=StepState.FAILED).update(state=StepState.PENDING):
+            raise NotAllowedNow("Only a failed onboarding can be retried (someone else just retried it).")
         update_step(step, state=StepState.PENDING, attempts=0, message="Retry requested.",
                     finished_at=None, next_attempt_at=None, deadline_at=None)
         set_job_state(job, JobState.RUNNING, current_step=step.key)
@@ -64,9 +67,11 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
         raise NotAllowedNow(f"This onboarding is already {job.get_state_display().lower()}.")
     now = timezone.now()
     with transaction.atomic():
-        OnboardingJob.objects.filter(pk=job.pk).update(
+        # Conditional: of two cancels at once, one wins and the other is told (never two audit rows).
+        if not OnboardingJob.objects.filter(pk=job.pk).exclude(state__in=FINISHED_JOB_STATES).update(
             state=JobState.CANCELLED, finished_at=now, state_changed_at=now
-        )
+        ):
+            raise NotAllowedNow("This onboarding is already finished or was just cancelled.")
         job.steps.filter(state__in=[StepState.PENDING, StepState.WAITING]).update(
             state=StepState.SKIPPED, message="Cancelled.", wake_at=None, next_attempt_at=None
         )
