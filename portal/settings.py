@@ -294,6 +294,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema states the rules the API enforces (lengths, NUL, domain syntax, "ids or filter").
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "onboarding.api.schema.state_the_rules"],
 }
 # Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
 WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)

@@ -131,7 +131,8 @@ class TenantForm(forms.ModelForm):
         validate_domain(domain)
         clash = Tenant.objects.filter(primary_domain=domain).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(f"{domain} already belongs to the tenant {clash.first().name}.")
+            raise ValidationError(f"{domain} already belongs to the tenant {clash.first().name}.",
+                                  code="domain_taken")
         return domain
 
     def clean(self):

@@ -1,20 +1,29 @@
 """What the API reads and writes, in api.md's shapes. Tenant validation is TenantForm's, word for word."""
 
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, PermissionDenied
 
+from onboarding.api.strict import StrictInput
 from onboarding.consent.links import consent_status
 from onboarding.models import JobState, OnboardingJob, Section, StepState, SyncReportRow
 from tenants.forms import MANAGER_ONLY_MESSAGE, PROOFPOINT_TARGET_FIELDS, TenantForm
 from tenants.models import Tenant
 from tenants.roles import is_manager
 
+
+class DomainTaken(APIException):
+    """The primary domain belongs to another tenant: a conflict with what exists, not a malformed value."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "domain_taken"
+
+
 MAX_ID = 2**31 - 1  # ids beyond what the database can hold are simply not found
 FORM_FIELDS = list(TenantForm.Meta.fields)
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(StrictInput, serializers.ModelSerializer):
     domains = serializers.ListField(
         child=serializers.CharField(max_length=253), required=False, max_length=100,
         help_text="Further email domains; lower-cased.",
@@ -46,6 +55,10 @@ class TenantSerializer(serializers.ModelSerializer):
         data = {name: ("" if value is None else value) for name, value in data.items()}
         form = TenantForm(data=data, instance=Tenant() if self.instance is None else _copy(self.instance))
         if not form.is_valid():
+            errors = form.errors.as_data()
+            if list(errors) == ["primary_domain"] and all(e.code == "domain_taken" for e in errors["primary_domain"]):
+                message = form.errors["primary_domain"][0]
+                raise DomainTaken({"detail": message, "primary_domain": [message]})
             raise serializers.ValidationError(
                 {("non_field_errors" if name == "__all__" else name): list(messages)
                  for name, messages in form.errors.items()}
@@ -165,7 +178,7 @@ class ReportRowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReportFilterSerializer(serializers.Serializer):
+class ReportFilterSerializer(StrictInput, serializers.Serializer):
     section = serializers.ChoiceField(choices=Section.choices, required=False)
     kind = serializers.ChoiceField(choices=[("user", "user"), ("functional", "functional"), ("group", "group")],
                                    required=False)
@@ -176,7 +189,7 @@ class ReportFilterSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, max_length=200)
 
 
-class ReportSelectionSerializer(serializers.Serializer):
+class ReportSelectionSerializer(StrictInput, serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                 max_length=100_000)
     filter = ReportFilterSerializer(required=False)

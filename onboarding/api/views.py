@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from onboarding import audit, engine
 from onboarding.access import jobs_for, tenants_for
 from onboarding.api import serializers as s
+from onboarding.api.pagination import StrictPageNumberPagination
 from onboarding.api.parsers import StrictJSONParser
 from onboarding.api.schema import PortalAutoSchema
 from onboarding.models import ConsentLink, Step, SyncReportRow
@@ -27,6 +28,7 @@ from tenants.forms import proofpoint_target_changes
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
 MAX_QUERY_LENGTH = 200
+MAX_PARAMETER_LENGTH = 1000
 
 
 class Conflict(APIException):
@@ -39,13 +41,19 @@ class PortalAPIView:
     """Checks every view shares: query parameters a database can store, and ids it can hold."""
 
     parser_classes = [StrictJSONParser]
+    pagination_class = StrictPageNumberPagination
     schema = PortalAutoSchema()
+    # Filters that must have a value when given: `?state=` is a mistake worth saying, not "no filter".
+    required_values: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for name, value in request.query_params.items():
-            if "\x00" in value or len(value) > 1000:
+            if "\x00" in value or len(value) > MAX_PARAMETER_LENGTH:
                 raise ValidationError({name: ["This value contains characters or a length we cannot accept."]})
+        for name in self.required_values:
+            if name in request.query_params and not request.query_params[name].strip():
+                raise ValidationError({name: [f"{name}= is empty: give a value, or leave {name} out."]})
 
     def get_object_by_pk(self, queryset):
         pk = self.kwargs["pk"]
@@ -77,9 +85,17 @@ class NotFoundView(PortalAPIView, APIView):
 
 
 # --- tenants -------------------------------------------------------------------------------------
+DOMAIN_TAKEN = OpenApiResponse(s.DetailSerializer, description="The primary domain already belongs to another "
+                                                              "tenant (also given as {primary_domain: [message]}).")
+
+
 @extend_schema(tags=["tenants"])
 class TenantList(PortalAPIView, generics.ListCreateAPIView):
     serializer_class = s.TenantSerializer
+
+    @extend_schema(responses={201: s.TenantSerializer, 409: DOMAIN_TAKEN})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
     @extend_schema(parameters=[OpenApiParameter("search", str, description="Name, domain or admin email.")])
     def get(self, request, *args, **kwargs):
@@ -99,7 +115,7 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
         audit.record("tenant.created", f"Created tenant {tenant}", request=self.request, tenant=tenant)
 
 
-@extend_schema(tags=["tenants"], responses={200: s.TenantSerializer, 404: NOT_FOUND})
+@extend_schema(tags=["tenants"], responses={200: s.TenantSerializer, 404: NOT_FOUND, 409: DOMAIN_TAKEN})
 class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
     serializer_class = s.TenantSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -141,6 +157,7 @@ class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
 @extend_schema(tags=["onboardings"], parameters=[s.OnboardingFilterSerializer])
 class OnboardingList(PortalAPIView, generics.ListAPIView):
     serializer_class = s.OnboardingSerializer
+    required_values = ("state", "tenant")
 
     def get_queryset(self):
         params = s.OnboardingFilterSerializer(data=self.request.query_params)
@@ -224,6 +241,16 @@ REPORT_PARAMETERS = [
 ]
 
 
+def strict_report_query(params) -> None:
+    """The API takes its filters exactly as the schema states them (the page is more forgiving)."""
+    for parameter in REPORT_PARAMETERS:
+        name, allowed = parameter.name, parameter.enum
+        if parameter.type is bool:
+            allowed = ("true", "false")
+        if name in params and allowed and params[name] not in allowed:
+            raise ValidationError({name: [f"Use one of {', '.join(allowed)}."]})
+
+
 def report_error(error: ReportFilterError) -> ValidationError:
     return ValidationError({error.field: [error.message]})
 
@@ -231,9 +258,11 @@ def report_error(error: ReportFilterError) -> ValidationError:
 @extend_schema(tags=["report"], parameters=REPORT_PARAMETERS)
 class ReportList(PortalAPIView, generics.ListAPIView):
     serializer_class = s.ReportRowSerializer
+    required_values = (*report_queries.REPORT_FILTERS, "ordering")
 
     def get_queryset(self):
         job = self.get_object_by_pk(jobs_for(self.request.user))
+        strict_report_query(self.request.query_params)
         try:
             return report_queries.filter_rows(SyncReportRow.objects.filter(job=job), self.request.query_params)
         except ReportFilterError as error:
