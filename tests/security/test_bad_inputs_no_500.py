@@ -5,10 +5,15 @@ import pytest
 
 from onboarding import engine
 from onboarding.models import JobState, SyncReportRow
-from tests.api.conftest import tech_api  # noqa: F401  (fixture)
+from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999999"
+
+
+@pytest.fixture
+def tech_api(technician):
+    return token_client(technician)
 
 
 @pytest.fixture
