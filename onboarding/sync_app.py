@@ -10,7 +10,7 @@ import hashlib
 
 from django.conf import settings
 
-from integrations.errors import PermanentError, ProofpointRejected, TransientError
+from integrations.errors import PermanentError, ProofpointRejected, ReplicationPending
 from integrations.microsoft.graph import GRAPH_APP_ID, GraphClient
 from onboarding.clients import graph_client, proofpoint_client
 from tenants.models import DefaultRole, EntraApplication, Tenant
@@ -132,7 +132,7 @@ def save_azure_settings(tenant: Tenant, frequency: int, attempt: int) -> None:
     except ProofpointRejected as error:
         if attempt >= SETTINGS_SAVE_RETRIES:
             raise
-        raise TransientError(
+        raise ReplicationPending(
             message=f"{error.message} The new client secret may not have reached every Entra server yet; "
             "trying again shortly.",
             status=error.status, service=error.service, retry_after=SETTINGS_SAVE_RETRY_SECONDS,

@@ -214,8 +214,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- the onboarding engine --------------------------------------------------------------------
 STEP_LEASE_SECONDS = envint("STEP_LEASE_SECONDS", 300, minimum=5)
+# A last-resort guard: a step whose worker died this many times in a row (no outcome recorded) fails.
 STEP_MAX_ATTEMPTS = envint("STEP_MAX_ATTEMPTS", 8, minimum=1)
 STEP_RETRY_BASE_SECONDS = envint("STEP_RETRY_BASE_SECONDS", 5, minimum=0)
+# Transient trouble is retried for a time, not a number of attempts (onboarding/engine/budgets.py):
+# an outage (5xx, timeouts) this long, throttling (429, Retry-After honoured) this long; Entra
+# replication within ENTRA_REPLICATION_SECONDS / ENTRA_SECRET_PROPAGATION_SECONDS below.
+OUTAGE_BUDGET_MINUTES = envint("OUTAGE_BUDGET_MINUTES", 30, minimum=1)
+THROTTLE_BUDGET_MINUTES = envint("THROTTLE_BUDGET_MINUTES", 30, minimum=1)
 CONSENT_LINK_HOURS = envint("CONSENT_LINK_HOURS", 72, minimum=1)
 CONSENT_WAIT_DAYS = envint("CONSENT_WAIT_DAYS", 14, minimum=1)
 REVIEW_WAIT_DAYS = envint("REVIEW_WAIT_DAYS", 30, minimum=1)

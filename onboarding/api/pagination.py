@@ -17,9 +17,14 @@ class StrictPageNumberPagination(PageNumberPagination):
             return 1
         text = request.query_params[self.page_query_param].strip()
         if not text.isdigit() or not text.isascii() or not 0 < int(text[:12]) <= MAX_PAGE:
-            raise ValidationError({self.page_query_param: [
-                f"Give a page number from 1 to {MAX_PAGE} (a whole number), or leave page out for the "
-                "first page."]})
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        f"Give a page number from 1 to {MAX_PAGE} (a whole number), or leave page out for the "
+                        "first page."
+                    ]
+                }
+            )
         return int(text)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

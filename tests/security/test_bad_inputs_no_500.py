@@ -23,7 +23,9 @@ def review_job(tenant_a, technician, dispatched, settings):
     engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.WAITING_REVIEW
-    SyncReportRow.objects.create(job=job, email="ann@fabrikam.example", section="adding", kind="user")
+    SyncReportRow.objects.create(
+        job=job, email="ann@fabrikam.example", section="adding", kind="user"
+    )
     return job
 
 
@@ -36,22 +38,27 @@ def test_the_page_refuses_a_row_id_out_of_range_with_a_message(tech_client, revi
 
 
 def test_the_page_refuses_huge_ticked_ids_too(tech_client, review_job):
-    response = tech_client.post(f"/jobs/{review_job.pk}/report/include/", {"ids": ["1", HUGE]}, follow=True)
+    response = tech_client.post(
+        f"/jobs/{review_job.pk}/report/include/", {"ids": ["1", HUGE]}, follow=True
+    )
     assert response.status_code == 200 and "Row ids are whole numbers" in response.content.decode()
 
 
-@pytest.mark.parametrize("path,query,field", [
-    ("/api/v1/onboardings/", "state=", "state"),
-    ("/api/v1/onboardings/", "tenant=", "tenant"),
-    ("/api/v1/onboardings/{job}/report/", "ordering=", "ordering"),
-    ("/api/v1/onboardings/{job}/report/", "section=", "section"),
-    ("/api/v1/onboardings/{job}/report/", "licensed=yes", "licensed"),
-    ("/api/v1/onboardings/", "page=abc", "page"),
-    ("/api/v1/onboardings/", "page=", "page"),
-    ("/api/v1/onboardings/", "page=0", "page"),
-    ("/api/v1/tenants/", f"page={HUGE}", "page"),
-    ("/api/v1/onboardings/{job}/report/", "page=-3", "page"),
-])
+@pytest.mark.parametrize(
+    "path,query,field",
+    [
+        ("/api/v1/onboardings/", "state=", "state"),
+        ("/api/v1/onboardings/", "tenant=", "tenant"),
+        ("/api/v1/onboardings/{job}/report/", "ordering=", "ordering"),
+        ("/api/v1/onboardings/{job}/report/", "section=", "section"),
+        ("/api/v1/onboardings/{job}/report/", "licensed=yes", "licensed"),
+        ("/api/v1/onboardings/", "page=abc", "page"),
+        ("/api/v1/onboardings/", "page=", "page"),
+        ("/api/v1/onboardings/", "page=0", "page"),
+        ("/api/v1/tenants/", f"page={HUGE}", "page"),
+        ("/api/v1/onboardings/{job}/report/", "page=-3", "page"),
+    ],
+)
 def test_empty_or_garbage_parameters_are_400_with_words(tech_api, review_job, path, query, field):
     response = tech_api.get(path.format(job=review_job.pk) + "?" + query)
     assert response.status_code == 400, response.content
@@ -73,6 +80,12 @@ def test_the_schema_states_the_rules(tech_api):
     assert tenant["additionalProperties"] is False
     assert "pattern" in tenant["properties"]["primary_domain"]
     assert "\\x00" in tenant["properties"]["name"]["pattern"]
-    assert "custom" not in tenant["properties"]["proofpoint_stack"]["enum"]  # no white-label hosts listed
-    page = next(p for p in schema["paths"]["/api/v1/onboardings/"]["get"]["parameters"] if p["name"] == "page")
+    assert (
+        "custom" not in tenant["properties"]["proofpoint_stack"]["enum"]
+    )  # no white-label hosts listed
+    page = next(
+        p
+        for p in schema["paths"]["/api/v1/onboardings/"]["get"]["parameters"]
+        if p["name"] == "page"
+    )
     assert page["schema"]["minimum"] == 1

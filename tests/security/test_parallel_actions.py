@@ -37,7 +37,10 @@ def in_parallel(users, method: str, path: str) -> list:
             barrier.wait()
             response = getattr(clients[index], method)(path, format="json")
             body = response.json() if response.content else {}
-            results[index] = (response.status_code, body.get("detail", "") if isinstance(body, dict) else "")
+            results[index] = (
+                response.status_code,
+                body.get("detail", "") if isinstance(body, dict) else "",
+            )
         except Exception as error:  # noqa: BLE001 - a crash is a result too
             results[index] = (f"raised {type(error).__name__}: {error}", "")
         finally:
@@ -61,7 +64,9 @@ def assert_one_success(results, success: int) -> None:
 def staff(transactional_db, technician, manager):
     from tests.conftest import make_user
 
-    return [technician, manager] + [make_user(f"tech{i}", "Technicians") for i in range(PARALLEL - 2)]
+    return [technician, manager] + [
+        make_user(f"tech{i}", "Technicians") for i in range(PARALLEL - 2)
+    ]
 
 
 @pytest.fixture
@@ -88,7 +93,9 @@ def test_parallel_cancels_give_one_200_and_409s(staff, review_job):
 
 
 def test_parallel_retries_give_one_200_and_409s(staff, review_job):
-    Step.objects.filter(job=review_job, key="review").update(state=StepState.FAILED, message="Nobody approved.")
+    Step.objects.filter(job=review_job, key="review").update(
+        state=StepState.FAILED, message="Nobody approved."
+    )
     OnboardingJob.objects.filter(pk=review_job.pk).update(state=JobState.FAILED)
     results = in_parallel(staff, "post", f"/api/v1/onboardings/{review_job.pk}/retry/")
     assert_one_success(results, 200)
@@ -103,9 +110,24 @@ def test_the_same_on_sqlite(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["VAR_DIR"] = str(tmp_path / "var")
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-         f"{Path(__file__).relative_to(ROOT)}", "-k", "not test_the_same_on_sqlite"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            f"{Path(__file__).relative_to(ROOT)}",
+            "-k",
+            "not test_the_same_on_sqlite",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert "3 passed" in completed.stdout
