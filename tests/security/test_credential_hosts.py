@@ -220,13 +220,13 @@ def test_the_session_refuses_a_client_secret_for_an_unnamed_login_host(listener,
 
 # --- "Rotate secret now" for a tenant whose row was forced to a bad URL ------------------------------
 def test_rotation_of_a_tenant_forced_to_a_bad_url_sends_nothing_and_keeps_the_secret(
-    onboarded,
+    onboarded,  # noqa: F811
     listener,
     portal_sandbox,
     tech_client,
     monkeypatch,
     django_capture_on_commit_callbacks,
-):  # noqa: F811
+):
     tenant = onboarded()
     before = EntraApplication.objects.get(tenant=tenant)
     keys_before = [c["keyId"] for c in sandbox_app(portal_sandbox, tenant)["passwordCredentials"]]

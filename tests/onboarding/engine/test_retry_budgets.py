@@ -144,8 +144,8 @@ def test_after_an_interrupted_attempt_the_summary_counts_every_imported_account(
 
 
 def test_a_claimed_approval_without_consent_waits_for_the_customer_and_never_fails(
-    entra,
-    tenant_a,  # noqa: F811
+    entra,  # noqa: F811
+    tenant_a,
     technician,
     client,
     settings,
