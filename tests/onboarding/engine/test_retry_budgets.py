@@ -77,6 +77,7 @@ def test_a_proofpoint_outage_outlasting_the_old_attempts_does_not_fail_the_impor
 ):
     settings.OUTAGE_BUDGET_MINUTES = 1
     job = approved()
+    settings.STEP_MAX_ATTEMPTS = 1  # the old engine gave up at the first transient error then
     portal_sandbox.knobs(unavailable_rate=1.0, services=["proofpoint"])
     ended = threading.Timer(15, lambda: portal_sandbox.knobs(unavailable_rate=0.0))
     ended.start()
@@ -89,7 +90,7 @@ def test_a_proofpoint_outage_outlasting_the_old_attempts_does_not_fail_the_impor
     assert time.monotonic() - started >= 14  # it really was out that long
     step = import_step(job)
     assert job.state == JobState.COUNTDOWN, step.message
-    assert step.state == StepState.SUCCEEDED and step.attempts > settings.STEP_MAX_ATTEMPTS
+    assert step.state == StepState.SUCCEEDED and step.attempts >= 2  # retried, not given up
     assert "trouble" not in step.data  # the record of the outage is cleared once past it
     rows = SyncReportRow.objects.filter(job=job, section="adding", excluded=False)
     assert step.message.startswith(f"{rows.count()} added")
