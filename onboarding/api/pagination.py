@@ -1,4 +1,4 @@
-"""Pages of results: `page` is a whole number from 1; anything else is a 400 with words, not a 404."""
+"""Pages of results: `page` is a whole number from 1; anything else is a 400 with words."""
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -7,8 +7,8 @@ MAX_PAGE = 2**31 - 1
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """DRF's page numbers, minus the guesswork: `page=abc`, `page=`, `page=0` are refused (400), a page
-    past the last is still 404 (api.md)."""
+    """DRF's page numbers, minus the guesswork: `page=abc`, `page=`, `page=0` are refused (400), a
+    page past the last is still 404 (api.md)."""
 
     last_page_strings = ()
 
@@ -16,12 +16,13 @@ class StrictPageNumberPagination(PageNumberPagination):
         if self.page_query_param not in request.query_params:
             return 1
         text = request.query_params[self.page_query_param].strip()
-        if not text.isdigit() or not text.isascii() or not 0 < int(text[:12]) <= MAX_PAGE:
+        digits = text.isascii() and text.isdigit() and len(text) <= 10
+        if not digits or not 0 < int(text) <= MAX_PAGE:
             raise ValidationError(
                 {
                     self.page_query_param: [
-                        f"Give a page number from 1 to {MAX_PAGE} (a whole number), or leave page out for the "
-                        "first page."
+                        f"Give a page number from 1 to {MAX_PAGE} (a whole number), "
+                        "or leave page out for the first page."
                     ]
                 }
             )

@@ -1,6 +1,7 @@
-"""JSON bodies taken as the schema says, not as DRF guesses: a string field takes a string (not 12), a
-boolean takes true/false (not "yes" or 1), an integer an integer (not "5"), and a field the schema does
-not list is refused rather than ignored. So what /api/schema/ states is exactly what is accepted."""
+"""JSON bodies taken as the schema says, not as DRF guesses: a string field takes a string (not
+12), a boolean takes true/false (not "yes" or 1), an integer an integer (not "5"), and a field the
+schema does not list is refused rather than ignored. So what /api/schema/ states is exactly what
+is accepted."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ def _type_error(field: serializers.Field, value) -> str | None:
 
 
 class StrictInput:
-    # A mixin for a Serializer whose input is a JSON object (see the module's docstring). No docstring
-    # here: drf-spectacular would show it as every such serializer's description.
+    # A mixin for a Serializer whose input is a JSON object (see the module's docstring). No
+    # docstring here: drf-spectacular would show it as every such serializer's description.
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):

@@ -1,9 +1,10 @@
-"""Retries measured in time, not attempts: how long each kind of trouble may last before a step stops.
+"""Retries measured in time, not attempts: how long each kind of trouble may last before a step
+stops.
 
 A transient error is one of three kinds, each with its own time budget and backoff ceiling:
-- replication: Microsoft Entra has not applied a change yet (a new app, a grant, a secret, a consent).
-  Budget: the documented windows, ENTRA_REPLICATION_SECONDS (ENTRA_SECRET_PROPAGATION_SECONDS for the
-  secret steps). Short, frequent retries.
+- replication: Microsoft Entra has not applied a change yet (a new app, a grant, a secret, a
+  consent). Budget: the documented windows, ENTRA_REPLICATION_SECONDS
+  (ENTRA_SECRET_PROPAGATION_SECONDS for the secret steps). Short, frequent retries.
 - throttling: Graph or Proofpoint said "slow down" (HTTP 429): their Retry-After is honoured, within
   THROTTLE_BUDGET_MINUTES.
 - outage: 5xx answers, timeouts, refused connections: OUTAGE_BUDGET_MINUTES (default 30).
@@ -23,7 +24,7 @@ from onboarding.pipeline import StepKey
 
 REPLICATION, THROTTLING, OUTAGE = "replication", "throttling", "outage"
 SECRET_STEPS = frozenset({StepKey.CREATE_SECRET, StepKey.VERIFY_CREDENTIALS})
-# The longest pause between two tries, per kind (a Retry-After is honoured up to the throttling cap).
+# The longest pause between two tries, per kind (a Retry-After is honoured up to the cap).
 BACKOFF_CAPS = {REPLICATION: 15.0, THROTTLING: 300.0, OUTAGE: 300.0}
 THROTTLE_CODES = frozenset({"too_many_requests", "TooManyRequests", "429"})
 
@@ -47,8 +48,8 @@ def budget_seconds(kind: str, step_key: str) -> float:
 
 
 def backoff_seconds(tries: int, retry_after: float | None = None, kind: str = OUTAGE) -> float:
-    """The service's Retry-After when it gave one; else exponential from STEP_RETRY_BASE_SECONDS, capped
-    per kind, with jitter (half to full), so many jobs hit by one outage do not come back in step."""
+    """The service's Retry-After when it gave one; else exponential from STEP_RETRY_BASE_SECONDS,
+    capped per kind, with jitter (half to full): jobs hit by one outage do not come back in step."""
     cap = BACKOFF_CAPS.get(kind, BACKOFF_CAPS[OUTAGE])
     if retry_after is not None and retry_after >= 0:
         return min(float(retry_after), cap)
@@ -80,7 +81,8 @@ def waiting_message(
     kind: str, error: TransientError, since: datetime, when: datetime, budget: float, tries: int
 ) -> str:
     return (
-        f"{_what(kind, error)} (since {since:%H:%M:%S} UTC, try {tries}); trying again at {when:%H:%M:%S}, "
+        f"{_what(kind, error)} (since {since:%H:%M:%S} UTC, try {tries}); "
+        f"trying again at {when:%H:%M:%S}, "
         f"for up to {span(budget)} in all. {error}"
     )
 
@@ -99,9 +101,11 @@ def gave_up_message(
     if kind == REPLICATION and step_key in SECRET_STEPS:
         setting = "ENTRA_SECRET_PROPAGATION_SECONDS"
     advice = {
-        REPLICATION: "Microsoft usually applies changes within a minute or two; press Retry in a few minutes.",
+        REPLICATION: "Microsoft usually applies changes within a minute or two; "
+        "press Retry in a few minutes.",
         THROTTLING: "The service is overloaded or limits this account; press Retry later.",
-        OUTAGE: "Check the service's status page and the portal's network access, then press Retry.",
+        OUTAGE: "Check the service's status page and the portal's network access, "
+        "then press Retry.",
     }[kind]
     return (
         f"Stopped after {span(elapsed)}: {_what(kind, error)} (since {since:%Y-%m-%d %H:%M} UTC, "
