@@ -68,7 +68,8 @@ def host_key(url_or_host: str) -> str:
         port = parts.port
     except ValueError:
         port = None
-    return f"{(parts.hostname or '').lower()}:{port or DEFAULT_PORTS.get(parts.scheme.lower(), 443)}"
+    port = port or DEFAULT_PORTS.get(parts.scheme.lower(), 443)
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 def _credentials_in(request: requests.PreparedRequest) -> str:
@@ -89,10 +90,10 @@ def _credentials_in(request: requests.PreparedRequest) -> str:
 def refuse_credentials(what: str, url: str) -> PermanentError:
     host = host_key(url)
     return PermanentError(
-        message=f"The portal refused to send {what} to {host}: the portal's settings do not name that "
-        "host. Check the tenant's Proofpoint API URL (a white-label host must be listed in "
-        "PROOFPOINT_CUSTOM_HOSTS by the operator), and MICROSOFT_LOGIN_URL, MICROSOFT_GRAPH_URL and "
-        "PROOFPOINT_API_URL.",
+        message=f"The portal refused to send {what} to {host}: the portal's settings do not "
+        "name that host. Check the tenant's Proofpoint API URL (a white-label host must be "
+        "listed in PROOFPOINT_CUSTOM_HOSTS by the operator), and MICROSOFT_LOGIN_URL, "
+        "MICROSOFT_GRAPH_URL and PROOFPOINT_API_URL.",
         code="credential_host_refused",
     )
 

@@ -27,19 +27,21 @@ _lock = threading.Lock()
 
 
 def custom_proofpoint_hosts() -> frozenset[str]:
-    """The white-label Proofpoint hosts the operator allows (PROOFPOINT_CUSTOM_HOSTS), as host:port."""
+    """The white-label Proofpoint hosts the operator allows (PROOFPOINT_CUSTOM_HOSTS), host:port."""
     return frozenset(host_key(entry) for entry in settings.PROOFPOINT_CUSTOM_HOSTS if entry.strip())
 
 
 def credential_hosts() -> frozenset[str]:
     """Every host the settings name as a receiver of credentials; nothing else ever gets one."""
     urls = [settings.MICROSOFT_LOGIN_URL, settings.MICROSOFT_GRAPH_URL, settings.PROOFPOINT_API_URL]
-    urls += [base_url_for_stack(stack) for stack in ProofpointStack.values if stack != ProofpointStack.CUSTOM]
+    urls += [base_url_for_stack(stack) for stack in ProofpointStack.values
+             if stack != ProofpointStack.CUSTOM]
     return frozenset(host_key(url) for url in urls if url) | custom_proofpoint_hosts()
 
 
 def outbound_config() -> OutboundConfig:
-    return OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None, timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+    return OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None,
+                          timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
                           credential_hosts=credential_hosts())
 
 
@@ -126,10 +128,11 @@ def api_url(tenant: Tenant) -> str:
             )
         if host_key(tenant.proofpoint_api_url) not in custom_proofpoint_hosts():
             raise PermanentError(
-                message=f"{tenant.name}'s Proofpoint API URL points at {host_key(tenant.proofpoint_api_url)}, "
-                "which is not a white-label host the operator allows (PROOFPOINT_CUSTOM_HOSTS). Nothing "
-                "was sent there. Ask a manager to correct the tenant's Proofpoint URLs, or the operator "
-                "to add the host to PROOFPOINT_CUSTOM_HOSTS.",
+                message=f"{tenant.name}'s Proofpoint API URL points at "
+                f"{host_key(tenant.proofpoint_api_url)}, which is not a white-label host the "
+                "operator allows (PROOFPOINT_CUSTOM_HOSTS). Nothing was sent there. Ask a manager "
+                "to correct the tenant's Proofpoint URLs, or the operator to add the host to "
+                "PROOFPOINT_CUSTOM_HOSTS.",
                 code="proofpoint_host_not_allowed",
             )
         return tenant.proofpoint_api_url.rstrip("/")

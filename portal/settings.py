@@ -214,7 +214,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- the onboarding engine --------------------------------------------------------------------
 STEP_LEASE_SECONDS = envint("STEP_LEASE_SECONDS", 300, minimum=5)
-# A last-resort guard: a step whose worker died this many times in a row (no outcome recorded) fails.
+# A last-resort guard: a step whose worker died this many times in a row (no outcome) fails.
 STEP_MAX_ATTEMPTS = envint("STEP_MAX_ATTEMPTS", 8, minimum=1)
 STEP_RETRY_BASE_SECONDS = envint("STEP_RETRY_BASE_SECONDS", 5, minimum=0)
 # Transient trouble is retried for a time, not a number of attempts (onboarding/engine/budgets.py):

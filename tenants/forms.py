@@ -36,8 +36,8 @@ class DomainListField(forms.CharField):
 
 # Where the MSP's Proofpoint credentials go for this tenant: only a manager changes these.
 PROOFPOINT_TARGET_FIELDS = ("proofpoint_stack", "proofpoint_api_url", "proofpoint_portal_url")
-MANAGER_ONLY_MESSAGE = ("Only a manager can change a tenant's Proofpoint stack or its Proofpoint URLs "
-                        "(the MSP's Proofpoint credentials are sent there). Ask a manager.")
+MANAGER_ONLY_MESSAGE = ("Only a manager can change a tenant's Proofpoint stack or its Proofpoint "
+                        "URLs (the MSP's Proofpoint credentials are sent there). Ask a manager.")
 
 
 def _host_of(url: str) -> str:
@@ -65,9 +65,10 @@ def allowed_custom_host(url: str) -> bool:
 def custom_host_message(url: str) -> str:
     if not settings.PROOFPOINT_CUSTOM_HOSTS:
         return ("No white-label Proofpoint hosts are configured. The operator lists them in "
-                "PROOFPOINT_CUSTOM_HOSTS; until then, pick the tenant's Proofpoint stack (us1 ... eu1).")
-    return (f"{_host_of(url) or url} is not a white-label Proofpoint host the operator allows. Use one of: "
-            f"{', '.join(settings.PROOFPOINT_CUSTOM_HOSTS)} (PROOFPOINT_CUSTOM_HOSTS).")
+                "PROOFPOINT_CUSTOM_HOSTS; until then, pick the tenant's Proofpoint stack "
+                "(us1 ... eu1).")
+    return (f"{_host_of(url) or url} is not a white-label Proofpoint host the operator allows. "
+            f"Use one of: {', '.join(settings.PROOFPOINT_CUSTOM_HOSTS)} (PROOFPOINT_CUSTOM_HOSTS).")
 
 
 def proofpoint_target_changes(before: dict, tenant: Tenant) -> list[str]:
@@ -75,7 +76,8 @@ def proofpoint_target_changes(before: dict, tenant: Tenant) -> list[str]:
     labels = {"proofpoint_stack": "Proofpoint stack", "proofpoint_api_url": "Proofpoint API URL",
               "proofpoint_portal_url": "Proofpoint portal URL"}
     return [f"{labels[name]}: '{before.get(name) or ''}' -> '{getattr(tenant, name) or ''}'"
-            for name in PROOFPOINT_TARGET_FIELDS if (before.get(name) or "") != (getattr(tenant, name) or "")]
+            for name in PROOFPOINT_TARGET_FIELDS
+            if (before.get(name) or "") != (getattr(tenant, name) or "")]
 
 
 class TenantForm(forms.ModelForm):
@@ -114,7 +116,8 @@ class TenantForm(forms.ModelForm):
         # Who edits: a technician may not change an existing tenant's Proofpoint target (None: the
         # caller checked already, as the API does, with a 403).
         self.user = user
-        self.target_before = {name: getattr(self.instance, name) for name in PROOFPOINT_TARGET_FIELDS}
+        self.target_before = {name: getattr(self.instance, name)
+                              for name in PROOFPOINT_TARGET_FIELDS}
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset("Customer", "name", "primary_domain", "domains", "customer_admin_name",

@@ -25,14 +25,16 @@ def tenant_create(request):
 @staff_required
 def tenant_edit(request, pk: int):
     tenant = get_object_or_404(Tenant, pk=pk)
-    form = TenantForm(request.POST if request.method == "POST" else None, instance=tenant, user=request.user)
+    form = TenantForm(request.POST if request.method == "POST" else None, instance=tenant,
+                      user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         _audit(request, "tenant.updated", f"Edited tenant {tenant}: {', '.join(form.changed_data)}", tenant)
         target = proofpoint_target_changes(form.target_before, tenant)
         if target:
             _audit(request, "tenant.proofpoint_target_changed",
-                   f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}", tenant)
+                   f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
+                   tenant)
         messages.success(request, "Saved.")
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "tenant": tenant})

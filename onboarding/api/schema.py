@@ -45,20 +45,20 @@ def _stack_rules(properties: dict, custom_hosts: list[str], creating: bool) -> d
     if not custom_hosts:
         properties["proofpoint_stack"] = {
             "type": "string", "enum": stacks,
-            "description": "The Proofpoint Essentials stack. `custom` (white label) needs a host the operator "
-                           "lists in PROOFPOINT_CUSTOM_HOSTS; none are listed on this portal."}
+            "description": "The Proofpoint Essentials stack. `custom` (white label) needs a host "
+                           "the operator lists in PROOFPOINT_CUSTOM_HOSTS; none are listed here."}
         for name in urls:
             properties[name] = {"type": "string", "pattern": r"^\s*$", "maxLength": 200,
-                                "description": "Empty: no white-label hosts are configured on this portal."}
+                                "description": "Empty: no white-label hosts are configured."}
         return {}
     hosts = "|".join(_host_pattern(host) for host in custom_hosts)
     url = rf"^\s*(?:https://(?:{hosts})(?:[/?#][A-Za-z0-9._~/?#=&%+-]*)?)?\s*$"
     for name in urls:
         properties[name] = {
             "type": "string", "maxLength": 200, "pattern": url,
-            "description": f"White label only: an https:// URL on one of {', '.join(custom_hosts)} "
-                           "(PROOFPOINT_CUSTOM_HOSTS). Changing it, or the stack, of an existing tenant is for "
-                           "managers (403 otherwise)."}
+            "description": f"White label only: an https:// URL on one of "
+                           f"{', '.join(custom_hosts)} (PROOFPOINT_CUSTOM_HOSTS). Changing it, or the "
+                           "stack, of an existing tenant is for managers (403 otherwise)."}
     if not creating:
         return {}
     return {"oneOf": [
@@ -125,7 +125,7 @@ def _query_rules(paths: dict) -> None:
 
 
 def state_the_rules(result, generator, request, public):
-    """drf-spectacular postprocessing hook: write into the schema what the serializers and views check."""
+    """drf-spectacular postprocessing hook: write into the schema what serializers and views check."""
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object":

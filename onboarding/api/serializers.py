@@ -13,7 +13,7 @@ from tenants.roles import is_manager
 
 
 class DomainTaken(APIException):
-    """The primary domain belongs to another tenant: a conflict with what exists, not a malformed value."""
+    """The primary domain belongs to another tenant: a conflict with what exists, not bad input."""
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "domain_taken"
@@ -56,7 +56,8 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
         form = TenantForm(data=data, instance=Tenant() if self.instance is None else _copy(self.instance))
         if not form.is_valid():
             errors = form.errors.as_data()
-            if list(errors) == ["primary_domain"] and all(e.code == "domain_taken" for e in errors["primary_domain"]):
+            taken = all(e.code == "domain_taken" for e in errors.get("primary_domain", []))
+            if list(errors) == ["primary_domain"] and taken:
                 message = form.errors["primary_domain"][0]
                 raise DomainTaken({"detail": message, "primary_domain": [message]})
             raise serializers.ValidationError(
@@ -67,14 +68,15 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
 
 
     def _check_proofpoint_target(self, attrs) -> None:
-        """A technician may not change an existing tenant's stack or Proofpoint URLs: 403 with words."""
+        """A technician may not change a tenant's stack or Proofpoint URLs: 403 with words."""
         request = self.context.get("request")
         if self.instance is None or request is None or is_manager(request.user):
             return
         changed = [name for name in PROOFPOINT_TARGET_FIELDS
                    if name in attrs and (attrs[name] or "") != (getattr(self.instance, name) or "")]
         if changed:
-            raise PermissionDenied(f"{MANAGER_ONLY_MESSAGE} (You asked to change: {', '.join(changed)}.)")
+            raise PermissionDenied(
+                f"{MANAGER_ONLY_MESSAGE} (You asked to change: {', '.join(changed)}.)")
 
 
 def _copy(tenant: Tenant) -> Tenant:

@@ -43,7 +43,7 @@ class PortalAPIView:
     parser_classes = [StrictJSONParser]
     pagination_class = StrictPageNumberPagination
     schema = PortalAutoSchema()
-    # Filters that must have a value when given: `?state=` is a mistake worth saying, not "no filter".
+    # Filters that must have a value when given: `?state=` is a mistake to report, not "no filter".
     required_values: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
@@ -53,7 +53,8 @@ class PortalAPIView:
                 raise ValidationError({name: ["This value contains characters or a length we cannot accept."]})
         for name in self.required_values:
             if name in request.query_params and not request.query_params[name].strip():
-                raise ValidationError({name: [f"{name}= is empty: give a value, or leave {name} out."]})
+                message = f"{name}= is empty: give a value, or leave {name} out."
+                raise ValidationError({name: [message]})
 
     def get_object_by_pk(self, queryset):
         pk = self.kwargs["pk"]
@@ -85,8 +86,10 @@ class NotFoundView(PortalAPIView, APIView):
 
 
 # --- tenants -------------------------------------------------------------------------------------
-DOMAIN_TAKEN = OpenApiResponse(s.DetailSerializer, description="The primary domain already belongs to another "
-                                                              "tenant (also given as {primary_domain: [message]}).")
+DOMAIN_TAKEN = OpenApiResponse(
+    s.DetailSerializer,
+    description="The primary domain already belongs to another tenant (also given as "
+                "{primary_domain: [message]}).")
 
 
 @extend_schema(tags=["tenants"])
@@ -115,7 +118,8 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
         audit.record("tenant.created", f"Created tenant {tenant}", request=self.request, tenant=tenant)
 
 
-@extend_schema(tags=["tenants"], responses={200: s.TenantSerializer, 404: NOT_FOUND, 409: DOMAIN_TAKEN})
+@extend_schema(tags=["tenants"],
+               responses={200: s.TenantSerializer, 404: NOT_FOUND, 409: DOMAIN_TAKEN})
 class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
     serializer_class = s.TenantSerializer
     http_method_names = ["get", "patch", "head", "options"]

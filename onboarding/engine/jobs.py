@@ -50,9 +50,10 @@ def retry(job: OnboardingJob, actor=None, request=None) -> Step:
     if job.state != JobState.FAILED or step is None:
         raise NotAllowedNow("Only a failed onboarding can be retried.")
     with transaction.atomic():
-        # Claimed with a conditional UPDATE: of two people retrying at once, one wins, the other is told.
-        if not Step.objects.filter(pk=step.pk, state=StepState.FAILED).update(state=StepState.PENDING):
-            raise NotAllowedNow("Only a failed onboarding can be retried (someone else just retried it).")
+        # Claimed with a conditional UPDATE: of two people retrying at once, one wins, one is told.
+        failed = Step.objects.filter(pk=step.pk, state=StepState.FAILED)
+        if not failed.update(state=StepState.PENDING):
+            raise NotAllowedNow("Only a failed onboarding can be retried (someone just did).")
         update_step(step, state=StepState.PENDING, attempts=0, message="Retry requested.",
                     finished_at=None, next_attempt_at=None, deadline_at=None)
         set_job_state(job, JobState.RUNNING, current_step=step.key)
@@ -67,8 +68,9 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
         raise NotAllowedNow(f"This onboarding is already {job.get_state_display().lower()}.")
     now = timezone.now()
     with transaction.atomic():
-        # Conditional: of two cancels at once, one wins and the other is told (never two audit rows).
-        if not OnboardingJob.objects.filter(pk=job.pk).exclude(state__in=FINISHED_JOB_STATES).update(
+        # Conditional: of two cancels at once, one wins and the other is told (one audit row).
+        unfinished = OnboardingJob.objects.filter(pk=job.pk).exclude(state__in=FINISHED_JOB_STATES)
+        if not unfinished.update(
             state=JobState.CANCELLED, finished_at=now, state_changed_at=now
         ):
             raise NotAllowedNow("This onboarding is already finished or was just cancelled.")

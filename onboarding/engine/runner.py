@@ -75,7 +75,8 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
     # recorded outcome (transient retries are bounded by time, engine/budgets.py, not by this).
     interrupted = step.attempts - 1 - int(_trouble(step).get("attempt", 0))
     if interrupted >= settings.STEP_MAX_ATTEMPTS:
-        return fail_step(job, step, f"Stopped after {interrupted} interrupted attempts. {step.message}")
+        message = f"Stopped after {interrupted} interrupted attempts. {step.message}"
+        return fail_step(job, step, message)
     try:
         outcome = spec.run(StepContext(job=job, step=step, lease_seconds=_lease_seconds(step.key), claimed=True))
     except LeaseLost:
@@ -96,8 +97,8 @@ def _record(job: OnboardingJob, step: Step, outcome: Outcome) -> bool:
     cleared = _without_trouble(step)
     if isinstance(outcome, Wait):
         if not _settle(step, state=StepState.WAITING, message=outcome.message, wake_at=outcome.wake_at,
-                       deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None, attempts=0,
-                       **cleared):
+                       deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None,
+                       attempts=0, **cleared):
             return False
         if set_job_state(job, outcome.job_state, current_step=step.key):
             events.emit(job, events.WAITING, step)
@@ -123,13 +124,14 @@ def _retry_later(job: OnboardingJob, step: Step, error: TransientError) -> bool:
     budget = budgets.budget_seconds(kind, step.key)
     tries = int(trouble.get("tries", 0)) + 1
     if elapsed >= budget:
-        return fail_step(job, step, budgets.gave_up_message(kind, step.key, error, since, elapsed, tries))
+        message = budgets.gave_up_message(kind, step.key, error, since, elapsed, tries)
+        return fail_step(job, step, message)
     delay = max(0.0, min(budgets.backoff_seconds(tries, error.retry_after, kind), budget - elapsed))
     when = now + timedelta(seconds=delay)
     trouble.update(tries=tries, attempt=step.attempts)
     message = budgets.waiting_message(kind, error, since, when, budget, tries)
-    if _settle(step, state=StepState.PENDING, message=message, next_attempt_at=when, lease_expires_at=None,
-               data={**step.data, "trouble": trouble}):
+    if _settle(step, state=StepState.PENDING, message=message, next_attempt_at=when,
+               lease_expires_at=None, data={**step.data, "trouble": trouble}):
         dispatch(job.pk, delay)
     return False
 
@@ -140,14 +142,14 @@ def _trouble(step: Step) -> dict:
 
 
 def _without_trouble(step: Step) -> dict:
-    """{"data": ...} without the trouble record when there is one (the step got past it), else {}."""
+    """{"data": ...} without the trouble record when there is one (the step is past it), else {}."""
     if "trouble" not in (step.data or {}):
         return {}
     return {"data": {key: value for key, value in step.data.items() if key != "trouble"}}
 
 
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
-    """Honour the service's Retry-After; otherwise capped exponential backoff with jitter (an outage's)."""
+    """Honour the service's Retry-After; otherwise capped exponential backoff with jitter."""
     return min(budgets.backoff_seconds(attempt, retry_after, budgets.OUTAGE), MAX_BACKOFF_SECONDS)
 
 

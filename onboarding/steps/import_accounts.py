@@ -146,14 +146,15 @@ class _Import:
 
 
 def done_counts(rows) -> tuple[dict, int]:
-    """What the import really did, from the rows' stored import_state (one query): a run that carries on
-    after a crash counts the accounts the earlier attempt imported too, not only its own."""
+    """What the import really did, from the rows' stored import_state (one query): a run that
+    carries on after a crash counts the accounts the earlier attempt imported too."""
     done, skipped = ImportState.DONE, ImportState.SKIPPED
     totals = rows.aggregate(
         added=Count("pk", filter=Q(section=Section.ADDING, import_state=done)),
         updated=Count("pk", filter=Q(section=Section.UPDATING, import_state=done)),
         deleted=Count("pk", filter=Q(section=Section.DELETING, import_state=done)),
-        exempted=Count("pk", filter=Q(excluded=True, import_state=skipped) & ~Q(section=Section.EXEMPT)),
+        exempted=Count("pk", filter=Q(excluded=True, import_state=skipped)
+                       & ~Q(section=Section.EXEMPT)),
         failed=Count("pk", filter=Q(import_state=ImportState.FAILED)),
     )
     failed = totals.pop("failed")
