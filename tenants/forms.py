@@ -84,7 +84,8 @@ class TenantForm(forms.ModelForm):
     domains = DomainListField(required=False, label="Further domains", help_text="One per line.")
     proofpoint_api_url = forms.URLField(
         required=False, assume_scheme="https", label="Proofpoint API URL",
-        help_text="White label only, e.g. https://partner.example/api/v1",
+        help_text="White label only, e.g. https://partner.example/api/v1, on a host the "
+                  "operator lists in PROOFPOINT_CUSTOM_HOSTS.",
     )
     proofpoint_portal_url = forms.URLField(
         required=False, assume_scheme="https", label="Proofpoint portal URL",

@@ -120,6 +120,12 @@ def rotatable_app(tenant: Tenant) -> EntraApplication:
     return app
 
 
+def check_proofpoint_target(tenant: Tenant) -> None:
+    """A PermanentError in words when the tenant's Proofpoint URL is on a host the operator did not
+    allow: the button refuses at once (the run itself checks again, before Entra is touched)."""
+    clients.api_url(tenant)
+
+
 def _claim(app: EntraApplication) -> None:
     now = timezone.now()
     free = Q(rotation_claimed_until__isnull=True) | Q(rotation_claimed_until__lt=now)

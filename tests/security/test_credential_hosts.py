@@ -236,16 +236,19 @@ def test_rotation_of_a_tenant_forced_to_a_bad_url_sends_nothing_and_keeps_the_se
         proofpoint_api_url=f"{listener.url}/api/v1",
         proofpoint_portal_url=listener.url,
     )
+    # The button refuses at once, with the reason on the page; nothing is handed to a worker.
     sent = []
     monkeypatch.setattr(
         "onboarding.engine.dispatch.current_app.send_task",
         lambda name, args=None, **kw: sent.append((name, args)),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert tech_client.post(f"/tenants/{tenant.pk}/rotate-secret/").status_code == 302
-    rotations = [args for name, args in sent if name == "onboarding.rotate_secret"]
-    assert rotations
-    tasks.rotate_secret(*rotations[0])  # what the worker runs
+        page = tech_client.post(f"/tenants/{tenant.pk}/rotate-secret/", follow=True)
+    assert "not a white-label host the operator allows" in page.content.decode()
+    assert [name for name, _ in sent if name == "onboarding.rotate_secret"] == []
+    # The worker's own path (the daily task, a rotation queued before the row was changed) refuses
+    # too, before Entra is touched.
+    tasks.rotate_secret(tenant.pk)
 
     assert_nothing_received(listener)
     app = EntraApplication.objects.get(tenant=tenant)
