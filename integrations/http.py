@@ -42,26 +42,87 @@ class OutboundConfig:
     max_total_seconds: float = 60
     backoff_base: float = 0.5
     backoff_cap: float = 20
+    # The hosts ("host:port", see host_key) that may receive credentials: X-User/X-Password, an
+    # Authorization header, a client secret in a token request. None: no credentials are sent at all
+    # by this session's callers (webhooks), so nothing is checked.
+    credential_hosts: frozenset[str] | None = None
     # Injectable so tests (and callers with their own clock) never really wait.
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
 
-class OutboundSession(requests.Session):
-    """A Session that applies a default timeout to every request, including msal's."""
+DEFAULT_PORTS = {"https": 443, "http": 80}
+# What a request carries that must only go to a host the operator named (domain.md §4).
+PROOFPOINT_CREDENTIAL_HEADERS = ("X-User", "X-Password")
+CLIENT_SECRET_FIELDS = (b"client_secret=", b"client_assertion=")
 
-    def __init__(self, timeout: float):
+
+def host_key(url_or_host: str) -> str:
+    """"host:port" for a URL ("https://Example.com/api" -> "example.com:443") or a bare host entry
+    ("partner.example" -> "partner.example:443", "partner.example:8443" kept)."""
+    text = url_or_host.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or DEFAULT_PORTS.get(parts.scheme.lower(), 443)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def _credentials_in(request: requests.PreparedRequest) -> str:
+    """What kind of credential the request carries, in words; "" when none."""
+    headers = request.headers
+    if any(name in headers for name in PROOFPOINT_CREDENTIAL_HEADERS):
+        return "the Proofpoint channel-admin credentials (X-User/X-Password)"
+    if "Authorization" in headers:
+        return "a Microsoft access token (Authorization header)"
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8", "replace")
+    if isinstance(body, bytes) and any(field in body for field in CLIENT_SECRET_FIELDS):
+        return "a Microsoft client secret (token request)"
+    return ""
+
+
+def refuse_credentials(what: str, url: str) -> PermanentError:
+    host = host_key(url)
+    return PermanentError(
+        message=f"The portal refused to send {what} to {host}: the portal's settings do not "
+        "name that host. Check the tenant's Proofpoint API URL (a white-label host must be "
+        "listed in PROOFPOINT_CUSTOM_HOSTS by the operator), and MICROSOFT_LOGIN_URL, "
+        "MICROSOFT_GRAPH_URL and PROOFPOINT_API_URL.",
+        code="credential_host_refused",
+    )
+
+
+class OutboundSession(requests.Session):
+    """A Session that applies a default timeout to every request, including msal's, and sends
+    credentials only to the hosts it was given (checked on every request, redirects included, before
+    a byte leaves)."""
+
+    def __init__(self, timeout: float, credential_hosts: frozenset[str] | None = None):
         super().__init__()
         self.default_timeout = timeout
+        self.credential_hosts = credential_hosts
 
     def request(self, method, url, *args, **kwargs):  # same contract as requests.Session
         kwargs.setdefault("timeout", self.default_timeout)
         return super().request(method, url, *args, **kwargs)
 
+    def send(self, request, **kwargs):  # noqa: D102 - same contract as requests.Session
+        if self.credential_hosts is not None and host_key(request.url) not in self.credential_hosts:
+            what = _credentials_in(request)
+            if what:
+                raise refuse_credentials(what, request.url)
+        return super().send(request, **kwargs)
+
 
 def make_session(config: OutboundConfig) -> requests.Session:
     """The session for all calls out: our CA trust (never the environment's), timeout, user agent."""
-    session = OutboundSession(config.timeout)
+    session = OutboundSession(config.timeout, config.credential_hosts)
     # trust_env=False: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE / proxies from the environment would
     # silently override `verify` (domain.md, msal section).
     session.trust_env = False

@@ -15,7 +15,7 @@ import requests
 from django.conf import settings
 
 from integrations.errors import PermanentError
-from integrations.http import OutboundConfig, make_session
+from integrations.http import OutboundConfig, host_key, make_session
 from integrations.microsoft.discovery import TenantInfo, admin_consent_url, resolve_tenant
 from integrations.microsoft.graph import GraphClient
 from integrations.microsoft.token import forget_app
@@ -26,14 +26,29 @@ _sessions: dict[tuple, requests.Session] = {}
 _lock = threading.Lock()
 
 
+def custom_proofpoint_hosts() -> frozenset[str]:
+    """The white-label Proofpoint hosts the operator allows (PROOFPOINT_CUSTOM_HOSTS), host:port."""
+    return frozenset(host_key(entry) for entry in settings.PROOFPOINT_CUSTOM_HOSTS if entry.strip())
+
+
+def credential_hosts() -> frozenset[str]:
+    """Every host the settings name as a receiver of credentials; nothing else ever gets one."""
+    urls = [settings.MICROSOFT_LOGIN_URL, settings.MICROSOFT_GRAPH_URL, settings.PROOFPOINT_API_URL]
+    urls += [base_url_for_stack(stack) for stack in ProofpointStack.values
+             if stack != ProofpointStack.CUSTOM]
+    return frozenset(host_key(url) for url in urls if url) | custom_proofpoint_hosts()
+
+
 def outbound_config() -> OutboundConfig:
-    return OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None, timeout=settings.OUTBOUND_TIMEOUT_SECONDS)
+    return OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None,
+                          timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                          credential_hosts=credential_hosts())
 
 
 def outbound_session() -> requests.Session:
-    """One pooled session per trust/timeout configuration, shared by every client in the process."""
+    """One pooled session per trust/timeout/allowed-hosts configuration, shared in the process."""
     config = outbound_config()
-    key = (config.ca_bundle, config.timeout)
+    key = (config.ca_bundle, config.timeout, config.credential_hosts)
     with _lock:
         if key not in _sessions:
             _sessions[key] = make_session(config)
@@ -110,6 +125,15 @@ def api_url(tenant: Tenant) -> str:
                 message=f"{tenant.name} uses a custom (white-label) Proofpoint stack but has no API URL. "
                 "Edit the tenant and fill in the Proofpoint API URL.",
                 code="missing_configuration",
+            )
+        if host_key(tenant.proofpoint_api_url) not in custom_proofpoint_hosts():
+            raise PermanentError(
+                message=f"{tenant.name}'s Proofpoint API URL points at "
+                f"{host_key(tenant.proofpoint_api_url)}, which is not a white-label host the "
+                "operator allows (PROOFPOINT_CUSTOM_HOSTS). Nothing was sent there. Ask a manager "
+                "to correct the tenant's Proofpoint URLs, or the operator to add the host to "
+                "PROOFPOINT_CUSTOM_HOSTS.",
+                code="proofpoint_host_not_allowed",
             )
         return tenant.proofpoint_api_url.rstrip("/")
     return base_url_for_stack(tenant.proofpoint_stack, settings.PROOFPOINT_API_URL or None)

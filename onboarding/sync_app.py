@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from integrations.errors import NotFound, PermanentError, ProofpointRejected, TransientError
+from integrations.errors import NotFound, PermanentError, ProofpointRejected, ReplicationPending
 from integrations.microsoft.graph import GRAPH_APP_ID, GraphClient
 from integrations.proofpoint.client import AZURE_SETTINGS_FIELDS
 from onboarding.clients import graph_client, proofpoint_client
@@ -198,7 +198,7 @@ def save_azure_settings(tenant: Tenant, frequency: int, attempt: int,
     except ProofpointRejected as error:
         if attempt >= SETTINGS_SAVE_RETRIES:
             raise
-        raise TransientError(
+        raise ReplicationPending(
             message=f"{error.message} The new client secret may not have reached every Entra server yet; "
             "trying again shortly.",
             status=error.status, service=error.service, retry_after=SETTINGS_SAVE_RETRY_SECONDS,

@@ -113,6 +113,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Workers and the web process share the file: wait for locks instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take the write lock when they begin, so concurrent ones wait for it (up to the
+    # timeout) instead of failing with "database is locked" when a read lock cannot be upgraded.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that a real worker process started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
@@ -265,8 +268,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- the onboarding engine --------------------------------------------------------------------
 STEP_LEASE_SECONDS = envint("STEP_LEASE_SECONDS", 300, minimum=5)
+# A last-resort guard: a step whose worker died this many times in a row (no outcome) fails.
 STEP_MAX_ATTEMPTS = envint("STEP_MAX_ATTEMPTS", 8, minimum=1)
 STEP_RETRY_BASE_SECONDS = envint("STEP_RETRY_BASE_SECONDS", 5, minimum=0)
+# Transient trouble is retried for a time, not a number of attempts (onboarding/engine/budgets.py):
+# an outage (5xx, timeouts) this long, throttling (429, Retry-After honoured) this long; Entra
+# replication within ENTRA_REPLICATION_SECONDS / ENTRA_SECRET_PROPAGATION_SECONDS below.
+OUTAGE_BUDGET_MINUTES = envint("OUTAGE_BUDGET_MINUTES", 30, minimum=1)
+THROTTLE_BUDGET_MINUTES = envint("THROTTLE_BUDGET_MINUTES", 30, minimum=1)
 CONSENT_LINK_HOURS = envint("CONSENT_LINK_HOURS", 72, minimum=1)
 CONSENT_WAIT_DAYS = envint("CONSENT_WAIT_DAYS", 14, minimum=1)
 REVIEW_WAIT_DAYS = envint("REVIEW_WAIT_DAYS", 30, minimum=1)
@@ -295,6 +304,9 @@ STAFF_SIGNIN_REQUIRED = envbool("STAFF_SIGNIN_REQUIRED", False)  # local passwor
 STAFF_BREAK_GLASS_USERS = envlist("STAFF_BREAK_GLASS_USERS", "")
 STAFF_SESSION_HOURS = envint("STAFF_SESSION_HOURS", 12, minimum=1)  # a Microsoft sign-in lasts at most
 PROOFPOINT_API_URL = envurl("PROOFPOINT_API_URL", "")
+# White-label Proofpoint hosts a tenant's custom stack may use (host or host:port, comma-separated).
+# The only hosts besides the ones above that ever receive the channel-admin credentials.
+PROOFPOINT_CUSTOM_HOSTS = [host.lower() for host in envlist("PROOFPOINT_CUSTOM_HOSTS", "")]
 PROOFPOINT_API_USER = env("PROOFPOINT_API_USER")
 PROOFPOINT_API_PASSWORD = env("PROOFPOINT_API_PASSWORD")
 PROOFPOINT_PARTNER_DOMAIN = env("PROOFPOINT_PARTNER_DOMAIN").lower()
@@ -358,6 +370,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema states the rules the API enforces (lengths, NUL, domain syntax, "ids or filter").
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "onboarding.api.schema.state_the_rules"],
 }
 # Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
 WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)

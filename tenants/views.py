@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from tenants.access import staff_required
-from tenants.forms import TenantForm
+from tenants.forms import TenantForm, proofpoint_target_changes
 from tenants.models import Tenant
 from tenants.signals import tenant_changed
 
@@ -27,10 +27,16 @@ def tenant_create(request):
 @staff_required
 def tenant_edit(request, pk: int):
     tenant = get_object_or_404(Tenant, pk=pk)
-    form = TenantForm(request.POST if request.method == "POST" else None, instance=tenant)
+    form = TenantForm(request.POST if request.method == "POST" else None, instance=tenant,
+                      user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         _audit(request, "tenant.updated", f"Edited tenant {tenant}: {', '.join(form.changed_data)}", tenant)
+        target = proofpoint_target_changes(form.target_before, tenant)
+        if target:
+            _audit(request, "tenant.proofpoint_target_changed",
+                   f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
+                   tenant)
         messages.success(request, "Saved.")
         _notes(request, form)
         return redirect(tenant)

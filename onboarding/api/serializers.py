@@ -1,13 +1,24 @@
 """What the API reads and writes, in api.md's shapes. Tenant validation is TenantForm's, word for word."""
 
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, PermissionDenied
 
+from onboarding.api.strict import StrictInput
 from onboarding.consent.links import consent_status
 from onboarding.models import JobState, OnboardingJob, Section, StepState, SyncReportRow
 from onboarding.tenant_view import health_of
-from tenants.forms import TenantForm
+from tenants.forms import MANAGER_ONLY_MESSAGE, PROOFPOINT_TARGET_FIELDS, TenantForm
 from tenants.models import HealthState, Lifecycle, Tenant
+from tenants.roles import is_manager
+
+
+class DomainTaken(APIException):
+    """The primary domain belongs to another tenant: a conflict with what exists, not bad input."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "domain_taken"
+
 
 MAX_ID = 2**31 - 1  # ids beyond what the database can hold are simply not found
 FORM_FIELDS = list(TenantForm.Meta.fields)
@@ -27,7 +38,7 @@ class HealthSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True)
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(StrictInput, serializers.ModelSerializer):
     lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, read_only=True)
     live_since = serializers.DateTimeField(read_only=True, allow_null=True)
     health = serializers.SerializerMethodField()
@@ -60,6 +71,7 @@ class TenantSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         """Run the page's TenantForm on the merged values, so both give the same answers."""
+        self._check_proofpoint_target(attrs)
         base = self.instance or Tenant()
         data = {name: getattr(base, name) for name in FORM_FIELDS}
         data.update(attrs)
@@ -67,11 +79,28 @@ class TenantSerializer(serializers.ModelSerializer):
         data = {name: ("" if value is None else value) for name, value in data.items()}
         form = TenantForm(data=data, instance=Tenant() if self.instance is None else _copy(self.instance))
         if not form.is_valid():
+            errors = form.errors.as_data()
+            taken = all(e.code == "domain_taken" for e in errors.get("primary_domain", []))
+            if list(errors) == ["primary_domain"] and taken:
+                message = form.errors["primary_domain"][0]
+                raise DomainTaken({"detail": message, "primary_domain": [message]})
             raise serializers.ValidationError(
                 {("non_field_errors" if name == "__all__" else name): list(messages)
                  for name, messages in form.errors.items()}
             )
         return {name: form.cleaned_data[name] for name in FORM_FIELDS if name in form.cleaned_data}
+
+
+    def _check_proofpoint_target(self, attrs) -> None:
+        """A technician may not change a tenant's stack or Proofpoint URLs: 403 with words."""
+        request = self.context.get("request")
+        if self.instance is None or request is None or is_manager(request.user):
+            return
+        changed = [name for name in PROOFPOINT_TARGET_FIELDS
+                   if name in attrs and (attrs[name] or "") != (getattr(self.instance, name) or "")]
+        if changed:
+            raise PermissionDenied(
+                f"{MANAGER_ONLY_MESSAGE} (You asked to change: {', '.join(changed)}.)")
 
 
 def _copy(tenant: Tenant) -> Tenant:
@@ -187,7 +216,7 @@ class ReportRowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReportFilterSerializer(serializers.Serializer):
+class ReportFilterSerializer(StrictInput, serializers.Serializer):
     section = serializers.ChoiceField(choices=Section.choices, required=False)
     kind = serializers.ChoiceField(choices=[("user", "user"), ("functional", "functional"), ("group", "group")],
                                    required=False)
@@ -198,7 +227,7 @@ class ReportFilterSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, max_length=200)
 
 
-class ReportSelectionSerializer(serializers.Serializer):
+class ReportSelectionSerializer(StrictInput, serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                 max_length=100_000)
     filter = ReportFilterSerializer(required=False)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from onboarding import audit, engine
 from onboarding.access import jobs_for, tenants_for
 from onboarding.api import serializers as s
+from onboarding.api.pagination import StrictPageNumberPagination
 from onboarding.api.parsers import StrictJSONParser
 from onboarding.api.schema import PortalAutoSchema
 from onboarding.fleet import overview
@@ -25,11 +26,13 @@ from onboarding.pipeline import step_titles
 from onboarding.report import queries as report_queries
 from onboarding.report.queries import ReportFilterError
 from onboarding.tenant_view import open_findings
+from tenants.forms import proofpoint_target_changes
 
 CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
 MAX_QUERY_LENGTH = 200
 FLEET_FILTERS = {*overview.FILTER_WORDS, "sort"}
+MAX_PARAMETER_LENGTH = 1000
 
 
 class Conflict(APIException):
@@ -42,13 +45,20 @@ class PortalAPIView:
     """Checks every view shares: query parameters a database can store, and ids it can hold."""
 
     parser_classes = [StrictJSONParser]
+    pagination_class = StrictPageNumberPagination
     schema = PortalAutoSchema()
+    # Filters that must have a value when given: `?state=` is a mistake to report, not "no filter".
+    required_values: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for name, value in request.query_params.items():
-            if "\x00" in value or len(value) > 1000:
+            if "\x00" in value or len(value) > MAX_PARAMETER_LENGTH:
                 raise ValidationError({name: ["This value contains characters or a length we cannot accept."]})
+        for name in self.required_values:
+            if name in request.query_params and not request.query_params[name].strip():
+                message = f"{name}= is empty: give a value, or leave {name} out."
+                raise ValidationError({name: [message]})
 
     def get_object_by_pk(self, queryset):
         pk = self.kwargs["pk"]
@@ -80,9 +90,19 @@ class NotFoundView(PortalAPIView, APIView):
 
 
 # --- tenants -------------------------------------------------------------------------------------
+DOMAIN_TAKEN = OpenApiResponse(
+    s.DetailSerializer,
+    description="The primary domain already belongs to another tenant (also given as "
+                "{primary_domain: [message]}).")
+
+
 @extend_schema(tags=["tenants"])
 class TenantList(PortalAPIView, generics.ListCreateAPIView):
     serializer_class = s.TenantSerializer
+
+    @extend_schema(responses={201: s.TenantSerializer, 409: DOMAIN_TAKEN})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
     @extend_schema(parameters=[
         OpenApiParameter("search", str, description="Name, domain or admin email."),
@@ -129,7 +149,8 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
         audit.record("tenant.created", f"Created tenant {tenant}", request=self.request, tenant=tenant)
 
 
-@extend_schema(tags=["tenants"], responses={200: s.TenantSerializer, 404: NOT_FOUND})
+@extend_schema(tags=["tenants"],
+               responses={200: s.TenantSerializer, 404: NOT_FOUND, 409: DOMAIN_TAKEN})
 class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
     serializer_class = s.TenantSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -143,6 +164,11 @@ class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
         changed = [name for name in s.FORM_FIELDS if getattr(tenant, name) != before[name]]
         audit.record("tenant.updated", f"Edited tenant {tenant}: {', '.join(changed) or 'no changes'}",
                      request=self.request, tenant=tenant)
+        target = proofpoint_target_changes(before, tenant)
+        if target:
+            audit.record("tenant.proofpoint_target_changed",
+                         f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
+                         request=self.request, tenant=tenant)
 
 
 # --- onboardings ---------------------------------------------------------------------------------
@@ -167,6 +193,7 @@ class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
 @extend_schema(tags=["onboardings"], parameters=[s.OnboardingFilterSerializer])
 class OnboardingList(PortalAPIView, generics.ListAPIView):
     serializer_class = s.OnboardingSerializer
+    required_values = ("state", "tenant")
 
     def get_queryset(self):
         params = s.OnboardingFilterSerializer(data=self.request.query_params)
@@ -250,6 +277,16 @@ REPORT_PARAMETERS = [
 ]
 
 
+def strict_report_query(params) -> None:
+    """The API takes its filters exactly as the schema states them (the page is more forgiving)."""
+    for parameter in REPORT_PARAMETERS:
+        name, allowed = parameter.name, parameter.enum
+        if parameter.type is bool:
+            allowed = ("true", "false")
+        if name in params and allowed and params[name] not in allowed:
+            raise ValidationError({name: [f"Use one of {', '.join(allowed)}."]})
+
+
 def report_error(error: ReportFilterError) -> ValidationError:
     return ValidationError({error.field: [error.message]})
 
@@ -257,9 +294,11 @@ def report_error(error: ReportFilterError) -> ValidationError:
 @extend_schema(tags=["report"], parameters=REPORT_PARAMETERS)
 class ReportList(PortalAPIView, generics.ListAPIView):
     serializer_class = s.ReportRowSerializer
+    required_values = (*report_queries.REPORT_FILTERS, "ordering")
 
     def get_queryset(self):
         job = self.get_object_by_pk(jobs_for(self.request.user))
+        strict_report_query(self.request.query_params)
         try:
             return report_queries.filter_rows(SyncReportRow.objects.filter(job=job), self.request.query_params)
         except ReportFilterError as error:

@@ -12,7 +12,15 @@ from onboarding.engine import events, lifecycle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.engine.errors import JobAlreadyActive, NotAllowedNow
 from onboarding.engine.runner import set_job_state, update_step
-from onboarding.models import JobKind, JobState, OnboardingJob, Step, StepKey, StepState
+from onboarding.models import (
+    FINISHED_JOB_STATES,
+    JobKind,
+    JobState,
+    OnboardingJob,
+    Step,
+    StepKey,
+    StepState,
+)
 from onboarding.pipeline import pipeline, spec_for
 
 
@@ -54,6 +62,10 @@ def retry(job: OnboardingJob, actor=None, request=None) -> Step:
     if job.state != JobState.FAILED or step is None:
         raise NotAllowedNow("Only a failed onboarding can be retried.")
     with transaction.atomic():
+        # Claimed with a conditional UPDATE: of two people retrying at once, one wins, one is told.
+        failed = Step.objects.filter(pk=step.pk, state=StepState.FAILED)
+        if not failed.update(state=StepState.PENDING):
+            raise NotAllowedNow("Only a failed onboarding can be retried (someone just did).")
         update_step(step, state=StepState.PENDING, attempts=0, message="Retry requested.",
                     finished_at=None, next_attempt_at=None, deadline_at=None)
         set_job_state(job, JobState.RUNNING, current_step=step.key)
@@ -75,9 +87,12 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
                             "anything; let the routing countdown finish.")
     now = timezone.now()
     with transaction.atomic():
-        OnboardingJob.objects.filter(pk=job.pk).update(
+        # Conditional: of two cancels at once, one wins and the other is told (one audit row).
+        unfinished = OnboardingJob.objects.filter(pk=job.pk).exclude(state__in=FINISHED_JOB_STATES)
+        if not unfinished.update(
             state=JobState.CANCELLED, finished_at=now, state_changed_at=now
-        )
+        ):
+            raise NotAllowedNow("This onboarding is already finished or was just cancelled.")
         job.steps.filter(state__in=[StepState.PENDING, StepState.WAITING]).update(
             state=StepState.SKIPPED, message="Cancelled.", wake_at=None, next_attempt_at=None
         )

@@ -7,8 +7,7 @@ until an event or a timer (engine/jobs.py resumes them, engine/sweeper.py recove
 """
 
 import logging
-import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -16,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.errors import PermanentError, TransientError
-from onboarding.engine import events, lifecycle, throttle, undo
+from onboarding.engine import budgets, events, lifecycle, throttle, undo
 from onboarding.engine.dispatch import dispatch
 from onboarding.models import HALTED_JOB_STATES, JobState, OnboardingJob, Step, StepState
 from onboarding.pipeline import all_specs, spec_for
@@ -72,8 +71,12 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
     set_job_state(job, JobState.RUNNING, current_step=step.key)
     if spec is None:
         return fail_step(job, step, f"This portal version has no step called {step.key!r}.")
-    if step.attempts > settings.STEP_MAX_ATTEMPTS:
-        return fail_step(job, step, f"Stopped after {step.attempts - 1} interrupted attempts. {step.message}")
+    # A last-resort guard against a step that kills its worker every time: claims since the last
+    # recorded outcome (transient retries are bounded by time, engine/budgets.py, not by this).
+    interrupted = step.attempts - 1 - int(_trouble(step).get("attempt", 0))
+    if interrupted >= settings.STEP_MAX_ATTEMPTS:
+        message = f"Stopped after {interrupted} interrupted attempts. {step.message}"
+        return fail_step(job, step, message)
     try:
         outcome = spec.run(StepContext(job=job, step=step, lease_seconds=_lease_seconds(step.key), claimed=True))
     except LeaseLost:
@@ -91,16 +94,18 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
 
 def _record(job: OnboardingJob, step: Step, outcome: Outcome) -> bool:
     now = timezone.now()
+    cleared = _without_trouble(step)
     if isinstance(outcome, Wait):
         if not _settle(step, state=StepState.WAITING, message=outcome.message, wake_at=outcome.wake_at,
-                       deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None, attempts=0):
+                       deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None,
+                       attempts=0, **cleared):
             return False
         if set_job_state(job, outcome.job_state, current_step=step.key):
             events.emit(job, events.WAITING, step)
         return False
     state = StepState.SKIPPED if isinstance(outcome, Skipped) else StepState.SUCCEEDED
     if not _settle(step, state=state, message=outcome.message, finished_at=now, lease_expires_at=None,
-                   wake_at=None, deadline_at=None):
+                   wake_at=None, deadline_at=None, **cleared):
         return False
     events.emit(job, events.STEP_SUCCEEDED, step)
     job.refresh_from_db(fields=["state"])
@@ -108,28 +113,50 @@ def _record(job: OnboardingJob, step: Step, outcome: Outcome) -> bool:
 
 
 def _retry_later(job: OnboardingJob, step: Step, error: TransientError) -> bool:
-    if step.attempts >= settings.STEP_MAX_ATTEMPTS:
-        return fail_step(job, step, f"Gave up after {step.attempts} attempts. Last problem: {error}")
-    delay = backoff_seconds(step.attempts, error.retry_after)
-    when = timezone.now() + timedelta(seconds=delay)
-    message = f"Temporary problem (attempt {step.attempts}), trying again at {when:%H:%M:%S}: {error}"
-    if _settle(step, state=StepState.PENDING, message=message, next_attempt_at=when, lease_expires_at=None):
+    """Try again later, within the time budget of this kind of trouble (engine/budgets.py)."""
+    now = timezone.now()
+    kind = budgets.kind_of(error)
+    trouble = _trouble(step)
+    if trouble.get("kind") != kind or not trouble.get("since"):
+        trouble = {"kind": kind, "since": now.isoformat(), "tries": 0}
+    since = datetime.fromisoformat(trouble["since"])
+    elapsed = (now - since).total_seconds()
+    budget = budgets.budget_seconds(kind, step.key)
+    tries = int(trouble.get("tries", 0)) + 1
+    if elapsed >= budget:
+        message = budgets.gave_up_message(kind, step.key, error, since, elapsed, tries)
+        return fail_step(job, step, message)
+    delay = max(0.0, min(budgets.backoff_seconds(tries, error.retry_after, kind), budget - elapsed))
+    when = now + timedelta(seconds=delay)
+    trouble.update(tries=tries, attempt=step.attempts)
+    message = budgets.waiting_message(kind, error, since, when, budget, tries)
+    if _settle(step, state=StepState.PENDING, message=message, next_attempt_at=when,
+               lease_expires_at=None, data={**step.data, "trouble": trouble}):
         dispatch(job.pk, delay)
     return False
 
 
+def _trouble(step: Step) -> dict:
+    trouble = (step.data or {}).get("trouble")
+    return trouble if isinstance(trouble, dict) else {}
+
+
+def _without_trouble(step: Step) -> dict:
+    """{"data": ...} without the trouble record when there is one (the step is past it), else {}."""
+    if "trouble" not in (step.data or {}):
+        return {}
+    return {"data": {key: value for key, value in step.data.items() if key != "trouble"}}
+
+
 def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
-    """Honour the service's Retry-After; otherwise exponential backoff with jitter (half to full)."""
-    if retry_after is not None and retry_after >= 0:
-        return min(float(retry_after), MAX_BACKOFF_SECONDS)
-    ceiling = min(settings.STEP_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1), MAX_BACKOFF_SECONDS)
-    return random.uniform(ceiling / 2, ceiling)
+    """Honour the service's Retry-After; otherwise capped exponential backoff with jitter."""
+    return min(budgets.backoff_seconds(attempt, retry_after, budgets.OUTAGE), MAX_BACKOFF_SECONDS)
 
 
 def fail_step(job: OnboardingJob, step: Step, message: str, held: bool = True) -> bool:
     """Fail the step. `held`: this worker claimed it, so write only while the claim is still ours."""
     fields = {"state": StepState.FAILED, "message": message, "finished_at": timezone.now(),
-              "lease_expires_at": None, "next_attempt_at": None}
+              "lease_expires_at": None, "next_attempt_at": None, **_without_trouble(step)}
     if held and not _settle(step, **fields):
         return False
     if not held:

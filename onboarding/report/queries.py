@@ -130,11 +130,22 @@ def _require_review(job: OnboardingJob) -> None:
         )
 
 
+MAX_ROW_ID = 2**31 - 1  # the API's bound (serializers.MAX_ID): what the database can hold
+MAX_IDS = 100_000
+
+
 def _clean_ids(ids: Iterable) -> list[int]:
+    """Row ids from a form or JSON, with the API's bounds: whole numbers from 1 to MAX_ROW_ID."""
     try:
-        return [int(value) for value in ids]
-    except (TypeError, ValueError):
+        cleaned = [int(value) for value in ids]
+    except (TypeError, ValueError, OverflowError):
         raise ReportFilterError("ids", "Send a list of row ids (whole numbers).") from None
+    if len(cleaned) > MAX_IDS:
+        raise ReportFilterError("ids", f"Choose at most {MAX_IDS:,} rows at a time.")
+    if any(not 0 < value <= MAX_ROW_ID for value in cleaned):
+        raise ReportFilterError("ids", f"Row ids are whole numbers from 1 to {MAX_ROW_ID}; "
+                                "reload the report and try again.")
+    return cleaned
 
 
 def set_excluded(job: OnboardingJob, *, excluded: bool, ids=None, filters=None, actor=None, request=None) -> int:

@@ -120,6 +120,12 @@ def rotatable_app(tenant: Tenant) -> EntraApplication:
     return app
 
 
+def check_proofpoint_target(tenant: Tenant) -> None:
+    """A PermanentError in words when the tenant's Proofpoint URL is on a host the operator did not
+    allow: the button refuses at once (the run itself checks again, before Entra is touched)."""
+    clients.api_url(tenant)
+
+
 def _claim(app: EntraApplication) -> None:
     now = timezone.now()
     free = Q(rotation_claimed_until__isnull=True) | Q(rotation_claimed_until__lt=now)
@@ -129,6 +135,9 @@ def _claim(app: EntraApplication) -> None:
 
 
 def _rotate(run: Rotation) -> str:
+    # The Proofpoint target is checked first: a tenant whose URL names a host the operator did not
+    # allow fails here, before Entra is touched (no new secret, the old one kept).
+    proofpoint_client(run.tenant)
     graph = clients.msp_graph(run.tenant.entra_tenant_id)
     app = run.app
     if app.pending_key_id and not _exists(graph, app, app.pending_key_id):

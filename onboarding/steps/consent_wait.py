@@ -13,7 +13,7 @@ from integrations.errors import (
     InsufficientPrivileges,
     InvalidClientCredentials,
     PermanentError,
-    TransientError,
+    ReplicationPending,
 )
 from onboarding import clients
 from onboarding.consent import links
@@ -53,12 +53,18 @@ def wait_for_customer(ctx: StepContext, link: ConsentLink, why_not: str) -> Wait
     deadline = ctx.step.deadline_at or timezone.now() + timedelta(days=settings.CONSENT_WAIT_DAYS)
     if link.state == ConsentState.APPROVED:
         settle = timedelta(seconds=settings.ENTRA_REPLICATION_SECONDS)
-        if link.answered_at and timezone.now() - link.answered_at < settle:
-            raise TransientError(message=f"The customer approved; Microsoft Entra is still applying it ({why_not}).",
-                                 retry_after=APPROVAL_SETTLE_SECONDS)
+        left = 0.0
+        if link.answered_at:
+            left = (link.answered_at + settle - timezone.now()).total_seconds()
+        if left > 0:
+            # A replication wait, within the documented window; past it (below) the step waits for
+            # the customer again: an answer that claims consent can never fail the job.
+            raise ReplicationPending(
+                message=f"The customer approved; Microsoft Entra is still applying it ({why_not}).",
+                retry_after=min(APPROVAL_SETTLE_SECONDS, left))
         message = (f"The customer's answer said consent was granted, but the portal still cannot work in their "
-                   f"tenant: {why_not}. A Global Administrator of the customer's own tenant must approve; resend "
-                   "the link.")
+                   f"tenant after {settings.ENTRA_REPLICATION_SECONDS} s: {why_not}. A Global "
+                   "Administrator of the customer's own tenant must approve; resend the link.")
     elif link.state == ConsentState.DECLINED:
         message = (f"The customer's administrator declined consent ({link.outcome_message}). Resend the link "
                    "when they are ready.")

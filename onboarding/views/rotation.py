@@ -16,6 +16,7 @@ def rotate_secret_now(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
     try:
         rotation.rotatable_app(tenant)
+        rotation.check_proofpoint_target(tenant)
     except PermanentError as error:
         messages.error(request, error.message)
         return redirect(tenant)

@@ -44,7 +44,9 @@ def test_a_domain_that_belongs_to_another_tenant_is_refused(tech_client, tenant_
 def test_editing_keeps_the_tenant_and_records_who_changed_what(tech_client, tenant_a):
     from onboarding.models import AuditEvent
 
-    data = {**VALID, "primary_domain": tenant_a.primary_domain, "name": "Fabrikam Ltd"}
+    # The stack stays: changing it is a manager's action (tests/security/test_credential_hosts.py).
+    data = {**VALID, "primary_domain": tenant_a.primary_domain, "name": "Fabrikam Ltd",
+            "proofpoint_stack": tenant_a.proofpoint_stack}
     assert tech_client.post(f"/tenants/{tenant_a.pk}/edit/", data).status_code == 302
     tenant_a.refresh_from_db()
     assert tenant_a.name == "Fabrikam Ltd"

@@ -55,14 +55,18 @@ def test_it_retries_a_transient_error_later_honouring_retry_after(settings, tena
     assert pipelines.CALLS == ["first", "flaky", "flaky"]
 
 
-def test_it_gives_up_after_the_attempt_limit(settings, tenant_a, dispatched):
+def test_it_gives_up_when_the_outage_budget_is_spent(settings, tenant_a, dispatched):
+    # Retries are bounded by time (onboarding/engine/budgets.py), not by STEP_MAX_ATTEMPTS.
     use(settings, "QUICK")
     settings.STEP_MAX_ATTEMPTS = 1
+    settings.OUTAGE_BUDGET_MINUTES = 0
     job = engine.start_job(tenant_a)
     engine.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.FAILED
-    assert steps(job)["flaky"].message.startswith("Gave up after 1 attempts")
+    message = steps(job)["flaky"].message
+    assert message.startswith("Stopped after 0 s: An outside service is unavailable")
+    assert "OUTAGE_BUDGET_MINUTES" in message
 
 
 def test_a_permanent_error_fails_the_step_with_its_message(settings, tenant_a, dispatched):
