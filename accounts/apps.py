@@ -1,5 +1,6 @@
 """Staff accounts: signing in (local password with a second factor, or Microsoft Entra ID), lockout,
 the profile page and personal API tokens."""
+
 from django.apps import AppConfig
 
 

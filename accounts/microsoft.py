@@ -1,4 +1,4 @@
-""""Sign in with Microsoft": the two views of the staff sign-in flow and what a sign-in does to the
+""" "Sign in with Microsoft": the two views of the staff sign-in flow and what a sign-in does to the
 portal's users (api.md, "Staff sign-in with Microsoft Entra ID (v1.1)").
 
     GET /login/microsoft/            start: keep msal's flow in the session, send the browser on
@@ -57,16 +57,22 @@ def callback_url() -> str:
 
 
 def signin_enabled() -> bool:
-    return bool(settings.STAFF_SIGNIN_TENANT_ID and settings.STAFF_SIGNIN_CLIENT_ID
-                and settings.STAFF_SIGNIN_CLIENT_SECRET)
+    return bool(
+        settings.STAFF_SIGNIN_TENANT_ID
+        and settings.STAFF_SIGNIN_CLIENT_ID
+        and settings.STAFF_SIGNIN_CLIENT_SECRET
+    )
 
 
 def signin_config() -> StaffSignInConfig:
     return StaffSignInConfig(
         login_url=settings.MICROSOFT_LOGIN_URL,
         browser_login_url=settings.MICROSOFT_LOGIN_BROWSER_URL,
-        tenant_id=settings.STAFF_SIGNIN_TENANT_ID, client_id=settings.STAFF_SIGNIN_CLIENT_ID,
-        client_secret=settings.STAFF_SIGNIN_CLIENT_SECRET, redirect_uri=callback_url())
+        tenant_id=settings.STAFF_SIGNIN_TENANT_ID,
+        client_id=settings.STAFF_SIGNIN_CLIENT_ID,
+        client_secret=settings.STAFF_SIGNIN_CLIENT_SECRET,
+        redirect_uri=callback_url(),
+    )
 
 
 def _refused(request, title: str, message: str, status: int, hint: str = ""):
@@ -76,8 +82,12 @@ def _refused(request, title: str, message: str, status: int, hint: str = ""):
 
 def _audit(request, action: str, description: str, user=None, label: str = "") -> None:
     AuditEvent.objects.create(
-        actor=user, actor_label=(user.get_username() if user else label or "unknown")[:150],
-        action=action, description=description, ip_address=client_ip(request))
+        actor=user,
+        actor_label=(user.get_username() if user else label or "unknown")[:150],
+        action=action,
+        description=description,
+        ip_address=client_ip(request),
+    )
 
 
 @login_not_required
@@ -86,20 +96,30 @@ def _audit(request, action: str, description: str, user=None, label: str = "") -
 @require_GET
 def microsoft_start(request):
     if not signin_enabled():
-        return _refused(request, "Microsoft sign-in is not set up",
-                        "This portal has no staff sign-in app configured. Sign in with your "
-                        "username and password, or ask the portal's administrator to set "
-                        "STAFF_SIGNIN_TENANT_ID, STAFF_SIGNIN_CLIENT_ID and "
-                        "STAFF_SIGNIN_CLIENT_SECRET.", 404)
+        return _refused(
+            request,
+            "Microsoft sign-in is not set up",
+            "This portal has no staff sign-in app configured. Sign in with your "
+            "username and password, or ask the portal's administrator to set "
+            "STAFF_SIGNIN_TENANT_ID, STAFF_SIGNIN_CLIENT_ID and "
+            "STAFF_SIGNIN_CLIENT_SECRET.",
+            404,
+        )
     try:
         flow, url = start(signin_config(), outbound_session())
     except SignInRefused as error:
         logger.warning("staff sign-in could not start: %s", error.code)
-        return _refused(request, "Microsoft sign-in is unavailable", error.message, 503,
-                        "Try again in a minute.")
+        return _refused(
+            request,
+            "Microsoft sign-in is unavailable",
+            error.message,
+            503,
+            "Try again in a minute.",
+        )
     next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     request.session[FLOW_KEY] = {"flow": flow, "next": next_url, "started": time.time()}
     return redirect(url)
@@ -114,29 +134,54 @@ def microsoft_callback(request):
     if not signin_enabled():
         return redirect("login")
     if not saved or time.time() - float(saved.get("started", 0)) > FLOW_MAX_AGE_SECONDS:
-        _audit(request, "staff_signin_refused",
-               "Microsoft sign-in refused: the answer matched no sign-in in progress (expired, "
-               "already used, or started in another browser).")
-        return _refused(request, "This sign-in has expired or was already used",
-                        "The answer from Microsoft does not match a sign-in started in this "
-                        "browser in the last 15 minutes.", 400, "Start again from the login page.")
+        _audit(
+            request,
+            "staff_signin_refused",
+            "Microsoft sign-in refused: the answer matched no sign-in in progress (expired, "
+            "already used, or started in another browser).",
+        )
+        return _refused(
+            request,
+            "This sign-in has expired or was already used",
+            "The answer from Microsoft does not match a sign-in started in this "
+            "browser in the last 15 minutes.",
+            400,
+            "Start again from the login page.",
+        )
     try:
-        identity = finish(signin_config(), saved["flow"], request.GET.dict(), outbound_session(),
-                          outbound_config())
+        identity = finish(
+            signin_config(),
+            saved["flow"],
+            request.GET.dict(),
+            outbound_session(),
+            outbound_config(),
+        )
     except WrongTenant as error:
-        _audit(request, "staff_signin_wrong_tenant",
-               "Microsoft sign-in refused: an account of another directory (tenant "
-               f"{error.tenant_id}, {error.identity_hint or 'unknown user'}) tried to sign in.",
-               label=error.identity_hint)
-        return _refused(request, "This account cannot sign in here",
-                        "You signed in with an account from another organization's Microsoft Entra "
-                        "directory. Only the MSP's own staff accounts can use this portal.", 403,
-                        "Sign out of Microsoft and sign in with your work account at the MSP.")
+        _audit(
+            request,
+            "staff_signin_wrong_tenant",
+            "Microsoft sign-in refused: an account of another directory (tenant "
+            f"{error.tenant_id}, {error.identity_hint or 'unknown user'}) tried to sign in.",
+            label=error.identity_hint,
+        )
+        return _refused(
+            request,
+            "This account cannot sign in here",
+            "You signed in with an account from another organization's Microsoft Entra "
+            "directory. Only the MSP's own staff accounts can use this portal.",
+            403,
+            "Sign out of Microsoft and sign in with your work account at the MSP.",
+        )
     except SignInRefused as error:
         _audit(request, "staff_signin_refused", f"Microsoft sign-in refused ({error.code}).")
         status = 503 if error.code == "unavailable" else 400
-        return _refused(request, "Microsoft sign-in did not complete", error.message, status,
-                        "Start again from the login page.")
+        return _refused(
+            request,
+            "Microsoft sign-in did not complete",
+            error.message,
+            status,
+            "Start again from the login page.",
+        )
     return _signed_in(request, identity, saved.get("next") or "")
 
 
@@ -144,30 +189,48 @@ def _signed_in(request, identity: StaffIdentity, next_url: str):
     groups = {ROLE_GROUPS[role] for role in identity.roles}
     user = sync_user(identity, groups)
     if not groups:
-        _audit(request, "staff_signin_no_role",
-               f"Microsoft sign-in refused for {identity.username or identity.object_id}: no "
-               "portal app role (Technician or Manager) in Entra.", user=user,
-               label=identity.username)
-        return _refused(request, "You have no role in this portal yet",
-                        "Your Microsoft account is fine, but it has no app role on the portal's "
-                        "staff sign-in app.", 403,
-                        "Ask your MSP's Microsoft Entra administrator to assign you the app role "
-                        "Technician (or Manager) on the staff sign-in app (Enterprise "
-                        "applications, Users and groups), then sign in again.")
+        _audit(
+            request,
+            "staff_signin_no_role",
+            f"Microsoft sign-in refused for {identity.username or identity.object_id}: no "
+            "portal app role (Technician or Manager) in Entra.",
+            user=user,
+            label=identity.username,
+        )
+        return _refused(
+            request,
+            "You have no role in this portal yet",
+            "Your Microsoft account is fine, but it has no app role on the portal's "
+            "staff sign-in app.",
+            403,
+            "Ask your MSP's Microsoft Entra administrator to assign you the app role "
+            "Technician (or Manager) on the staff sign-in app (Enterprise "
+            "applications, Users and groups), then sign in again.",
+        )
     user = authenticate(request, entra_user=user)
     if user is None:
-        _audit(request, "staff_signin_refused",
-               f"Microsoft sign-in refused for {identity.username}: the portal account is "
-               "disabled.",
-               label=identity.username)
-        return _refused(request, "Your portal account is disabled",
-                        "A manager has disabled your account in the portal.", 403,
-                        "Ask a manager of the portal to enable it again.")
+        _audit(
+            request,
+            "staff_signin_refused",
+            f"Microsoft sign-in refused for {identity.username}: the portal account is disabled.",
+            label=identity.username,
+        )
+        return _refused(
+            request,
+            "Your portal account is disabled",
+            "A manager has disabled your account in the portal.",
+            403,
+            "Ask a manager of the portal to enable it again.",
+        )
     login(request, user)
     request.session[SESSION_KEY] = time.time() + settings.STAFF_SESSION_HOURS * 3600
     roles = ", ".join(sorted(identity.roles))
-    _audit(request, "staff_signin", f"Signed in with Microsoft as {identity.username} ({roles}).",
-           user=user)
+    _audit(
+        request,
+        "staff_signin",
+        f"Signed in with Microsoft as {identity.username} ({roles}).",
+        user=user,
+    )
     return redirect(next_url or settings.LOGIN_REDIRECT_URL)
 
 
@@ -175,8 +238,12 @@ def _signed_in(request, identity: StaffIdentity, next_url: str):
 def sync_user(identity: StaffIdentity, groups: set[str]):
     """The user linked to this oid (created at the first sign-in that has a role), with its role
     groups set to exactly what the token says. None when unknown and without a role."""
-    link = (EntraIdentity.objects.select_for_update().select_related("user")
-            .filter(object_id=identity.object_id).first())
+    link = (
+        EntraIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(object_id=identity.object_id)
+        .first()
+    )
     if link is None and not groups:
         return None  # nobody to create: the 403 page says whom to ask
     if link is None:

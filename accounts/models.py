@@ -13,13 +13,16 @@ class EntraIdentity(models.Model):
     """The Entra account (tenant + object id) a portal user signs in with. Linked by `oid`, never by
     e-mail or username: both can be changed or reused in Entra, the object id cannot."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="entra_identity")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entra_identity"
+    )
     tenant_id = models.CharField(max_length=36)
     object_id = models.CharField(max_length=36, unique=True)
     last_username = models.CharField(
-        max_length=254, blank=True,
-        help_text="preferred_username at the last sign-in (display only).")
+        max_length=254,
+        blank=True,
+        help_text="preferred_username at the last sign-in (display only).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_signed_in_at = models.DateTimeField(null=True, blank=True)
 
@@ -37,8 +40,9 @@ class SignInPolicy(models.Model):
 
     microsoft_required = models.BooleanField(default=False)
     break_glass_users = models.TextField(blank=True, help_text="Usernames, one per line or commas.")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -9,8 +9,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/code/", views.login_code, name="login-code"),
     path("login/microsoft/", microsoft.microsoft_start, name="login-microsoft"),
-    path("login/microsoft/callback/", microsoft.microsoft_callback,
-         name="login-microsoft-callback"),
+    path(
+        "login/microsoft/callback/", microsoft.microsoft_callback, name="login-microsoft-callback"
+    ),
     path("sign-in-policy/", policy_views.sign_in_policy, name="sign-in-policy"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),

@@ -1,8 +1,11 @@
-"""Benchmarks of the onboarding's heavy paths against the sandbox over real HTTPS (bench/run.py registers
-them): the report build for a 100,000-user tenant, the import of 10,000 accounts, and 200 onboardings
+"""Benchmarks of the onboarding's heavy paths against the sandbox over real HTTPS (bench/run.py
+registers
+them): the report build for a 100,000-user tenant, the import of 10,000 accounts, and 200
+onboardings
 through two real worker processes.
 
-The sandbox runs in a process of its own (bench/sandbox_proc.py), so memory, CPU and the GIL measured here
+The sandbox runs in a process of its own (bench/sandbox_proc.py), so memory, CPU and the GIL
+measured here
 are the portal's alone. Every figure is a ratio or a count from this run.
 """
 
@@ -45,7 +48,9 @@ def sandbox_process(portal_base_url: str | None = None):
     command = [sys.executable, str(ROOT / "bench" / "sandbox_proc.py"), state_dir]
     if portal_base_url:
         command.append(portal_base_url)
-    process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         info = json.loads(process.stdout.readline())
         info["ca_path"] = Path(info["ca_path"])
@@ -71,7 +76,9 @@ def _point_settings_at(sb: RemoteSandbox) -> None:
     settings.ENTRA_REPLICATION_SECONDS = 20
     settings.RATELIMIT_ENABLE = False
     forget_cached_tokens()
-    logging.getLogger("integrations").setLevel(logging.WARNING)  # one line per call would drown the table
+    logging.getLogger("integrations").setLevel(
+        logging.WARNING
+    )  # one line per call would drown the table
 
 
 def admin_for(sb: RemoteSandbox):
@@ -91,21 +98,37 @@ def run_step(job, key: str):
 
 
 def prepared_job(admin, domain: str, users: int, groups: int | None = None):
-    """A tenant whose onboarding has run, in this process, up to the report build (the real steps)."""
+    """A tenant whose onboarding has run, in this process, up to the report build (the real
+    steps)."""
     from onboarding import engine
     from onboarding.models import Step, StepState
     from tenants.models import Tenant
 
-    body = {"domain": domain, "users": users, "seed": domain, **({"groups": groups} if groups is not None else {})}
+    body = {
+        "domain": domain,
+        "users": users,
+        "seed": domain,
+        **({"groups": groups} if groups is not None else {}),
+    }
     admin._admin("POST", "tenants", body)
-    tenant = Tenant.objects.create(name=domain.split(".")[0].capitalize(), primary_domain=domain,
-                                   customer_admin_email=f"admin@{domain}", create_proofpoint_org=True)
+    tenant = Tenant.objects.create(
+        name=domain.split(".")[0].capitalize(),
+        primary_domain=domain,
+        customer_admin_email=f"admin@{domain}",
+        create_proofpoint_org=True,
+    )
     job = engine.start_job(tenant)  # bench/run.py keeps the broker out (seed.no_dispatch)
     run_step(job, "resolve_tenant")
     admin.consent(domain)
     done = ["resolve_tenant", "customer_consent"]
-    for key in ("create_app", "grant_consent", "create_secret", "verify_credentials", "prepare_org",
-                "configure_sync"):
+    for key in (
+        "create_app",
+        "grant_consent",
+        "create_secret",
+        "verify_credentials",
+        "prepare_org",
+        "configure_sync",
+    ):
         run_step(job, key)
         done.append(key)
     Step.objects.filter(job=job, key__in=done).update(state=StepState.SUCCEEDED)
@@ -123,7 +146,8 @@ def _tenant_summary(admin, domain: str) -> dict:
     return admin.tenant(domain)
 
 
-# --- report build ------------------------------------------------------------------------------------------
+# --- report build
+# ------------------------------------------------------------------------------------------
 def report_build(Row, verdict) -> list:
     from onboarding.clients import outbound_config, outbound_session, proofpoint_client
     from onboarding.report.classify import GROUP_SELECT, USER_SELECT
@@ -136,7 +160,10 @@ def report_build(Row, verdict) -> list:
         jobs = {n: prepared_job(admin, f"build{n}.example", n) for n in (small, big)}
         job = jobs[big]
         tenant = admin.tenant(job.tenant.primary_domain)
-        user_pages, group_pages = math.ceil(tenant["users"] / 999), math.ceil(tenant["groups"] / 999)
+        user_pages, group_pages = (
+            math.ceil(tenant["users"] / 999),
+            math.ceil(tenant["groups"] / 999),
+        )
 
         admin._admin("DELETE", "requests")
         started = time.perf_counter()
@@ -149,8 +176,14 @@ def report_build(Row, verdict) -> list:
         from integrations.microsoft.token import acquire_token, graph_scope
 
         session, config = outbound_session(), outbound_config()
-        token = acquire_token(sb.login_url, app.tenant.entra_tenant_id, app.client_id, app.secret,
-                              graph_scope(sb.graph_url), session)
+        token = acquire_token(
+            sb.login_url,
+            app.tenant.entra_tenant_id,
+            app.client_id,
+            app.secret,
+            graph_scope(sb.graph_url),
+            session,
+        )
         headers = {"Authorization": f"Bearer {token}"}
         pp = proofpoint_client(job.tenant)
         started = time.perf_counter()
@@ -159,7 +192,11 @@ def report_build(Row, verdict) -> list:
         for path, select in (("/v1.0/users", USER_SELECT), ("/v1.0/groups", GROUP_SELECT)):
             url = f"{sb.graph_url}{path}?$select={','.join(select)}&$top=999"
             while url:
-                url = session.get(url, headers=headers, timeout=config.timeout).json().get("@odata.nextLink")
+                url = (
+                    session.get(url, headers=headers, timeout=config.timeout)
+                    .json()
+                    .get("@odata.nextLink")
+                )
         pp.list_users(job.tenant.primary_domain)
         pp.list_exemptions(job.tenant.primary_domain)
         bare_s = time.perf_counter() - started
@@ -177,27 +214,58 @@ def report_build(Row, verdict) -> list:
     ratio = build_s / bare_s
     growth = peaks[big] / peaks[small]
     return [
-        Row(name, "Graph requests / minimum (user pages + group pages + domains + SKUs)",
-            f"{used.get('graph', 0) / graph_min:.2f}", "1.00", verdict(used.get("graph", 0) == graph_min),
-            f"{used.get('graph', 0)} used, minimum {graph_min} = {user_pages} user pages + {group_pages} group pages "
-            f"+ 2; token requests {used.get('login', 0)}; Proofpoint {used.get('proofpoint', 0)} (minimum {pp_min})"),
-        Row(name, "wall time / bare requests loop over the same pages", f"{ratio:.2f}", "<= 1.5",
-            verdict(ratio <= 1.5), f"build {build_s:.1f} s (classify + write {big:,} rows), bare loop {bare_s:.1f} s"),
-        Row(name, "peak traced memory at 100,000 users / at 10,000", f"{growth:.2f}", "<= 1.5 (flat)",
-            verdict(growth <= 1.5), f"tracemalloc peak {peaks[small] / 2**20:.1f} MB at 10,000, "
-            f"{peaks[big] / 2**20:.1f} MB at 100,000 (sandbox in its own process)"),
+        Row(
+            name,
+            "Graph requests / minimum (user pages + group pages + domains + SKUs)",
+            f"{used.get('graph', 0) / graph_min:.2f}",
+            "1.00",
+            verdict(used.get("graph", 0) == graph_min),
+            f"{used.get('graph', 0)} used, minimum {graph_min} = {user_pages} user pages + "
+            f"{group_pages} group pages "
+            f"+ 2; token requests {used.get('login', 0)}; Proofpoint {used.get('proofpoint', 0)} "
+            f"(minimum {pp_min})",
+        ),
+        Row(
+            name,
+            "wall time / bare requests loop over the same pages",
+            f"{ratio:.2f}",
+            "<= 1.5",
+            verdict(ratio <= 1.5),
+            f"build {build_s:.1f} s (classify + write {big:,} rows), bare loop {bare_s:.1f} s",
+        ),
+        Row(
+            name,
+            "peak traced memory at 100,000 users / at 10,000",
+            f"{growth:.2f}",
+            "<= 1.5 (flat)",
+            verdict(growth <= 1.5),
+            f"tracemalloc peak {peaks[small] / 2**20:.1f} MB at 10,000, "
+            f"{peaks[big] / 2**20:.1f} MB at 100,000 (sandbox in its own process)",
+        ),
     ]
 
 
-# --- import --------------------------------------------------------------------------------------------------
+# --- import
+# --------------------------------------------------------------------------------------------------
 def _adding_rows(job, domain: str, count: int) -> list:
     from onboarding.models import AccountKind, Section, SyncReportRow
 
-    return [SyncReportRow(job=job, email=f"user{i:05d}@{domain}", display_name=f"User {i}", firstname="User",
-                          surname=f"{i:05d}", section=Section.ADDING, kind=AccountKind.USER,
-                          proofpoint_type="end_user", licensed=True, enabled=True,
-                          aliases=[f"u{i:05d}@{domain}"])
-            for i in range(count)]
+    return [
+        SyncReportRow(
+            job=job,
+            email=f"user{i:05d}@{domain}",
+            display_name=f"User {i}",
+            firstname="User",
+            surname=f"{i:05d}",
+            section=Section.ADDING,
+            kind=AccountKind.USER,
+            proofpoint_type="end_user",
+            licensed=True,
+            enabled=True,
+            aliases=[f"u{i:05d}@{domain}"],
+        )
+        for i in range(count)
+    ]
 
 
 def import_accounts(Row, verdict) -> list:
@@ -215,7 +283,9 @@ def import_accounts(Row, verdict) -> list:
         admin = admin_for(sb)
         job = prepared_job(admin, "import10k.example", 10)
         bare_job = prepared_job(admin, "importbare.example", 10)
-        SyncReportRow.objects.bulk_create(_adding_rows(job, "import10k.example", count), batch_size=5000)
+        SyncReportRow.objects.bulk_create(
+            _adding_rows(job, "import10k.example", count), batch_size=5000
+        )
 
         admin._admin("DELETE", "requests")
         started = time.perf_counter()
@@ -224,9 +294,12 @@ def import_accounts(Row, verdict) -> list:
         used = _service_counts(admin).get("proofpoint", 0)
         done = SyncReportRow.objects.filter(job=job, import_state=ImportState.DONE).count()
 
-        # The same batches, bodies made beforehand, posted by a bare loop with the portal's own client.
+        # The same batches, bodies made beforehand, posted by a bare loop with the portal's own
+        # client.
         tenant = bare_job.tenant
-        bodies = [proofpoint_body(row) for row in _adding_rows(bare_job, tenant.primary_domain, count)]
+        bodies = [
+            proofpoint_body(row) for row in _adding_rows(bare_job, tenant.primary_domain, count)
+        ]
         client = proofpoint_client(tenant)
         settings_body = azure_settings(tenant, sync_app(tenant), 1)
         started = time.perf_counter()
@@ -234,22 +307,35 @@ def import_accounts(Row, verdict) -> list:
         client.list_domains(tenant.primary_domain)
         client.list_exemptions(tenant.primary_domain)
         for first in range(0, count, batch):
-            client.create_users(tenant.primary_domain, bodies[first:first + batch])
+            client.create_users(tenant.primary_domain, bodies[first : first + batch])
         client.put_azure_settings(tenant.primary_domain, settings_body)
         bare_s = time.perf_counter() - started
 
     minimum = math.ceil(count / batch) + 4
     ratio = import_s / bare_s
     return [
-        Row(name, "Proofpoint requests / minimum (batches + fixed calls)", f"{used / minimum:.2f}", "1.00",
-            verdict(used == minimum), f"{used} used, minimum {minimum} = {math.ceil(count / batch)} batches of "
-            f"{batch} + list users, domains, exemptions, save settings; {done:,} rows imported"),
-        Row(name, "wall time / bare loop posting the same batches", f"{ratio:.2f}", "<= 1.5", verdict(ratio <= 1.5),
-            f"import {import_s:.1f} s, bare loop {bare_s:.1f} s"),
+        Row(
+            name,
+            "Proofpoint requests / minimum (batches + fixed calls)",
+            f"{used / minimum:.2f}",
+            "1.00",
+            verdict(used == minimum),
+            f"{used} used, minimum {minimum} = {math.ceil(count / batch)} batches of "
+            f"{batch} + list users, domains, exemptions, save settings; {done:,} rows imported",
+        ),
+        Row(
+            name,
+            "wall time / bare loop posting the same batches",
+            f"{ratio:.2f}",
+            "<= 1.5",
+            verdict(ratio <= 1.5),
+            f"import {import_s:.1f} s, bare loop {bare_s:.1f} s",
+        ),
     ]
 
 
-# --- 200 onboardings, 2 workers -------------------------------------------------------------------------------
+# --- 200 onboardings, 2 workers
+# -------------------------------------------------------------------------------
 def _cpu_seconds(pid: int) -> float:
     """user+sys CPU of a process and its live children (a worker's embedded beat), from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -292,14 +378,26 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
             for i in range(jobs_wanted):
                 domain = f"flow{i:03d}.example"
                 admin._admin("POST", "tenants", {"domain": domain, "users": 20, "seed": domain})
-                tenants.append(Tenant.objects.create(name=f"Flow {i:03d}", primary_domain=domain,
-                                                     customer_admin_email=f"admin@{domain}",
-                                                     create_proofpoint_org=True))
+                tenants.append(
+                    Tenant.objects.create(
+                        name=f"Flow {i:03d}",
+                        primary_domain=domain,
+                        customer_admin_email=f"admin@{domain}",
+                        create_proofpoint_org=True,
+                    )
+                )
             queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
-            env = {**sandbox_env(sb), "CELERY_BROKER_URL": redis.url, "CELERY_QUEUE": queue,
-                   "SWEEP_INTERVAL_SECONDS": "1", "ROUTING_WAIT_SECONDS": "1", "STEP_RETRY_BASE_SECONDS": "1",
-                   "ENTRA_REPLICATION_SECONDS": "20", "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
-                   "DJANGO_DEBUG": "false"}
+            env = {
+                **sandbox_env(sb),
+                "CELERY_BROKER_URL": redis.url,
+                "CELERY_QUEUE": queue,
+                "SWEEP_INTERVAL_SECONDS": "1",
+                "ROUTING_WAIT_SECONDS": "1",
+                "STEP_RETRY_BASE_SECONDS": "1",
+                "ENTRA_REPLICATION_SECONDS": "20",
+                "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
+                "DJANGO_DEBUG": "false",
+            }
             workers = [Worker(env=env, concurrency=4).start() for _ in range(2)]
             time.sleep(3)  # let both connect before the clock starts
             cpu_before = sum(_cpu_seconds(w.process.pid) for w in workers)
@@ -313,8 +411,13 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
                 while time.perf_counter() < deadline:
                     customer.answer_new_links()
                     approve_waiting_reviews(approved)
-                    left = OnboardingJob.objects.filter(pk__in=ids).exclude(
-                        state__in=[JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED]).count()
+                    left = (
+                        OnboardingJob.objects.filter(pk__in=ids)
+                        .exclude(
+                            state__in=[JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED]
+                        )
+                        .count()
+                    )
                     if not left:
                         break
                     time.sleep(0.2)
@@ -326,10 +429,26 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
             worker.stop()
         redis.stop()
     per_minute = completed / took * 60
-    note = f"{completed}/{jobs_wanted} completed in {took:.0f} s (20 users each, auto-consent, 1 s countdown)"
+    note = (
+        f"{completed}/{jobs_wanted} completed in {took:.0f} s "
+        "(20 users each, auto-consent, 1 s countdown)"
+    )
     return [
-        Row(name, "jobs per minute", f"{per_minute:.0f}", "count", verdict(completed == jobs_wanted), note),
-        Row(name, "worker CPU seconds per job (user+sys of both workers and their beat / jobs)",
-            f"{cpu / max(1, completed):.2f}", "count", verdict(completed == jobs_wanted),
-            f"{cpu:.0f} CPU s in all; includes the HTTP client's own work (TLS, JSON), not the sandbox's"),
+        Row(
+            name,
+            "jobs per minute",
+            f"{per_minute:.0f}",
+            "count",
+            verdict(completed == jobs_wanted),
+            note,
+        ),
+        Row(
+            name,
+            "worker CPU seconds per job (user+sys of both workers and their beat / jobs)",
+            f"{cpu / max(1, completed):.2f}",
+            "count",
+            verdict(completed == jobs_wanted),
+            f"{cpu:.0f} CPU s in all; includes the HTTP client's own work (TLS, JSON), not the "
+            "sandbox's",
+        ),
     ]

@@ -1,12 +1,17 @@
 """`make bench`: the portal's benchmarks, printed as one table and written to bench/RESULTS.md.
 
-Every figure is a ratio or a count measured in this run (so it means the same on a laptop and in CI):
-server time as a fraction of its budget, queries per request, and how queries grow when the data grows
-tenfold (1.00 means constant in N). Each benchmark is a function registered with @benchmark that returns
+Every figure is a ratio or a count measured in this run (so it means the same on a laptop and in
+CI):
+server time as a fraction of its budget, queries per request, and how queries grow when the data
+grows
+tenfold (1.00 means constant in N). Each benchmark is a function registered with @benchmark that
+returns
 Rows; a planned one is a @todo with what it will measure.
 
-It runs against its own database: PostgreSQL `bench_msp_onboarding` on 127.0.0.1:5432 when it answers
-(created if missing), else a SQLite file under var/bench/. Nothing touches the demo or test databases.
+It runs against its own database: PostgreSQL `bench_msp_onboarding` on 127.0.0.1:5432 when it
+answers
+(created if missing), else a SQLite file under var/bench/. Nothing touches the demo or test
+databases.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ PG_NAME = "bench_msp_onboarding"
 MAX_SECONDS_PER_PAGE = 15
 
 
-# --- results --------------------------------------------------------------------------------------------
+# --- results
+# --------------------------------------------------------------------------------------------
 @dataclass
 class Row:
     benchmark: str
@@ -47,6 +53,7 @@ def benchmark(name: str):
     def register(function):
         BENCHMARKS.append((name, function))
         return function
+
     return register
 
 
@@ -59,7 +66,8 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "OVER"
 
 
-# --- the database ------------------------------------------------------------------------------------------
+# --- the database
+# ------------------------------------------------------------------------------------------
 def postgres_answers() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 5432), timeout=1):
@@ -79,8 +87,12 @@ def choose_database() -> str:
     elif postgres_answers():
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone():
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]
+            ).fetchone():
                 conn.execute(f'CREATE DATABASE "{PG_NAME}"')
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
     else:
@@ -111,7 +123,8 @@ def wipe() -> None:
 
 
 def vacuum() -> None:
-    """Autovacuum may be off (it is on this machine): without this, each run's deleted rows stay behind
+    """Autovacuum may be off (it is on this machine): without this, each run's deleted rows stay
+    behind
     and later benchmarks measure scans of dead rows instead of the portal."""
     from django.db import connection
 
@@ -120,7 +133,8 @@ def vacuum() -> None:
             cursor.execute("VACUUM ANALYZE")
 
 
-# --- measuring a page ------------------------------------------------------------------------------------
+# --- measuring a page
+# ------------------------------------------------------------------------------------
 @dataclass
 class PageTiming:
     p50_ms: float
@@ -147,22 +161,46 @@ def time_page(client, path: str, samples: int = SAMPLES, **headers) -> PageTimin
         queries = max(queries, len(captured))
         statuses.add(response.status_code)
     durations.sort()
-    return PageTiming(statistics.median(durations), durations[max(0, int(len(durations) * 0.95) - 1)],
-                      queries, statuses)
+    return PageTiming(
+        statistics.median(durations),
+        durations[max(0, int(len(durations) * 0.95) - 1)],
+        queries,
+        statuses,
+    )
 
 
 def page_rows(name: str, label: str, small: PageTiming, large: PageTiming, sizes: str) -> list[Row]:
     """The standard three rows for a page measured at two data sizes."""
     if large.statuses != {200}:
-        return [Row(name, label, f"HTTP {sorted(large.statuses)}", "200", "OVER", "the page did not answer 200")]
+        return [
+            Row(
+                name,
+                label,
+                f"HTTP {sorted(large.statuses)}",
+                "200",
+                "OVER",
+                "the page did not answer 200",
+            )
+        ]
     ratio = large.queries / small.queries if small.queries else float("inf")
     return [
-        Row(name, f"{label}: p95 / {PAGE_BUDGET_MS:.0f} ms budget", f"{large.p95_ms / PAGE_BUDGET_MS:.2f}",
-            "<= 1.00", verdict(large.p95_ms <= PAGE_BUDGET_MS),
-            f"p50 {large.p50_ms:.1f} ms, p95 {large.p95_ms:.1f} ms at {sizes.split(' vs ')[-1]}"),
+        Row(
+            name,
+            f"{label}: p95 / {PAGE_BUDGET_MS:.0f} ms budget",
+            f"{large.p95_ms / PAGE_BUDGET_MS:.2f}",
+            "<= 1.00",
+            verdict(large.p95_ms <= PAGE_BUDGET_MS),
+            f"p50 {large.p50_ms:.1f} ms, p95 {large.p95_ms:.1f} ms at {sizes.split(' vs ')[-1]}",
+        ),
         Row(name, f"{label}: queries per request", str(large.queries), "constant", "ok", ""),
-        Row(name, f"{label}: queries at 10x data / queries at 1x", f"{ratio:.2f}", "1.00", verdict(ratio <= 1.0),
-            sizes),
+        Row(
+            name,
+            f"{label}: queries at 10x data / queries at 1x",
+            f"{ratio:.2f}",
+            "1.00",
+            verdict(ratio <= 1.0),
+            sizes,
+        ),
     ]
 
 
@@ -170,8 +208,12 @@ def staff_client(role: str):
     from django.contrib.auth.models import Group, User
     from django.test import Client
 
-    user, _ = User.objects.get_or_create(username=f"bench-{role}", defaults={"email": f"{role}@msp.example"})
-    user.groups.add(Group.objects.get_or_create(name="Managers" if role == "manager" else "Technicians")[0])
+    user, _ = User.objects.get_or_create(
+        username=f"bench-{role}", defaults={"email": f"{role}@msp.example"}
+    )
+    user.groups.add(
+        Group.objects.get_or_create(name="Managers" if role == "manager" else "Technicians")[0]
+    )
     client = Client()
     client.force_login(user)
     return client, user
@@ -186,33 +228,60 @@ def resolvable(name: str, *args) -> str | None:
         return None
 
 
-# --- benchmarks -----------------------------------------------------------------------------------------
+# --- benchmarks
+# -----------------------------------------------------------------------------------------
 from bench import seed  # noqa: E402  (after the harness it uses)
 
 
 @benchmark("dashboard")
 def dashboard() -> list[Row]:
     if resolvable("dashboard") is None:
-        return [Row("dashboard", "manager dashboard", "not resolvable", "-", "skipped", "url name `dashboard` missing")]
+        return [
+            Row(
+                "dashboard",
+                "manager dashboard",
+                "not resolvable",
+                "-",
+                "skipped",
+                "url name `dashboard` missing",
+            )
+        ]
     client, _ = staff_client("manager")
     timings = {}
     for tenants, jobs in ((200, 2_000), (2_000, 20_000)):
         wipe()
         seed.tenants_with_jobs(tenants, jobs)
         timings[tenants] = time_page(client, resolvable("dashboard"))
-    rows = page_rows("dashboard", "dashboard", timings[200], timings[2_000],
-                     "200 tenants/2,000 jobs vs 2,000 tenants/20,000 jobs")
+    rows = page_rows(
+        "dashboard",
+        "dashboard",
+        timings[200],
+        timings[2_000],
+        "200 tenants/2,000 jobs vs 2,000 tenants/20,000 jobs",
+    )
     wipe()
     seed.tenants_with_jobs(2_000, 20_000)
     filtered = time_page(client, resolvable("dashboard") + "?state=failed&stuck_hours=2")
-    rows.append(Row("dashboard", "dashboard filtered (failed, stuck 2 h): p95 / budget",
-                    f"{filtered.p95_ms / PAGE_BUDGET_MS:.2f}", "<= 1.00", verdict(filtered.p95_ms <= PAGE_BUDGET_MS),
-                    f"p95 {filtered.p95_ms:.1f} ms, {filtered.queries} queries"))
+    rows.append(
+        Row(
+            "dashboard",
+            "dashboard filtered (failed, stuck 2 h): p95 / budget",
+            f"{filtered.p95_ms / PAGE_BUDGET_MS:.2f}",
+            "<= 1.00",
+            verdict(filtered.p95_ms <= PAGE_BUDGET_MS),
+            f"p95 {filtered.p95_ms:.1f} ms, {filtered.queries} queries",
+        )
+    )
     return rows
 
 
-REPORT_FILTERS = ["", "?section=adding", "?section=updating&licensed=true", "?search=user4242",
-                  "?excluded=false&kind=user&ordering=-display_name"]
+REPORT_FILTERS = [
+    "",
+    "?section=adding",
+    "?section=updating&licensed=true",
+    "?search=user4242",
+    "?excluded=false&kind=user&ordering=-display_name",
+]
 
 
 @benchmark("sync report")
@@ -221,8 +290,10 @@ def sync_report() -> list[Row]:
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.get_or_create(user=user)[0].key
-    pages = {"report page": lambda job: resolvable("job-report", job.pk),
-             "report API": lambda job: resolvable("api-report", job.pk)}
+    pages = {
+        "report page": lambda job: resolvable("job-report", job.pk),
+        "report API": lambda job: resolvable("api-report", job.pk),
+    }
     timings: dict[tuple[str, int, str], PageTiming] = {}
     for rows_count in (10_000, 100_000):
         wipe()
@@ -233,21 +304,35 @@ def sync_report() -> list[Row]:
                 continue
             headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if label == "report API" else {}
             for query in REPORT_FILTERS:
-                timings[(label, rows_count, query)] = time_page(client if not headers else _anonymous(), path + query,
-                                                                **headers)
+                timings[(label, rows_count, query)] = time_page(
+                    client if not headers else _anonymous(), path + query, **headers
+                )
     results = []
     for label in pages:
         if (label, 100_000, "") not in timings:
-            results.append(Row("sync report", label, "not resolvable", "-", "skipped", "url name missing"))
+            results.append(
+                Row("sync report", label, "not resolvable", "-", "skipped", "url name missing")
+            )
             continue
-        worst_small = max((timings[(label, 10_000, q)] for q in REPORT_FILTERS), key=lambda t: t.p95_ms)
-        worst_large = max((timings[(label, 100_000, q)] for q in REPORT_FILTERS), key=lambda t: t.p95_ms)
+        worst_small = max(
+            (timings[(label, 10_000, q)] for q in REPORT_FILTERS), key=lambda t: t.p95_ms
+        )
+        worst_large = max(
+            (timings[(label, 100_000, q)] for q in REPORT_FILTERS), key=lambda t: t.p95_ms
+        )
         small_q = max(timings[(label, 10_000, q)].queries for q in REPORT_FILTERS)
         worst_small.queries = small_q
         worst_large.queries = max(timings[(label, 100_000, q)].queries for q in REPORT_FILTERS)
-        worst_large.statuses = set().union(*(timings[(label, 100_000, q)].statuses for q in REPORT_FILTERS))
-        results += page_rows("sync report", f"{label}, worst of {len(REPORT_FILTERS)} filters", worst_small,
-                             worst_large, "10,000 rows vs 100,000 rows")
+        worst_large.statuses = set().union(
+            *(timings[(label, 100_000, q)].statuses for q in REPORT_FILTERS)
+        )
+        results += page_rows(
+            "sync report",
+            f"{label}, worst of {len(REPORT_FILTERS)} filters",
+            worst_small,
+            worst_large,
+            "10,000 rows vs 100,000 rows",
+        )
     wipe()
     return results
 
@@ -296,32 +381,53 @@ def fleet_view() -> list[Row]:
         wipe()
         fleet.seed_fleet(tenants)
         timings[tenants] = time_page(client, "/fleet/?sort=-secret_expiry&health=critical")
-    return page_rows("fleet view", "fleet view (sorted, filtered)", timings[200], timings[2_000],
-                     "200 tenants vs 2,000 tenants")
+    return page_rows(
+        "fleet view",
+        "fleet view (sorted, filtered)",
+        timings[200],
+        timings[2_000],
+        "200 tenants vs 2,000 tenants",
+    )
 
 
-# Why a target is missed, written from profiles of the runs: added to RESULTS.md when the benchmark is OVER.
+# Why a target is missed, written from profiles of the runs: added to RESULTS.md when the benchmark
+# is OVER.
 WHY_OVER = {
     "report build, 100,000-user tenant": (
-        "**Report build time.** The request count is the minimum and memory is flat. The build writes each page in "
-        "one transaction with PostgreSQL `COPY` (onboarding/report_copy.py), reads the next Graph page in a "
-        "background thread while one is classified and written (onboarding/prefetch.py), and classifies without "
-        "building model instances (4.8x the bare loop before those changes). What is left is mostly PostgreSQL's "
-        "own per-row work: a 100,000-user build costs the database about 4 CPU s (six indexes on the report table "
-        "and the foreign-key check of each row), the sandbox about 2.5 CPU s and the portal about 2.4 CPU s, on a "
-        "2-CPU machine, where the bare loop needs only the sandbox and a little TLS/JSON. Below 1.5 would take "
-        "fewer indexes on `onboarding_syncreportrow`, more cores, or the database on another machine."),
+        "**Report build time.** The request count is the minimum and memory is flat. The build "
+        "writes each page in "
+        "one transaction with PostgreSQL `COPY` (onboarding/report_copy.py), reads the next Graph "
+        "page in a "
+        "background thread while one is classified and written (onboarding/prefetch.py), and "
+        "classifies without "
+        "building model instances (4.8x the bare loop before those changes). What is left is "
+        "mostly PostgreSQL's "
+        "own per-row work: a 100,000-user build costs the database about 4 CPU s (six indexes on "
+        "the report table "
+        "and the foreign-key check of each row), the sandbox about 2.5 CPU s and the portal about "
+        "2.4 CPU s, on a "
+        "2-CPU machine, where the bare loop needs only the sandbox and a little TLS/JSON. Below "
+        "1.5 would take "
+        "fewer indexes on `onboarding_syncreportrow`, more cores, or the database on another "
+        "machine."
+    ),
     "dashboard": (
-        "**Dashboard.** Query counts are constant. Its time is within about 1.5x of the budget and moves with the "
-        "load on this shared 2-CPU machine (the same page measured 70-90 ms when the machine was quiet); the "
-        "latest-job-per-tenant subqueries are served by the `job_latest_per_tenant` index."),
+        "**Dashboard.** Query counts are constant. Its time is within about 1.5x of the budget and "
+        "moves with the "
+        "load on this shared 2-CPU machine (the same page measured 70-90 ms when the machine was "
+        "quiet); the "
+        "latest-job-per-tenant subqueries are served by the `job_latest_per_tenant` index."
+    ),
 }
 
 
-# --- output ------------------------------------------------------------------------------------------------
+# --- output
+# ------------------------------------------------------------------------------------------------
 def table(rows: list[Row]) -> str:
     header = ("benchmark", "measure", "value", "target", "verdict", "note")
-    cells = [header] + [(r.benchmark, r.measure, r.value, r.target, r.verdict, r.note) for r in rows]
+    cells = [header] + [
+        (r.benchmark, r.measure, r.value, r.target, r.verdict, r.note) for r in rows
+    ]
     lines = ["| " + " | ".join(row) + " |" for row in cells]
     lines.insert(1, "|" + "|".join("---" for _ in header) + "|")
     return "\n".join(lines)
@@ -340,13 +446,22 @@ def main() -> int:
             rows += function()
     text = table(rows)
     print(text)
-    summary = (f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {engine}, {SAMPLES} samples per page, "
-               f"{time.monotonic() - started:.0f} s in all. Page times are server time through the Django test "
-               "client (no network), as a fraction of the 100 ms budget.")
-    over = [name for name in dict.fromkeys(r.benchmark for r in rows if r.verdict == "OVER") if name in WHY_OVER]
+    summary = (
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {engine}, {SAMPLES} samples per page, "
+        f"{time.monotonic() - started:.0f} s in all. Page times are server time through the Django "
+        "test "
+        "client (no network), as a fraction of the 100 ms budget."
+    )
+    over = [
+        name
+        for name in dict.fromkeys(r.benchmark for r in rows if r.verdict == "OVER")
+        if name in WHY_OVER
+    ]
     why = "".join(f"\n{WHY_OVER[name]}\n" for name in over)
-    (ROOT / "bench" / "RESULTS.md").write_text(f"# Benchmark results\n\n`make bench` (bench/run.py). {summary}\n\n"
-                                               f"{text}\n" + (f"\n## Targets missed, and why\n{why}" if why else ""))
+    (ROOT / "bench" / "RESULTS.md").write_text(
+        f"# Benchmark results\n\n`make bench` (bench/run.py). {summary}\n\n"
+        f"{text}\n" + (f"\n## Targets missed, and why\n{why}" if why else "")
+    )
     return 1 if any(r.verdict == "OVER" for r in rows) else 0
 
 

@@ -1,4 +1,5 @@
-"""Bulk data for the benchmarks: realistic shapes, inserted with bulk_create (no signals, no dispatch)."""
+"""Bulk data for the benchmarks: realistic shapes, inserted with bulk_create (no signals, no
+dispatch)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,29 @@ from unittest import mock
 
 from django.utils import timezone
 
-STEP_KEYS = ["resolve_tenant", "customer_consent", "create_app", "grant_consent", "create_secret",
-             "verify_credentials", "prepare_org", "configure_sync", "build_report", "review", "import_accounts",
-             "routing_countdown"]
-LATEST_STATES = ["running", "waiting_customer", "waiting_review", "countdown", "failed", "completed", "cancelled"]
+STEP_KEYS = [
+    "resolve_tenant",
+    "customer_consent",
+    "create_app",
+    "grant_consent",
+    "create_secret",
+    "verify_credentials",
+    "prepare_org",
+    "configure_sync",
+    "build_report",
+    "review",
+    "import_accounts",
+    "routing_countdown",
+]
+LATEST_STATES = [
+    "running",
+    "waiting_customer",
+    "waiting_review",
+    "countdown",
+    "failed",
+    "completed",
+    "cancelled",
+]
 BATCH = 5_000
 
 
@@ -24,7 +44,8 @@ def no_dispatch():
 
 
 def analyze() -> None:
-    """Fresh planner statistics, as autovacuum would have gathered them on a live database by now."""
+    """Fresh planner statistics, as autovacuum would have gathered them on a live database by
+    now."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
@@ -37,14 +58,21 @@ def _steps_for(job, done: int, state_of_current: str, now):
 
     for order, key in enumerate(STEP_KEYS):
         state = "succeeded" if order < done else (state_of_current if order == done else "pending")
-        yield Step(job=job, key=key, order=order, state=state, attempts=1 if order <= done else 0,
-                   started_at=now - timedelta(minutes=30 - order) if order <= done else None,
-                   finished_at=now - timedelta(minutes=29 - order) if order < done else None,
-                   message="Done." if order < done else "")
+        yield Step(
+            job=job,
+            key=key,
+            order=order,
+            state=state,
+            attempts=1 if order <= done else 0,
+            started_at=now - timedelta(minutes=30 - order) if order <= done else None,
+            finished_at=now - timedelta(minutes=29 - order) if order < done else None,
+            message="Done." if order < done else "",
+        )
 
 
 def tenants_with_jobs(tenant_count: int, job_count: int) -> None:
-    """tenant_count tenants; job_count jobs spread evenly, all but each tenant's latest finished; every job
+    """tenant_count tenants; job_count jobs spread evenly, all but each tenant's latest finished;
+    every job
     has its 12 steps, as real ones do."""
     from django.contrib.auth.models import User
 
@@ -54,26 +82,47 @@ def tenants_with_jobs(tenant_count: int, job_count: int) -> None:
     now = timezone.now()
     tech = User.objects.get_or_create(username="bench-technician")[0]
     tenants = Tenant.objects.bulk_create(
-        (Tenant(name=f"Customer {i:05d}", primary_domain=f"customer{i:05d}.example",
-                customer_admin_email=f"admin@customer{i:05d}.example", created_by=tech)
-         for i in range(tenant_count)), batch_size=BATCH)
+        (
+            Tenant(
+                name=f"Customer {i:05d}",
+                primary_domain=f"customer{i:05d}.example",
+                customer_admin_email=f"admin@customer{i:05d}.example",
+                created_by=tech,
+            )
+            for i in range(tenant_count)
+        ),
+        batch_size=BATCH,
+    )
     per_tenant = max(1, job_count // tenant_count)
     jobs = []
     for index, tenant in enumerate(tenants):
         for n in range(per_tenant):
             latest = n == per_tenant - 1
-            state = LATEST_STATES[index % len(LATEST_STATES)] if latest else ("completed" if n % 3 else "cancelled")
-            jobs.append(OnboardingJob(tenant=tenant, state=state, started_by=tech,
-                                      current_step=STEP_KEYS[index % 12] if latest else "",
-                                      finished_at=None if latest and state not in ("completed", "cancelled") else now))
+            state = (
+                LATEST_STATES[index % len(LATEST_STATES)]
+                if latest
+                else ("completed" if n % 3 else "cancelled")
+            )
+            jobs.append(
+                OnboardingJob(
+                    tenant=tenant,
+                    state=state,
+                    started_by=tech,
+                    current_step=STEP_KEYS[index % 12] if latest else "",
+                    finished_at=None if latest and state not in ("completed", "cancelled") else now,
+                )
+            )
     jobs = OnboardingJob.objects.bulk_create(jobs, batch_size=BATCH)
     stamps = [now - timedelta(hours=len(jobs) - i) for i in range(len(jobs))]
     for job, stamp in zip(jobs, stamps, strict=True):
         job.created_at = job.state_changed_at = stamp
     OnboardingJob.objects.bulk_update(jobs, ["created_at", "state_changed_at"], batch_size=BATCH)
     steps = itertools.chain.from_iterable(
-        _steps_for(job, STEP_KEYS.index(job.current_step) if job.current_step else 12, "running", now)
-        for job in jobs)
+        _steps_for(
+            job, STEP_KEYS.index(job.current_step) if job.current_step else 12, "running", now
+        )
+        for job in jobs
+    )
     while batch := list(itertools.islice(steps, BATCH)):
         Step.objects.bulk_create(batch)
     analyze()
@@ -84,15 +133,28 @@ def job_with_report(row_count: int):
     from onboarding.models import AccountKind, OnboardingJob, Section, SyncReportRow
     from tenants.models import Tenant
 
-    tenant = Tenant.objects.create(name="Big customer", primary_domain="big.example",
-                                   customer_admin_email="admin@big.example")
+    tenant = Tenant.objects.create(
+        name="Big customer", primary_domain="big.example", customer_admin_email="admin@big.example"
+    )
     job = OnboardingJob.objects.create(tenant=tenant, state="waiting_review", current_step="review")
     sections = list(Section.values)
     kinds = list(AccountKind.values)
-    rows = (SyncReportRow(job=job, email=f"user{i}@big.example", display_name=f"User {i}", firstname="User",
-                          surname=str(i), section=sections[i % len(sections)], kind=kinds[i % 7 % len(kinds)],
-                          licensed=i % 5 != 0, enabled=i % 11 != 0, guest=i % 17 == 0, excluded=i % 13 == 0)
-            for i in range(row_count))
+    rows = (
+        SyncReportRow(
+            job=job,
+            email=f"user{i}@big.example",
+            display_name=f"User {i}",
+            firstname="User",
+            surname=str(i),
+            section=sections[i % len(sections)],
+            kind=kinds[i % 7 % len(kinds)],
+            licensed=i % 5 != 0,
+            enabled=i % 11 != 0,
+            guest=i % 17 == 0,
+            excluded=i % 13 == 0,
+        )
+        for i in range(row_count)
+    )
     while batch := list(itertools.islice(rows, BATCH)):
         SyncReportRow.objects.bulk_create(batch)
     analyze()

@@ -1,1 +1,2 @@
-"""Clients for Microsoft identity platform, Microsoft Graph and Proofpoint Essentials (no Django models)."""
+"""Clients for Microsoft identity platform, Microsoft Graph and Proofpoint Essentials (no Django
+models)."""

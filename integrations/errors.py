@@ -45,7 +45,8 @@ class AlreadyExists(PermanentError):
 
 
 class ReplicationPending(TransientError):
-    """A write has not reached every replica yet and a bounded wait ran out; try the step again later."""
+    """A write has not reached every replica yet and a bounded wait ran out; try the step again
+    later."""
 
 
 # --- Microsoft identity platform / Graph ---------------------------------------------------------
@@ -72,18 +73,22 @@ class ConsentMissing(PermanentError):
 
 
 class InsufficientPrivileges(PermanentError):
-    """Graph answered 403 (Authorization_RequestDenied): the app lacks a permission or its consent."""
+    """Graph answered 403 (Authorization_RequestDenied): the app lacks a permission or its
+    consent."""
 
 
 class SecretLifetimeRefused(PermanentError):
-    """A tenant app-management policy refuses a secret this long (CredentialInvalidLifetimeAsPerAppPolicy)."""
+    """A tenant app-management policy refuses a secret this long
+    (CredentialInvalidLifetimeAsPerAppPolicy)."""
 
 
 class SecretsNotAllowed(PermanentError):
-    """A tenant app-management policy refuses client secrets (CredentialTypeNotAllowedAsPerAppPolicy)."""
+    """A tenant app-management policy refuses client secrets
+    (CredentialTypeNotAllowedAsPerAppPolicy)."""
 
 
-# --- Proofpoint Essentials -------------------------------------------------------------------------
+# --- Proofpoint Essentials
+# -------------------------------------------------------------------------
 
 
 class ProofpointAuthFailed(PermanentError):

@@ -1,7 +1,9 @@
 """The one outbound HTTP session factory and the retry loop every vendor client uses.
 
-Trust, timeouts and the user agent are set here once (style.md, "Outbound HTTP"). `send` retries only
-what a later attempt can fix (429, 503, 504, connection failures), honours Retry-After, and is bounded
+Trust, timeouts and the user agent are set here once (style.md, "Outbound HTTP"). `send` retries
+only
+what a later attempt can fix (429, 503, 504, connection failures), honours Retry-After, and is
+bounded
 by attempts AND wall-clock time, so a Celery task never hangs on a throttled vendor.
 
 Nothing here logs headers or bodies: they carry Authorization, X-Password, secrets and tokens.
@@ -58,7 +60,7 @@ CLIENT_SECRET_FIELDS = (b"client_secret=", b"client_assertion=")
 
 
 def host_key(url_or_host: str) -> str:
-    """"host:port" for a URL ("https://Example.com/api" -> "example.com:443") or a bare host entry
+    """ "host:port" for a URL ("https://Example.com/api" -> "example.com:443") or a bare host entry
     ("partner.example" -> "partner.example:443", "partner.example:8443" kept)."""
     text = url_or_host.strip()
     if "://" not in text:
@@ -121,7 +123,8 @@ class OutboundSession(requests.Session):
 
 
 def make_session(config: OutboundConfig) -> requests.Session:
-    """The session for all calls out: our CA trust (never the environment's), timeout, user agent."""
+    """The session for all calls out: our CA trust (never the environment's), timeout, user
+    agent."""
     session = OutboundSession(config.timeout, config.credential_hosts)
     # trust_env=False: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE / proxies from the environment would
     # silently override `verify` (domain.md, msal section).
@@ -133,7 +136,8 @@ def make_session(config: OutboundConfig) -> requests.Session:
 
 
 def _log_response(response: requests.Response, *args, **kwargs) -> None:
-    """Log one exchange: method, path, status, vendor trace ids, elapsed. Never headers or bodies."""
+    """Log one exchange: method, path, status, vendor trace ids, elapsed. Never headers or
+    bodies."""
     request = response.request
     logger.info(
         "%s %s -> %s in %.0f ms%s",
@@ -173,14 +177,19 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def backoff_delay(attempt: int, config: OutboundConfig) -> float:
-    """Exponential backoff with full jitter (AWS architecture blog): uniform(0, min(cap, base*2^n))."""
+    """Exponential backoff with full jitter (AWS architecture blog): uniform(0, min(cap,
+    base*2^n))."""
     ceiling = min(config.backoff_cap, config.backoff_base * (2 ** (attempt - 1)))
     return random.uniform(0, ceiling)
 
 
 def describe_generic_error(response: requests.Response) -> tuple[str, str, str]:
     """(code, message, request id) for a response whose vendor client gave no parser."""
-    return "", f"HTTP {response.status_code} {response.reason or ''}".strip(), request_id_of(response)
+    return (
+        "",
+        f"HTTP {response.status_code} {response.reason or ''}".strip(),
+        request_id_of(response),
+    )
 
 
 @dataclass
@@ -245,7 +254,9 @@ def _is_retryable(status: int, idempotent: bool) -> bool:
     return status in (RETRYABLE_STATUSES if idempotent else SAFE_TO_REPEAT_STATUSES)
 
 
-def _retry_or_raise_network(exc, attempts: _Attempts, url: str, service: str, idempotent: bool) -> None:
+def _retry_or_raise_network(
+    exc, attempts: _Attempts, url: str, service: str, idempotent: bool
+) -> None:
     """Sleep before another try after a network failure, or raise TransientError."""
     # A read timeout on a non-idempotent call may have done the work: do not repeat it blindly.
     repeatable = idempotent or isinstance(exc, requests.ConnectTimeout)
@@ -275,7 +286,8 @@ def _tls_error(url: str, service: str) -> PermanentError:
 def _throttled_error(response, service, retry_after, tries, describe_error) -> TransientError:
     code, message, request_id = describe_error(response)
     return TransientError(
-        message=f"{service} is busy or unavailable (HTTP {response.status_code}) after {tries} attempt(s): {message}",
+        message=f"{service} is busy or unavailable (HTTP {response.status_code}) after {tries} "
+        f"attempt(s): {message}",
         status=response.status_code,
         code=code,
         service=service,

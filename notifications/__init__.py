@@ -1,1 +1,2 @@
-"""Telling people and programs what happened: emails to technicians, customers and managers, and signed webhooks."""
+"""Telling people and programs what happened: emails to technicians, customers and managers, and
+signed webhooks."""

@@ -1,4 +1,5 @@
-"""Who gets which email about a job, honouring each person's preferences (NotificationPreference)."""
+"""Who gets which email about a job, honouring each person's preferences
+(NotificationPreference)."""
 
 import logging
 
@@ -50,7 +51,8 @@ def _job_context(job) -> dict:
         "job": job,
         "tenant": job.tenant,
         "job_url": f"{settings.PORTAL_BASE_URL}{job.get_absolute_url()}",
-        "next_steps_url": settings.PORTAL_BASE_URL + reverse("tenant-next-steps", args=[job.tenant_id]),
+        "next_steps_url": settings.PORTAL_BASE_URL
+        + reverse("tenant-next-steps", args=[job.tenant_id]),
         "step_title": titles.get(job.current_step, "") if job.current_step else "",
         "failed_step": failed,
         "failed_step_title": titles.get(failed.key, "") if failed else "",
@@ -101,20 +103,29 @@ def send_manager_digest() -> int:
 def notify_rotation_failures(failures: list[dict]) -> int:
     """Email each manager who wants it the tenants whose sync app secret could not be rotated.
 
-    `failures`: {"tenant", "error"} each; the error text is what rotation.describe() gives (no secret).
+    `failures`: {"tenant", "error"} each; the error text is what rotation.describe() gives (no
+    secret).
     """
     if not failures:
         return 0
-    rows = [{**f, "url": f"{settings.PORTAL_BASE_URL}{f['tenant'].get_absolute_url()}"} for f in failures]
-    context = {"failures": rows, "days": settings.SECRET_ROTATE_DAYS,
-               "dashboard_url": f"{settings.PORTAL_BASE_URL}/dashboard/",
-               "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/"}
+    rows = [
+        {**f, "url": f"{settings.PORTAL_BASE_URL}{f['tenant'].get_absolute_url()}"}
+        for f in failures
+    ]
+    context = {
+        "failures": rows,
+        "days": settings.SECRET_ROTATE_DAYS,
+        "dashboard_url": f"{settings.PORTAL_BASE_URL}/dashboard/",
+        "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/",
+    }
     return _send_to_managers(NotificationKind.ROTATION_FAILED, ROTATION_FAILED, context)
 
 
 def _send_to_managers(kind: str, template: str, context: dict) -> int:
     opted_out = set(
-        NotificationPreference.objects.filter(kind=kind, enabled=False).values_list("user_id", flat=True)
+        NotificationPreference.objects.filter(kind=kind, enabled=False).values_list(
+            "user_id", flat=True
+        )
     )
     sent = 0
     for user in managers():
@@ -133,24 +144,39 @@ def health_recipients(tenant) -> list:
     latest = tenant.jobs.select_related("started_by").order_by("-created_at", "-pk").first()
     if latest and latest.started_by and latest.started_by.is_active and latest.started_by.email:
         people.setdefault(latest.started_by.pk, latest.started_by)
-    opted_out = set(NotificationPreference.objects.filter(
-        kind=NotificationKind.HEALTH_CHANGED, enabled=False, user_id__in=people,
-    ).values_list("user_id", flat=True))
+    opted_out = set(
+        NotificationPreference.objects.filter(
+            kind=NotificationKind.HEALTH_CHANGED,
+            enabled=False,
+            user_id__in=people,
+        ).values_list("user_id", flat=True)
+    )
     return [user for pk, user in people.items() if pk not in opted_out]
 
 
 def notify_health_changed(tenant, previous: str, state: str) -> int:
     """Email who asked for it that a tenant's health changed, with its open findings in words."""
-    findings = [{"title": codes.CODES[f.code].title, "message": f.message,
-                 "severity": f.get_severity_display(), "repair": codes.CODES[f.code].repair,
-                 "first_seen_at": f.first_seen_at}
-                for f in TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True)
-                .order_by("first_seen_at", "pk")]
+    findings = [
+        {
+            "title": codes.CODES[f.code].title,
+            "message": f.message,
+            "severity": f.get_severity_display(),
+            "repair": codes.CODES[f.code].repair,
+            "first_seen_at": f.first_seen_at,
+        }
+        for f in TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).order_by(
+            "first_seen_at", "pk"
+        )
+    ]
     words = {"unknown": "not checked", "ok": "healthy"}
-    context = {"tenant": tenant, "previous": words.get(previous, previous),
-               "state": words.get(state, state), "findings": findings,
-               "tenant_url": f"{settings.PORTAL_BASE_URL}{tenant.get_absolute_url()}",
-               "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/"}
+    context = {
+        "tenant": tenant,
+        "previous": words.get(previous, previous),
+        "state": words.get(state, state),
+        "findings": findings,
+        "tenant_url": f"{settings.PORTAL_BASE_URL}{tenant.get_absolute_url()}",
+        "preferences_url": f"{settings.PORTAL_BASE_URL}/preferences/",
+    }
     sent = 0
     for user in health_recipients(tenant):
         try:

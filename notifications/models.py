@@ -13,8 +13,14 @@ class NotificationKind(models.TextChoices):
     STEP_FAILED = "step_failed", "A step failed"
     ROUTING_READY = "routing_ready", "Mail routing is ready (onboarding completed)"
     MANAGER_DIGEST = "manager_digest", "Daily digest of what needs attention (managers)"
-    ROTATION_FAILED = "rotation_failed", "A sync app's client secret could not be rotated (managers)"
-    HEALTH_CHANGED = "health_changed", "A live client's health changed (managers; who ran its last job)"
+    ROTATION_FAILED = (
+        "rotation_failed",
+        "A sync app's client secret could not be rotated (managers)",
+    )
+    HEALTH_CHANGED = (
+        "health_changed",
+        "A live client's health changed (managers; who ran its last job)",
+    )
 
 
 class NotificationPreference(models.Model):
@@ -25,7 +31,9 @@ class NotificationPreference(models.Model):
     enabled = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {'on' if self.enabled else 'off'}"
@@ -70,7 +78,9 @@ class WebhookDelivery(models.Model):
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
     payload = models.JSONField()
-    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     status_code = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)

@@ -1,9 +1,12 @@
 """Turn the engine's job events into emails and webhook deliveries, sent by Celery after commit.
 
-The engine emits inside its own updates: nothing here may raise into it. Each receiver works inside a
-savepoint, so a failure here rolls back only its own rows, and the Celery messages are sent only once
+The engine emits inside its own updates: nothing here may raise into it. Each receiver works inside
+a
+savepoint, so a failure here rolls back only its own rows, and the Celery messages are sent only
+once
 the engine's transaction commits (NetBox Job.enqueue).
 """
+
 import logging
 
 from django.db import transaction
@@ -23,8 +26,9 @@ CONSENT_STEPS = (StepKey.CUSTOMER_CONSENT,)
 
 def customer_was_asked(job) -> bool:
     """A consent email really went to the customer (consent already in place sends none)."""
-    return ConsentLink.objects.filter(job=job, purpose=ConsentPurpose.MSP_APP,
-                                      sent_at__isnull=False).exists()
+    return ConsentLink.objects.filter(
+        job=job, purpose=ConsentPurpose.MSP_APP, sent_at__isnull=False
+    ).exists()
 
 
 def emails_for(job, event: str, step) -> list[str]:
@@ -38,15 +42,24 @@ def emails_for(job, event: str, step) -> list[str]:
     if event == events.WAITING and job.state == JobState.WAITING_REVIEW:
         return [NotificationKind.REVIEW_READY]
     if event == events.COMPLETED:
-        # The customer hears once, when they go live: not again for a re-run or a repair of a live tenant.
-        return [NotificationKind.ROUTING_READY, *(["customer_completed"] if _went_live_with(job) else [])]
+        # The customer hears once, when they go live: not again for a re-run or a repair of a live
+        # tenant.
+        return [
+            NotificationKind.ROUTING_READY,
+            *(["customer_completed"] if _went_live_with(job) else []),
+        ]
     return []
 
 
 def _went_live_with(job) -> bool:
-    """The job is the tenant's first completed onboarding (engine/lifecycle.py set live_since from it)."""
-    live_since = Tenant.objects.filter(pk=job.tenant_id).values_list("live_since", flat=True).first()
-    return job.kind == JobKind.ONBOARDING and live_since is not None and live_since == job.finished_at
+    """The job is the tenant's first completed onboarding (engine/lifecycle.py set live_since from
+    it)."""
+    live_since = (
+        Tenant.objects.filter(pk=job.tenant_id).values_list("live_since", flat=True).first()
+    )
+    return (
+        job.kind == JobKind.ONBOARDING and live_since is not None and live_since == job.finished_at
+    )
 
 
 def _send_later(task, *args) -> None:

@@ -14,8 +14,14 @@ from tenants.models import Tenant
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="notifications.send_job_email", ignore_result=True, autoretry_for=(SMTPException, OSError),
-             retry_backoff=60, retry_jitter=True, max_retries=3)
+@shared_task(
+    name="notifications.send_job_email",
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=60,
+    retry_jitter=True,
+    max_retries=3,
+)
 def send_job_email(kind: str, job_id: int) -> None:
     job = OnboardingJob.objects.select_related("tenant", "started_by").filter(pk=job_id).first()
     if job is None:
@@ -26,13 +32,25 @@ def send_job_email(kind: str, job_id: int) -> None:
         emails.notify_technician(kind, job)
 
 
-@shared_task(name="notifications.deliver_webhook", bind=True, ignore_result=True, acks_late=True,
-             autoretry_for=(webhooks.DeliveryFailed,), retry_backoff=30, retry_backoff_max=3600,
-             retry_jitter=True, max_retries=settings.WEBHOOK_MAX_RETRIES)
+@shared_task(
+    name="notifications.deliver_webhook",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(webhooks.DeliveryFailed,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=settings.WEBHOOK_MAX_RETRIES,
+)
 def deliver_webhook(self, delivery_id: int) -> None:
     delivery = (
         WebhookDelivery.objects.select_related("webhook")
-        .filter(pk=delivery_id, state__in=[DeliveryState.PENDING, DeliveryState.RETRYING], webhook__active=True)
+        .filter(
+            pk=delivery_id,
+            state__in=[DeliveryState.PENDING, DeliveryState.RETRYING],
+            webhook__active=True,
+        )
         .first()
     )
     if delivery is None:
@@ -48,8 +66,14 @@ def send_manager_digest() -> int:
     return emails.send_manager_digest()
 
 
-@shared_task(name="notifications.send_health_email", ignore_result=True,
-             autoretry_for=(SMTPException, OSError), retry_backoff=60, retry_jitter=True, max_retries=3)
+@shared_task(
+    name="notifications.send_health_email",
+    ignore_result=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=60,
+    retry_jitter=True,
+    max_retries=3,
+)
 def send_health_email(tenant_id: int, previous: str, state: str) -> None:
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is not None:

@@ -1,6 +1,7 @@
 """Signed JSON POSTs of job events to the URLs managers registered.
 
-The receiver signs `f"{timestamp}.{body}"` with HMAC-SHA256 and the webhook's secret, so a receiver can
+The receiver signs `f"{timestamp}.{body}"` with HMAC-SHA256 and the webhook's secret, so a receiver
+can
 check both who sent it and that it is fresh (the Stripe / GitHub scheme):
 
     X-Portal-Timestamp: 1718000000
@@ -52,11 +53,14 @@ def validate_webhook_url(url: str) -> None:
     if targets.has_credentials(url):
         raise ValidationError(
             "Do not put a user name or password in the URL: deliveries are signed with the "
-            "webhook's secret instead.", code="credentials")
+            "webhook's secret instead.",
+            code="credentials",
+        )
     secure = parts.scheme == "https" and host
     if not secure and not (parts.scheme == "http" and _is_loopback(host)):
-        raise ValidationError("Use an https:// address (plain http is only allowed for localhost).",
-                              code="insecure")
+        raise ValidationError(
+            "Use an https:// address (plain http is only allowed for localhost).", code="insecure"
+        )
     if allow_private_targets():
         return
     try:
@@ -72,7 +76,9 @@ def validate_webhook_url(url: str) -> None:
         raise ValidationError(
             f"This address is on a private or internal network ({what}): webhooks only go to "
             "public addresses. An operator can allow private targets with "
-            "WEBHOOK_ALLOW_PRIVATE_TARGETS.", code="private") from None
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS.",
+            code="private",
+        ) from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -96,7 +102,11 @@ def job_payload(job, event: str, step=None, titles: dict | None = None) -> dict:
         "sent_at": timezone.now().isoformat(),
         "job": {
             "id": job.pk,
-            "tenant": {"id": job.tenant_id, "name": job.tenant.name, "primary_domain": job.tenant.primary_domain},
+            "tenant": {
+                "id": job.tenant_id,
+                "name": job.tenant.name,
+                "primary_domain": job.tenant.primary_domain,
+            },
             "state": job.state,
             "current_step": job.current_step,
             "created_at": job.created_at.isoformat() if job.created_at else None,
@@ -104,8 +114,13 @@ def job_payload(job, event: str, step=None, titles: dict | None = None) -> dict:
             "routing_ready_at": job.routing_ready_at.isoformat() if job.routing_ready_at else None,
             "url": f"{settings.PORTAL_BASE_URL}{job.get_absolute_url()}",
         },
-        "step": None if step is None else {
-            "key": step.key, "title": titles.get(step.key, step.key), "state": step.state, "message": step.message,
+        "step": None
+        if step is None
+        else {
+            "key": step.key,
+            "title": titles.get(step.key, step.key),
+            "state": step.state,
+            "message": step.message,
         },
     }
 
@@ -116,15 +131,26 @@ def health_payload(tenant, previous: str, state: str, findings) -> dict:
     return {
         "event": "tenant.health_changed",
         "sent_at": timezone.now().isoformat(),
-        "tenant": {"id": tenant.pk, "name": tenant.name, "primary_domain": tenant.primary_domain,
-                   "url": f"{settings.PORTAL_BASE_URL}{tenant.get_absolute_url()}"},
+        "tenant": {
+            "id": tenant.pk,
+            "name": tenant.name,
+            "primary_domain": tenant.primary_domain,
+            "url": f"{settings.PORTAL_BASE_URL}{tenant.get_absolute_url()}",
+        },
         "health": {
             "previous": previous,
             "state": state,
             "checked_at": checked.isoformat() if checked else None,
-            "findings": [{"code": f.code, "severity": f.severity, "message": f.message,
-                          "first_seen_at": f.first_seen_at.isoformat(), "fixable": f.fixable}
-                         for f in findings],
+            "findings": [
+                {
+                    "code": f.code,
+                    "severity": f.severity,
+                    "message": f.message,
+                    "first_seen_at": f.first_seen_at.isoformat(),
+                    "fixable": f.fixable,
+                }
+                for f in findings
+            ],
         },
     }
 
@@ -138,7 +164,9 @@ def queue_deliveries(event: str, payload: dict) -> list[int]:
 
 
 def _session(target: targets.Target):
-    config = OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None, timeout=DELIVERY_TIMEOUT_SECONDS)
+    config = OutboundConfig(
+        ca_bundle=settings.OUTBOUND_CA_BUNDLE or None, timeout=DELIVERY_TIMEOUT_SECONDS
+    )
     session = make_session(config)
     targets.pin(session, target)  # connect to the address just checked, never to a fresh DNS answer
     return session
@@ -146,7 +174,9 @@ def _session(target: targets.Target):
 
 def deliver(delivery: WebhookDelivery, *, final: bool = False) -> bool:
     """POST one delivery and record the answer. True when the receiver answered 2xx."""
-    body = json.dumps({"delivery": delivery.pk, **delivery.payload}, separators=(",", ":"), sort_keys=True)
+    body = json.dumps(
+        {"delivery": delivery.pk, **delivery.payload}, separators=(",", ":"), sort_keys=True
+    )
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
@@ -166,10 +196,14 @@ def deliver(delivery: WebhookDelivery, *, final: bool = False) -> bool:
         delivery.save()
         return False
     try:
-        response = _session(target).post(target.url, data=body.encode(), headers=headers,
-                                         allow_redirects=False)
+        response = _session(target).post(
+            target.url, data=body.encode(), headers=headers, allow_redirects=False
+        )
     except Exception as error:  # noqa: BLE001  any network failure is one failed attempt
-        delivery.status_code, delivery.error = None, f"{type(error).__name__}: could not reach the URL"[:500]
+        delivery.status_code, delivery.error = (
+            None,
+            f"{type(error).__name__}: could not reach the URL"[:500],
+        )
     else:
         delivery.status_code, delivery.error = response.status_code, ""
         if 200 <= response.status_code < 300:

@@ -14,8 +14,10 @@ def tenants_for(user):
 
 
 def jobs_for(user):
-    return OnboardingJob.objects.select_related("tenant", "started_by") if is_staff_member(user) else (
-        OnboardingJob.objects.none()
+    return (
+        OnboardingJob.objects.select_related("tenant", "started_by")
+        if is_staff_member(user)
+        else (OnboardingJob.objects.none())
     )
 
 

@@ -15,10 +15,25 @@ class StepInline(admin.TabularInline):
 
 @admin.register(OnboardingJob)
 class OnboardingJobAdmin(admin.ModelAdmin):
-    list_display = ["pk", "tenant", "state", "current_step", "started_by", "created_at", "finished_at"]
+    list_display = [
+        "pk",
+        "tenant",
+        "state",
+        "current_step",
+        "started_by",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["state"]
     search_fields = ["tenant__name", "tenant__primary_domain"]
-    readonly_fields = ["tenant", "started_by", "created_at", "state_changed_at", "finished_at", "dispatched_at"]
+    readonly_fields = [
+        "tenant",
+        "started_by",
+        "created_at",
+        "state_changed_at",
+        "finished_at",
+        "dispatched_at",
+    ]
     inlines = [StepInline]
 
 
@@ -27,7 +42,15 @@ class ConsentLinkAdmin(admin.ModelAdmin):
     list_display = ["job", "purpose", "state", "sent_to", "sent_at", "answered_at", "expires_at"]
     list_filter = ["state", "purpose"]
     exclude = ["token", "token_hash"]
-    readonly_fields = ["job", "purpose", "sent_to", "sent_at", "opened_at", "answered_at", "created_at"]
+    readonly_fields = [
+        "job",
+        "purpose",
+        "sent_to",
+        "sent_at",
+        "opened_at",
+        "answered_at",
+        "created_at",
+    ]
 
 
 @admin.register(AuditEvent)

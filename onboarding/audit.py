@@ -1,4 +1,5 @@
-"""Record who did what: one call for people (pages and API) and for the system's external changes."""
+"""Record who did what: one call for people (pages and API) and for the system's external
+changes."""
 
 from onboarding.models import AuditEvent
 
@@ -8,8 +9,12 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None if request else None
 
 
-def record(action: str, description: str, *, request=None, user=None, tenant=None, job=None) -> AuditEvent:
-    actor = user or (request.user if request is not None and request.user.is_authenticated else None)
+def record(
+    action: str, description: str, *, request=None, user=None, tenant=None, job=None
+) -> AuditEvent:
+    actor = user or (
+        request.user if request is not None and request.user.is_authenticated else None
+    )
     via_api = bool(request is not None and request.path.startswith("/api/"))
     label = actor.get_username() if actor else ("customer" if request is not None else "system")
     return AuditEvent.objects.create(

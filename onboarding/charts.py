@@ -25,11 +25,14 @@ def _week_starts(weeks: int, now: datetime) -> list[datetime]:
 
 
 def _recent(starts: list[datetime]) -> list[tuple]:
-    """(created_at, finished_at, state) of the onboardings started or finished in the window: one query
+    """(created_at, finished_at, state) of the onboardings started or finished in the window: one
+    query
     for both charts (the dashboard's query count stays flat)."""
-    return list(OnboardingJob.objects.filter(kind=JobKind.ONBOARDING)
-                .filter(Q(created_at__gte=starts[0]) | Q(finished_at__gte=starts[0]))
-                .values_list("created_at", "finished_at", "state"))
+    return list(
+        OnboardingJob.objects.filter(kind=JobKind.ONBOARDING)
+        .filter(Q(created_at__gte=starts[0]) | Q(finished_at__gte=starts[0]))
+        .values_list("created_at", "finished_at", "state")
+    )
 
 
 def _monday(moment: datetime):
@@ -37,7 +40,9 @@ def _monday(moment: datetime):
     return day - timedelta(days=day.weekday())
 
 
-def onboardings_per_week(weeks: int = 12, now: datetime | None = None, rows: list | None = None) -> list[dict]:
+def onboardings_per_week(
+    weeks: int = 12, now: datetime | None = None, rows: list | None = None
+) -> list[dict]:
     """Onboardings started per week (Monday first) and how many of those completed, oldest first."""
     starts = _week_starts(weeks, now or timezone.now())
     rows = _recent(starts) if rows is None else rows
@@ -48,8 +53,14 @@ def onboardings_per_week(weeks: int = 12, now: datetime | None = None, rows: lis
         started[monday] = started.get(monday, 0) + 1
         if state == JobState.COMPLETED:
             completed[monday] = completed.get(monday, 0) + 1
-    return [{"week": start, "started": started.get(start.date(), 0), "completed": completed.get(start.date(), 0)}
-            for start in starts]
+    return [
+        {
+            "week": start,
+            "started": started.get(start.date(), 0),
+            "completed": completed.get(start.date(), 0),
+        }
+        for start in starts
+    ]
 
 
 def _p90(values: list[float]) -> float:
@@ -57,7 +68,9 @@ def _p90(values: list[float]) -> float:
     return ordered[max(0, -(-9 * len(ordered) // 10) - 1)]  # nearest rank
 
 
-def time_to_onboard(weeks: int = 12, now: datetime | None = None, rows: list | None = None) -> list[dict]:
+def time_to_onboard(
+    weeks: int = 12, now: datetime | None = None, rows: list | None = None
+) -> list[dict]:
     """Median and p90 hours from start to completion of the onboardings completed each week."""
     starts = _week_starts(weeks, now or timezone.now())
     rows = _recent(starts) if rows is None else rows
@@ -68,9 +81,15 @@ def time_to_onboard(weeks: int = 12, now: datetime | None = None, rows: list | N
         monday = _monday(finished)
         if monday in buckets:
             buckets[monday].append((finished - created).total_seconds() / 3600)
-    return [{"week": start, "count": len(hours),
-             "median": statistics.median(hours) if hours else None, "p90": _p90(hours) if hours else None}
-            for start, hours in ((s, buckets[s.date()]) for s in starts)]
+    return [
+        {
+            "week": start,
+            "count": len(hours),
+            "median": statistics.median(hours) if hours else None,
+            "p90": _p90(hours) if hours else None,
+        }
+        for start, hours in ((s, buckets[s.date()]) for s in starts)
+    ]
 
 
 def _scale(top: float) -> float:
@@ -89,12 +108,16 @@ def bars_svg(weeks: list[dict]) -> SafeString:
     for index, week in enumerate(weeks):
         x = PAD + index * slot
         label = week["week"].strftime("%d %b")
-        for value, offset, fill, what in ((week["started"], 0.1, "#9ec5fe", "started"),
-                                          (week["completed"], 0.5, "#0d6efd", "completed")):
+        for value, offset, fill, what in (
+            (week["started"], 0.1, "#9ec5fe", "started"),
+            (week["completed"], 0.5, "#0d6efd", "completed"),
+        ):
             height = value * scale
-            bars.append(f'<rect x="{x + slot * offset:.1f}" y="{HEIGHT - PAD - height:.1f}" '
-                        f'width="{slot * 0.38:.1f}" height="{height:.1f}" fill="{fill}">'
-                        f"<title>Week of {escape(label)}: {int(value)} {what}</title></rect>")
+            bars.append(
+                f'<rect x="{x + slot * offset:.1f}" y="{HEIGHT - PAD - height:.1f}" '
+                f'width="{slot * 0.38:.1f}" height="{height:.1f}" fill="{fill}">'
+                f"<title>Week of {escape(label)}: {int(value)} {what}</title></rect>"
+            )
         if index % 2 == 0:
             bars.append(_label(x + 2, label))
     return _frame("Onboardings per week: started and completed", top, "", "".join(bars))
@@ -107,16 +130,25 @@ def lines_svg(weeks: list[dict]) -> SafeString:
     scale, slot = _scale(top), (WIDTH - 2 * PAD) / max(1, len(weeks))
     parts = []
     for key, colour, dash in (("median", "#198754", ""), ("p90", "#fd7e14", "4 3")):
-        points = [(PAD + (i + 0.5) * slot, HEIGHT - PAD - w[key] * scale, w) for i, w in enumerate(weeks)
-                  if w[key] is not None]
+        points = [
+            (PAD + (i + 0.5) * slot, HEIGHT - PAD - w[key] * scale, w)
+            for i, w in enumerate(weeks)
+            if w[key] is not None
+        ]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
             dashes = f' stroke-dasharray="{dash}"' if dash else ""
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashes}/>')
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                f'stroke-width="2"{dashes}/>'
+            )
         for x, y, w in points:
             tip = f"Week of {w['week']:%d %b}: {key} {w[key]:.1f} h ({w['count']} onboarding(s))"
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(tip)}</title>'
-                         "</circle>")
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" '
+                f'fill="{colour}"><title>{escape(tip)}</title>'
+                "</circle>"
+            )
     for index, week in enumerate(weeks):
         if index % 2 == 0:
             parts.append(_label(PAD + index * slot + 2, week["week"].strftime("%d %b")))
@@ -128,26 +160,39 @@ def _frame(title: str, top: float, unit: str, body: str) -> SafeString:
     top_text = f"{top:.0f}" if top >= 10 else f"{top:.1f}"
     bottom = HEIGHT - PAD
     return mark_safe(  # noqa: S308  numbers and escape()d text only
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
         f'<line x1="{PAD}" y1="{bottom}" x2="{WIDTH - PAD}" y2="{bottom}" stroke="#adb5bd"/>'
         f'<text x="2" y="{PAD}" font-size="10" fill="#6c757d">{top_text}{unit}</text>'
-        f'<text x="2" y="{bottom}" font-size="10" fill="#6c757d">0</text>{body}</svg>')
+        f'<text x="2" y="{bottom}" font-size="10" fill="#6c757d">0</text>{body}</svg>'
+    )
 
 
 def tenant_states() -> dict:
-    """Tenants per lifecycle and per health, in one aggregate query, each with its share for a bar."""
+    """Tenants per lifecycle and per health, in one aggregate query, each with its share for a
+    bar."""
     aggregates = {f"l_{v}": Count("pk", filter=Q(lifecycle=v)) for v in Lifecycle.values}
     aggregates |= {f"h_{v}": Count("pk", filter=Q(health_state=v)) for v in HealthState.values}
     counts = Tenant.objects.aggregate(total=Count("pk"), **aggregates)
     total = counts["total"] or 1
 
     def rows(prefix: str, choices) -> list[dict]:
-        return [{"value": value, "label": label, "count": counts[f"{prefix}_{value}"],
-                 "percent": round(100 * counts[f"{prefix}_{value}"] / total)} for value, label in choices]
+        return [
+            {
+                "value": value,
+                "label": label,
+                "count": counts[f"{prefix}_{value}"],
+                "percent": round(100 * counts[f"{prefix}_{value}"] / total),
+            }
+            for value, label in choices
+        ]
 
-    return {"total": counts["total"], "lifecycle": rows("l", Lifecycle.choices),
-            "health": rows("h", HealthState.choices)}
+    return {
+        "total": counts["total"],
+        "lifecycle": rows("l", Lifecycle.choices),
+        "health": rows("h", HealthState.choices),
+    }
 
 
 def dashboard_charts(now: datetime | None = None) -> dict:
@@ -156,5 +201,11 @@ def dashboard_charts(now: datetime | None = None) -> dict:
     weeks = onboardings_per_week(now=now, rows=rows)
     times = time_to_onboard(now=now, rows=rows)
     completed = [t for t in times if t["count"]]
-    return {"weeks": weeks, "times": times, "bars": bars_svg(weeks), "lines": lines_svg(times),
-            "has_times": bool(completed), "tenants": tenant_states()}
+    return {
+        "weeks": weeks,
+        "times": times,
+        "bars": bars_svg(weeks),
+        "lines": lines_svg(times),
+        "has_times": bool(completed),
+        "tenants": tenant_states(),
+    }

@@ -2,7 +2,8 @@
 consent links, and Proofpoint (domain.md §4).
 
 Steps and services never read MICROSOFT_*, MSP_APP_* or PROOFPOINT_* themselves: they ask here for a
-GraphClient as the MSP's onboarding app or as a customer's sync app, a consent link, a tenant lookup, or
+GraphClient as the MSP's onboarding app or as a customer's sync app, a consent link, a tenant
+lookup, or
 a ProofpointClient. A missing setting is a PermanentError that names the variable, so the technician
 sees what to fix instead of a 401.
 """
@@ -34,15 +35,20 @@ def custom_proofpoint_hosts() -> frozenset[str]:
 def credential_hosts() -> frozenset[str]:
     """Every host the settings name as a receiver of credentials; nothing else ever gets one."""
     urls = [settings.MICROSOFT_LOGIN_URL, settings.MICROSOFT_GRAPH_URL, settings.PROOFPOINT_API_URL]
-    urls += [base_url_for_stack(stack) for stack in ProofpointStack.values
-             if stack != ProofpointStack.CUSTOM]
+    urls += [
+        base_url_for_stack(stack)
+        for stack in ProofpointStack.values
+        if stack != ProofpointStack.CUSTOM
+    ]
     return frozenset(host_key(url) for url in urls if url) | custom_proofpoint_hosts()
 
 
 def outbound_config() -> OutboundConfig:
-    return OutboundConfig(ca_bundle=settings.OUTBOUND_CA_BUNDLE or None,
-                          timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
-                          credential_hosts=credential_hosts())
+    return OutboundConfig(
+        ca_bundle=settings.OUTBOUND_CA_BUNDLE or None,
+        timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+        credential_hosts=credential_hosts(),
+    )
 
 
 def outbound_session() -> requests.Session:
@@ -60,7 +66,8 @@ def msp_credentials() -> tuple[str, str]:
     for name in ("MSP_APP_CLIENT_ID", "MSP_APP_CLIENT_SECRET"):
         if not getattr(settings, name, ""):
             raise PermanentError(
-                message=f"The portal is not configured: {name} is empty. Set it to the MSP's multi-tenant "
+                message=f"The portal is not configured: {name} is empty. Set it to the MSP's "
+                "multi-tenant "
                 "onboarding app (see .env.example) and retry.",
                 code="missing_configuration",
             )
@@ -92,7 +99,9 @@ def forget_token(tenant_id: str, client_id: str) -> None:
 
 
 def find_tenant(domain: str) -> TenantInfo:
-    return resolve_tenant(settings.MICROSOFT_LOGIN_URL, domain, outbound_session(), outbound_config())
+    return resolve_tenant(
+        settings.MICROSOFT_LOGIN_URL, domain, outbound_session(), outbound_config()
+    )
 
 
 def consent_redirect_uri() -> str:
@@ -102,8 +111,9 @@ def consent_redirect_uri() -> str:
 
 def admin_consent_link(tenant_id: str, client_id: str, state: str) -> str:
     """Where the customer's browser goes to consent (the browser-facing login host)."""
-    return admin_consent_url(settings.MICROSOFT_LOGIN_BROWSER_URL, tenant_id, client_id,
-                             consent_redirect_uri(), state)
+    return admin_consent_url(
+        settings.MICROSOFT_LOGIN_BROWSER_URL, tenant_id, client_id, consent_redirect_uri(), state
+    )
 
 
 # --- Proofpoint ----------------------------------------------------------------------------------
@@ -112,17 +122,20 @@ REQUIRED_SETTINGS = ("PROOFPOINT_API_USER", "PROOFPOINT_API_PASSWORD")
 
 def _missing(name: str, what: str) -> PermanentError:
     return PermanentError(
-        message=f"The portal is not configured: {name} is empty. Set it to {what} (see .env.example) and retry.",
+        message=f"The portal is not configured: {name} is empty. Set it to {what} (see "
+        ".env.example) and retry.",
         code="missing_configuration",
     )
 
 
 def api_url(tenant: Tenant) -> str:
-    """A white-label tenant's own API; else PROOFPOINT_API_URL (one base for all); else the stack's."""
+    """A white-label tenant's own API; else PROOFPOINT_API_URL (one base for all); else the
+    stack's."""
     if tenant.proofpoint_stack == ProofpointStack.CUSTOM:
         if not tenant.proofpoint_api_url:
             raise PermanentError(
-                message=f"{tenant.name} uses a custom (white-label) Proofpoint stack but has no API URL. "
+                message=f"{tenant.name} uses a custom (white-label) Proofpoint stack but has no "
+                "API URL. "
                 "Edit the tenant and fill in the Proofpoint API URL.",
                 code="missing_configuration",
             )
@@ -144,12 +157,19 @@ def proofpoint_client(tenant: Tenant) -> ProofpointClient:
     for name in REQUIRED_SETTINGS:
         if not getattr(settings, name, ""):
             raise _missing(name, "the channel-admin API user's email and password")
-    return ProofpointClient(api_url(tenant), settings.PROOFPOINT_API_USER, settings.PROOFPOINT_API_PASSWORD,
-                            outbound_session(), outbound_config())
+    return ProofpointClient(
+        api_url(tenant),
+        settings.PROOFPOINT_API_USER,
+        settings.PROOFPOINT_API_PASSWORD,
+        outbound_session(),
+        outbound_config(),
+    )
 
 
 def partner_domain() -> str:
     """The MSP's own (partner) org, under which customer orgs are created."""
     if not settings.PROOFPOINT_PARTNER_DOMAIN:
-        raise _missing("PROOFPOINT_PARTNER_DOMAIN", "the primary domain of your Proofpoint partner org")
+        raise _missing(
+            "PROOFPOINT_PARTNER_DOMAIN", "the primary domain of your Proofpoint partner org"
+        )
     return settings.PROOFPOINT_PARTNER_DOMAIN

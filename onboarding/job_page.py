@@ -1,6 +1,7 @@
 """What the live job page says and offers, worked out from the job's state at each poll.
 
-The buttons (retry, resend, revoke, cancel, review) and the step texts are decided here, once, so the
+The buttons (retry, resend, revoke, cancel, review) and the step texts are decided here, once, so
+the
 htmx refresh that redraws the steps redraws the buttons too, and a text whose moment has passed
 ("paused until the report is approved", "the portal checks it") is told as what happened instead.
 Codes meant for support ("[org_missing]", request ids) are taken out of the words and shown apart.
@@ -25,7 +26,9 @@ TITLES_AFTER_IMPORT = {StepKey.CONFIGURE_SYNC.value: "Configure Azure sync in Pr
 # Failures no retry can mend (a national cloud, a domain no Entra tenant uses): the page offers
 # editing the tenant, or cancelling, instead of "Retry".
 NO_RETRY_CODES = frozenset({"national_cloud", "AADSTS90002"})
-SYNC_ON_MESSAGE = "Azure sync is configured in Proofpoint, and was switched on when the accounts were imported."
+SYNC_ON_MESSAGE = (
+    "Azure sync is configured in Proofpoint, and was switched on when the accounts were imported."
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Worded:
 
 
 def split_codes(text: str) -> Worded:
-    """Take "[code]" and "(request-id …)" out of a message; they go in a details line for support."""
+    """Take "[code]" and "(request-id …)" out of a message; they go in a details line for
+    support."""
     text = text or ""
     codes = CODE_RE.findall(text)
     request_ids = REQUEST_ID_RE.findall(text)
@@ -79,16 +83,26 @@ def consent_words(consent: dict | None, steps: list) -> dict | None:
     """The consent panel's answer in words: an approval the portal has since proven says so."""
     if not consent or not consent.get("purpose"):
         return consent
-    step_key = StepKey.GRANT_CONSENT.value if consent["purpose"] == "sync_app" else StepKey.CUSTOMER_CONSENT.value
+    step_key = (
+        StepKey.GRANT_CONSENT.value
+        if consent["purpose"] == "sync_app"
+        else StepKey.CUSTOMER_CONSENT.value
+    )
     step_state = next((step.state for step in steps if step.key == step_key), None)
     message = consent.get("message") or ""
     if consent["state"] == "approved":
         if step_state == StepState.SUCCEEDED:
-            message = "The administrator approved, and the portal confirmed it can now work in the tenant."
+            message = (
+                "The administrator approved, and the portal confirmed it can now work in "
+                "the tenant."
+            )
         elif step_state in (StepState.PENDING, StepState.RUNNING):
             message = "The administrator approved; the portal is checking that the approval works."
         elif step_state == StepState.WAITING:
-            message = "The administrator's answer said yes, but the approval does not work yet (see the step)."
+            message = (
+                "The administrator's answer said yes, but the approval does not work yet "
+                "(see the step)."
+            )
     worded = split_codes(message)
     return {**consent, "message": worded.words, "details": worded.details}
 
@@ -99,7 +113,9 @@ def job_actions(job, steps: list, consent: dict | None) -> dict:
     failed = next((step for step in steps if step.state == StepState.FAILED), None)
     codes = set(CODE_RE.findall(failed.message)) if failed else set()
     permanent = bool(codes & NO_RETRY_CODES)
-    consent_waiting = any(step.key in CONSENT_STEPS and step.state == StepState.WAITING for step in steps)
+    consent_waiting = any(
+        step.key in CONSENT_STEPS and step.state == StepState.WAITING for step in steps
+    )
     resend = job.state == JobState.WAITING_CUSTOMER and consent_waiting
     return {
         "retry": job.state == JobState.FAILED and failed is not None and not permanent,

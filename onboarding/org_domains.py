@@ -32,7 +32,9 @@ def add_missing_domains(
     destination = delivery_destination(graph_domains)
     added = []
     for domain in wanted:
-        if domain not in present and client.add_domain(tenant.primary_domain, domain, cast(str, destination)):
+        if domain not in present and client.add_domain(
+            tenant.primary_domain, domain, cast(str, destination)
+        ):
             added.append(domain)
             log(
                 f"Added the domain {domain} to the Proofpoint org {tenant.primary_domain} (to "

@@ -1,4 +1,5 @@
-"""An email backend that keeps messages in the database, for `make demo` where no mail server runs."""
+"""An email backend that keeps messages in the database, for `make demo` where no mail server
+runs."""
 
 from django.core.mail.backends.base import BaseEmailBackend
 

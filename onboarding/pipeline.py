@@ -3,7 +3,8 @@ the one spelling of each key and title, kept beside the Step model so that every
 included, can use it without importing this module).
 
 The engine reads a job's steps from `pipeline(job.kind)`: STEPS for an onboarding
-(`settings.ONBOARDING_PIPELINE` may name another list: tests use short pipelines), REPAIR_STEPS for a
+(`settings.ONBOARDING_PIPELINE` may name another list: tests use short pipelines), REPAIR_STEPS for
+a
 repair (api.md v1.1: fix every fixable finding, then check again). Step keys are unique across the
 pipelines, so `spec_for(key)` needs no kind.
 """
@@ -59,19 +60,29 @@ GRAPH, PROOFPOINT = ("graph",), ("proofpoint",)
 BOTH = GRAPH + PROOFPOINT
 STEPS = [
     step(StepKey.RESOLVE_TENANT, resolve_tenant),
-    step(StepKey.CUSTOMER_CONSENT, customer_consent,
-         timeout_message="The customer did not answer the consent email in time. Resend the link."),
+    step(
+        StepKey.CUSTOMER_CONSENT,
+        customer_consent,
+        timeout_message="The customer did not answer the consent email in time. Resend the link.",
+    ),
     step(StepKey.CREATE_APP, create_app, services=GRAPH),
-    step(StepKey.GRANT_CONSENT, grant_consent,
-         timeout_message="The customer did not approve the sync app's permissions in time. "
-         "Resend the link.", services=GRAPH),
+    step(
+        StepKey.GRANT_CONSENT,
+        grant_consent,
+        timeout_message="The customer did not approve the sync app's permissions in time. "
+        "Resend the link.",
+        services=GRAPH,
+    ),
     step(StepKey.CREATE_SECRET, create_secret, services=GRAPH),
     step(StepKey.VERIFY_CREDENTIALS, verify_credentials, services=GRAPH),
     step(StepKey.PREPARE_ORG, prepare_org, services=PROOFPOINT),
     step(StepKey.CONFIGURE_SYNC, configure_sync, services=BOTH),
     step(StepKey.BUILD_REPORT, build_report, services=BOTH),
-    step(StepKey.REVIEW, review,
-         timeout_message="Nobody approved the sync report in time. Rebuild it and review again."),
+    step(
+        StepKey.REVIEW,
+        review,
+        timeout_message="Nobody approved the sync report in time. Rebuild it and review again.",
+    ),
     step(StepKey.IMPORT_ACCOUNTS, import_accounts, services=PROOFPOINT),
     step(StepKey.ROUTING_COUNTDOWN, routing_countdown),
 ]
@@ -80,8 +91,11 @@ STEPS = [
 # Each step reads what is there and changes only what is wrong (Skipped otherwise), so a repair of a
 # healthy part writes nothing. Consent comes first: without the MSP app nothing else can be read.
 REPAIR_STEPS = [
-    step(StepKey.CUSTOMER_CONSENT, customer_consent,
-         timeout_message="The customer did not answer the consent email in time. Resend the link."),
+    step(
+        StepKey.CUSTOMER_CONSENT,
+        customer_consent,
+        timeout_message="The customer did not answer the consent email in time. Resend the link.",
+    ),
     step(StepKey.REPAIR_APP, repair_app, services=GRAPH),
     step(StepKey.REPAIR_PERMISSIONS, repair_permissions, services=GRAPH),
     step(StepKey.REPAIR_DOMAINS, repair_domains, services=BOTH),
@@ -110,5 +124,13 @@ def step_titles() -> dict[str, str]:
     return {spec.key: spec.title for spec in reversed(all_specs())}
 
 
-__all__ = ["REPAIR_STEPS", "STEPS", "StepKey", "StepSpec", "all_specs", "pipeline", "spec_for",
-           "step_titles"]
+__all__ = [
+    "REPAIR_STEPS",
+    "STEPS",
+    "StepKey",
+    "StepSpec",
+    "all_specs",
+    "pipeline",
+    "spec_for",
+    "step_titles",
+]

@@ -37,8 +37,11 @@ CREATE = "create_proofpoint_org"
 
 def _not_checked(what: str, error: Exception) -> Problem:
     words = error.message if isinstance(error, IntegrationError) else str(error)
-    return Problem(f"{what} could not be checked just now ({words}); the onboarding checks it again.",
-                   code="not_checked", blocking=False)
+    return Problem(
+        f"{what} could not be checked just now ({words}); the onboarding checks it again.",
+        code="not_checked",
+        blocking=False,
+    )
 
 
 def check_entra(tenant) -> list[Problem]:
@@ -46,16 +49,30 @@ def check_entra(tenant) -> list[Problem]:
     try:
         info = clients.find_tenant(domain)
     except TenantNotFound:
-        return [Problem(f"No Microsoft 365 (Entra ID) tenant answers for {domain}. Check the Primary email "
-                        "domain: it must be a domain the customer uses in Microsoft 365.", DOMAIN,
-                        "tenant_not_found")]
+        return [
+            Problem(
+                f"No Microsoft 365 (Entra ID) tenant answers for {domain}. Check the Primary email "
+                "domain: it must be a domain the customer uses in Microsoft 365.",
+                DOMAIN,
+                "tenant_not_found",
+            )
+        ]
     except (TransientError, PermanentError, OSError) as error:
         return [_not_checked(f"The Microsoft tenant of {domain}", error)]
     if info.is_national_cloud:
         cloud = info.cloud_instance_name or info.tenant_region_scope
-        return [Problem(f"{domain} is in a US Government (GCC High / DoD) or other national cloud ({cloud}). "
-                        "Proofpoint Essentials' Azure sync does not support it, so the portal cannot onboard "
-                        "this customer.", DOMAIN, "national_cloud", permanent=True)]
+        return [
+            Problem(
+                f"{domain} is in a US Government (GCC High / DoD) or other national cloud "
+                f"({cloud}). "
+                "Proofpoint Essentials' Azure sync does not support it, so the portal cannot "
+                "onboard "
+                "this customer.",
+                DOMAIN,
+                "national_cloud",
+                permanent=True,
+            )
+        ]
     return []
 
 
@@ -69,10 +86,16 @@ def check_proofpoint(tenant) -> list[Problem]:
         client = clients.proofpoint_client(tenant)
         client.me()
     except ProofpointAuthFailed:
-        return [Problem(f"The Proofpoint stack {stack} refused the portal's channel-admin API user. Choose "
-                        "the stack your partner account lives on in Proofpoint stack, or ask an admin to check "
-                        "PROOFPOINT_API_USER and PROOFPOINT_API_PASSWORD.", _stack_field(tenant),
-                        "proofpoint_auth")]
+        return [
+            Problem(
+                f"The Proofpoint stack {stack} refused the portal's channel-admin API user. Choose "
+                "the stack your partner account lives on in Proofpoint stack, or ask an admin to "
+                "check "
+                "PROOFPOINT_API_USER and PROOFPOINT_API_PASSWORD.",
+                _stack_field(tenant),
+                "proofpoint_auth",
+            )
+        ]
     except (TransientError, PermanentError, OSError, ValueError) as error:
         return [_not_checked(f"The Proofpoint stack {stack}", error)]
     try:
@@ -98,12 +121,25 @@ def _missing_org(tenant, client) -> list[Problem]:
     other = _other_stack(tenant, client)
     if other:
         label = dict(ProofpointStack.choices).get(other, other.upper())
-        return [Problem(f"The Proofpoint organisation of {domain} is on the {label} stack: choose {label} in "
-                        "Proofpoint stack.", STACK, "org_other_stack")]
+        return [
+            Problem(
+                f"The Proofpoint organisation of {domain} is on the {label} stack: choose {label} "
+                "in "
+                "Proofpoint stack.",
+                STACK,
+                "org_other_stack",
+            )
+        ]
     if not tenant.create_proofpoint_org:
-        return [Problem(f"No Proofpoint organisation uses {domain} on this stack. Tick \"Create the Proofpoint "
-                        "org\", or create the organisation in the Proofpoint portal first.", CREATE,
-                        "org_missing")]
+        return [
+            Problem(
+                f'No Proofpoint organisation uses {domain} on this stack. Tick "Create the '
+                "Proofpoint "
+                'org", or create the organisation in the Proofpoint portal first.',
+                CREATE,
+                "org_missing",
+            )
+        ]
     problems = []
     try:
         partner_domain = clients.partner_domain()
@@ -111,14 +147,27 @@ def _missing_org(tenant, client) -> list[Problem]:
     except (IntegrationError, OSError) as error:
         return [_not_checked("Whether the portal may create Proofpoint organisations", error)]
     if partner is None or str(partner.get("type", "partner")).lower() != "partner":
-        problems.append(Problem(f"The portal's Proofpoint account ({partner_domain}) is not a partner "
-                                "organisation on this stack, so it cannot create organisations. Untick \"Create "
-                                "the Proofpoint org\" and create it in the Proofpoint portal, or choose the "
-                                "partner's stack in Proofpoint stack.", CREATE, "partner_cannot_create"))
+        problems.append(
+            Problem(
+                f"The portal's Proofpoint account ({partner_domain}) is not a partner "
+                'organisation on this stack, so it cannot create organisations. Untick "Create '
+                'the Proofpoint org" and create it in the Proofpoint portal, or choose the '
+                "partner's stack in Proofpoint stack.",
+                CREATE,
+                "partner_cannot_create",
+            )
+        )
     if settings.PROOFPOINT_NEW_ORG_USER_LICENSES < 1:
-        problems.append(Problem("The new Proofpoint organisation will start with no user licences "
-                                "(PROOFPOINT_NEW_ORG_USER_LICENSES): add licences to it in the Proofpoint portal "
-                                "before you approve the sync report.", CREATE, "no_licences", blocking=False))
+        problems.append(
+            Problem(
+                "The new Proofpoint organisation will start with no user licences "
+                "(PROOFPOINT_NEW_ORG_USER_LICENSES): add licences to it in the Proofpoint portal "
+                "before you approve the sync report.",
+                CREATE,
+                "no_licences",
+                blocking=False,
+            )
+        )
     return problems
 
 
@@ -133,9 +182,17 @@ def _licences(tenant, org: dict) -> list[Problem]:
         used = 0
     if licences - used >= 1:
         return []
-    return [Problem(f"The Proofpoint organisation {tenant.primary_domain} has {licences:,} user licences and "
-                    f"{used:,} are in use: no licence is left for a new user. Add licences in the Proofpoint "
-                    "portal (Licensing) before onboarding.", None, "no_licences")]
+    return [
+        Problem(
+            f"The Proofpoint organisation {tenant.primary_domain} has {licences:,} user licences "
+            "and "
+            f"{used:,} are in use: no licence is left for a new user. Add licences in the "
+            "Proofpoint "
+            "portal (Licensing) before onboarding.",
+            None,
+            "no_licences",
+        )
+    ]
 
 
 def check_tenant(tenant) -> list[Problem]:
@@ -145,6 +202,8 @@ def check_tenant(tenant) -> list[Problem]:
         try:
             problems += check(tenant)
         except Exception as error:  # noqa: BLE001
-            log.exception("Pre-flight check %s failed for %s", check.__name__, tenant.primary_domain)
+            log.exception(
+                "Pre-flight check %s failed for %s", check.__name__, tenant.primary_domain
+            )
             problems.append(_not_checked("Part of the set-up", error))
     return problems

@@ -1,4 +1,5 @@
 """What the job page and the API show of a job: its steps with titles, in one query."""
+
 from django.utils import timezone
 
 from onboarding.models import StepKey
@@ -21,11 +22,16 @@ def routing_progress(job) -> dict | None:
 
     total = max(1, settings.ROUTING_WAIT_SECONDS)
     left = max(0, int((job.routing_ready_at - timezone.now()).total_seconds()))
-    return {"ready_at": job.routing_ready_at, "seconds_left": left, "percent": int(100 * (total - left) / total)}
+    return {
+        "ready_at": job.routing_ready_at,
+        "seconds_left": left,
+        "percent": int(100 * (total - left) / total),
+    }
 
 
 def app_status(job) -> dict | None:
-    """api.md's `app` object plus the Entra admin center link; None until the app exists. Never the secret."""
+    """api.md's `app` object plus the Entra admin center link; None until the app exists. Never the
+    secret."""
     from django.conf import settings
 
     from tenants.models import EntraApplication
@@ -47,7 +53,8 @@ FAILED_ROWS_SHOWN = 50
 
 
 def report_status(job, steps) -> dict | None:
-    """The report panel: section counts and the accounts Proofpoint refused. None before the report exists."""
+    """The report panel: section counts and the accounts Proofpoint refused. None before the report
+    exists."""
     states = {step.key: step.state for step in steps}
     if states.get(StepKey.BUILD_REPORT) != "succeeded":
         return None
@@ -60,7 +67,10 @@ def report_status(job, steps) -> dict | None:
     plan = None
     if job.state == "waiting_review":
         from onboarding.report.explain import licence_fit
-        from onboarding.views.report import approval_plan, org_figures  # the report page's own sentence
+        from onboarding.views.report import (
+            approval_plan,
+            org_figures,
+        )  # the report page's own sentence
 
         job.licence_fit = licence_fit(job, org_figures(job))
         plan = approval_plan(job, counts)

@@ -26,32 +26,38 @@ DELEGATED_SCOPES = {
 }
 
 
-
 APP_ROLES = {"Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61"}
-
 
 
 GRANT_SCOPE = " ".join(DELEGATED_SCOPES)
 # Proofpoint checks the app's credentials when the settings are saved; a brand-new secret can be
-# refused by Entra for a few seconds (domain.md §3, AADSTS7000215 seen 4-18 s). Retry that a few times.
+# refused by Entra for a few seconds (domain.md §3, AADSTS7000215 seen 4-18 s). Retry that a few
+# times.
 SETTINGS_SAVE_RETRIES = 4
 SETTINGS_SAVE_RETRY_SECONDS = 15
 
 
 # --- finding it ----------------------------------------------------------------------------------
-def find_sync_app(tenant: Tenant, *, registered: bool = False, with_secret: bool = False) -> EntraApplication:
+def find_sync_app(
+    tenant: Tenant, *, registered: bool = False, with_secret: bool = False
+) -> EntraApplication:
     """The tenant's sync app, or a PermanentError that says which earlier step must run first.
 
     `registered`: the app registration exists in Entra (it has an object id). `with_secret`: it can
-    sign in, as Proofpoint will (the tenant is resolved, the app has a client id and a stored secret).
+    sign in, as Proofpoint will (the tenant is resolved, the app has a client id and a stored
+    secret).
     """
     app = EntraApplication.objects.filter(tenant=tenant).first()
     if app is None or (registered and not app.object_id):
-        raise PermanentError(message="The app registration does not exist yet: run 'Create the Proofpoint "
-                             "sync app registration' first.", code="no_app")
+        raise PermanentError(
+            message="The app registration does not exist yet: run 'Create the Proofpoint "
+            "sync app registration' first.",
+            code="no_app",
+        )
     if with_secret and not (tenant.entra_tenant_id and app.client_id and app.secret):
         raise PermanentError(
-            message=f"{tenant.name} has no Proofpoint sync app with a stored client secret yet: the "
+            message=f"{tenant.name} has no Proofpoint sync app with a stored client secret yet: "
+            "the "
             "onboarding's Entra ID steps must finish first.",
             code="sync_app_missing",
         )
@@ -75,8 +81,8 @@ def sync_app_graph(tenant: Tenant) -> GraphClient:
 # --- its registration ----------------------------------------------------------------------------
 def unique_key(tenant: Tenant) -> str:
     """The app's uniqueName: stable per tenant, so the upsert finds the same app on every run."""
-    return f"proofpoint-sync-{tenant.pk}-{hashlib.sha256(tenant.primary_domain.encode()).hexdigest()[:8]}"
-
+    digest = hashlib.sha256(tenant.primary_domain.encode()).hexdigest()[:8]
+    return f"proofpoint-sync-{tenant.pk}-{digest}"
 
 
 def sync_app_body(tenant: Tenant, extra_redirect_uris: tuple[str, ...] = ()) -> dict:
@@ -91,26 +97,33 @@ def sync_app_body(tenant: Tenant, extra_redirect_uris: tuple[str, ...] = ()) -> 
     }
 
 
-def register_sync_app(tenant: Tenant, graph: GraphClient,
-                      record: Callable[[str, str], None]) -> EntraApplication:
+def register_sync_app(
+    tenant: Tenant, graph: GraphClient, record: Callable[[str, str], None]
+) -> EntraApplication:
     """Create (or update) the app registration and its service principal, idempotently through the
     uniqueName upsert; `record(action, text)` notes each external change. Shared by the onboarding's
     create_app step and the repair of a deleted app (a recreated app gets a new client id)."""
     app_row, _ = EntraApplication.objects.get_or_create(
-        tenant=tenant, defaults={"unique_name": unique_key(tenant)})
+        tenant=tenant, defaults={"unique_name": unique_key(tenant)}
+    )
     # https://learn.microsoft.com/en-us/graph/api/application-upsert
     app, created = graph.upsert_application(app_row.unique_name, sync_app_body(tenant))
-    EntraApplication.objects.filter(pk=app_row.pk).update(object_id=app["id"],
-                                                          client_id=app["appId"])
+    EntraApplication.objects.filter(pk=app_row.pk).update(
+        object_id=app["id"], client_id=app["appId"]
+    )
     verb = "Created" if created else "Updated"
-    record("entra.app_upserted", f"{verb} the app registration '{settings.SYNC_APP_DISPLAY_NAME}' "
-           f"(client id {app['appId']}, uniqueName {app_row.unique_name}).")
+    record(
+        "entra.app_upserted",
+        f"{verb} the app registration '{settings.SYNC_APP_DISPLAY_NAME}' "
+        f"(client id {app['appId']}, uniqueName {app_row.unique_name}).",
+    )
     # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-upsert
     sp = graph.upsert_service_principal(app["appId"])
     if app_row.service_principal_id != sp["id"]:
         EntraApplication.objects.filter(pk=app_row.pk).update(service_principal_id=sp["id"])
-        record("entra.sp_ready",
-               f"Service principal {sp['id']} is ready for the app {app['appId']}.")
+        record(
+            "entra.sp_ready", f"Service principal {sp['id']} is ready for the app {app['appId']}."
+        )
     app_row.refresh_from_db()
     return app_row
 
@@ -124,12 +137,15 @@ def directory_role_id(graph_sp: dict, name: str = "Directory.Read.All") -> str:
     return APP_ROLES[name]
 
 
-def consent_in_place(graph: GraphClient, app: EntraApplication, graph_sp_id: str,
-                     role_id: str) -> bool:
+def consent_in_place(
+    graph: GraphClient, app: EntraApplication, graph_sp_id: str, role_id: str
+) -> bool:
     """Both grants are visible already (reads only: the MSP app's Directory.Read.All is enough)."""
     try:
-        assigned = any(a.get("appRoleId") == role_id and a.get("resourceId") == graph_sp_id
-                       for a in graph.list_app_role_assignments(app.service_principal_id))
+        assigned = any(
+            a.get("appRoleId") == role_id and a.get("resourceId") == graph_sp_id
+            for a in graph.list_app_role_assignments(app.service_principal_id)
+        )
         grant = graph.find_delegated_grant(app.service_principal_id, graph_sp_id)
     except NotFound:  # a new service principal not replicated yet: the writes retry for it
         return False
@@ -137,8 +153,13 @@ def consent_in_place(graph: GraphClient, app: EntraApplication, graph_sp_id: str
     return assigned and grant is not None and scopes >= set(DELEGATED_SCOPES)
 
 
-def grant_permissions(graph: GraphClient, app: EntraApplication, graph_sp_id: str, role_id: str,
-                      record: Callable[[str, str], None]) -> None:
+def grant_permissions(
+    graph: GraphClient,
+    app: EntraApplication,
+    graph_sp_id: str,
+    role_id: str,
+    record: Callable[[str, str], None],
+) -> None:
     """Grant the application role and the delegated scopes (duplicates count as done). Raises
     InsufficientPrivileges when the MSP app may not grant them in this tenant."""
     # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto
@@ -151,7 +172,9 @@ def grant_permissions(graph: GraphClient, app: EntraApplication, graph_sp_id: st
 
 
 # --- Proofpoint's settings for it ----------------------------------------------------------------
-def azure_settings(tenant: Tenant, app: EntraApplication, frequency: int, secret: str | None = None) -> dict:
+def azure_settings(
+    tenant: Tenant, app: EntraApplication, frequency: int, secret: str | None = None
+) -> dict:
     """All 15 fields of PUT /orgs/{org}/settings/azure (domain.md §4), with our reasons.
 
     `secret` replaces the app's stored one (the rotation hands over its new, pending secret).
@@ -161,12 +184,14 @@ def azure_settings(tenant: Tenant, app: EntraApplication, frequency: int, secret
         "application_id": app.client_id,
         # The real secret every time: GET returns "****" and a PUT must send the secret again (§4).
         "ad_key": secret or app.secret,
-        # The tenant's choice: end_user may log in to Proofpoint, silent_user may not (seed, Proofpoint part 2).
+        # The tenant's choice: end_user may log in to Proofpoint, silent_user may not (seed,
+        # Proofpoint part 2).
         "default_user_role_name": tenant.default_role,
         # 0 = "Never" before the review, so no scheduled sync imports anything unreviewed (§4, last
         # paragraph); the tenant's hours at approval/import.
         "sync_frequency": frequency,
-        # Seed: "synchronize the user accounts according to license, active users, or disabled account".
+        # Seed: "synchronize the user accounts according to license, active users, or disabled
+        # account".
         "sync_active_users": True,
         # §5: distribution and mail-enabled security groups become functional accounts.
         "sync_distribution_groups": True,
@@ -179,16 +204,20 @@ def azure_settings(tenant: Tenant, app: EntraApplication, frequency: int, secret
         # Deleting is the tenant's explicit choice (api.md: allow_deletions, default off).
         "remove_deleted_users": tenant.allow_deletions,
         "remove_deleted_groups": tenant.allow_deletions,
-        # Weak source (the field is undocumented beyond its name): silent users have no Proofpoint login,
+        # Weak source (the field is undocumented beyond its name): silent users have no Proofpoint
+        # login,
         # so the synced accounts' login is disabled exactly when the default role is silent_user.
         "disable_login": tenant.default_role == DefaultRole.SILENT_USER,
     }
 
 
-def save_azure_settings(tenant: Tenant, frequency: int, attempt: int,
-                        job: OnboardingJob | None = None) -> None:
-    """PUT the settings; a refusal right after the secret was made is retried a few times (`attempt`:
-    the calling step's attempt number), then permanent. `job`: what Proofpoint held before is recorded
+def save_azure_settings(
+    tenant: Tenant, frequency: int, attempt: int, job: OnboardingJob | None = None
+) -> None:
+    """PUT the settings; a refusal right after the secret was made is retried a few times
+    (`attempt`:
+    the calling step's attempt number), then permanent. `job`: what Proofpoint held before is
+    recorded
     first (remember_before_change), so cancelling or failing the job can put it back."""
     body = azure_settings(tenant, find_sync_app(tenant, with_secret=True), frequency)
     if job is not None:
@@ -199,14 +228,18 @@ def save_azure_settings(tenant: Tenant, frequency: int, attempt: int,
         if attempt >= SETTINGS_SAVE_RETRIES:
             raise
         raise ReplicationPending(
-            message=f"{error.message} The new client secret may not have reached every Entra server yet; "
+            message=f"{error.message} The new client secret may not have reached every Entra "
+            "server yet; "
             "trying again shortly.",
-            status=error.status, service=error.service, retry_after=SETTINGS_SAVE_RETRY_SECONDS,
+            status=error.status,
+            service=error.service,
+            retry_after=SETTINGS_SAVE_RETRY_SECONDS,
         ) from error
 
 
 def remember_before_change(tenant: Tenant, job: OnboardingJob) -> SettingsSnapshot:
-    """Record the org's Azure sync settings (never the secret) before the job's first change of them.
+    """Record the org's Azure sync settings (never the secret) before the job's first change of
+    them.
 
     Saved before the PUT, so a worker killed right after the PUT still leaves what the undo needs; a
     re-run of the step finds the snapshot and keeps it (a second GET would read our own change). A
@@ -214,17 +247,24 @@ def remember_before_change(tenant: Tenant, job: OnboardingJob) -> SettingsSnapsh
     """
     state = OnboardingJob.objects.filter(pk=job.pk).values_list("state", flat=True).first()
     if state == JobState.CANCELLED:
-        raise PermanentError(message="This job was cancelled: Proofpoint's settings are left alone.",
-                             code="job_cancelled")
+        raise PermanentError(
+            message="This job was cancelled: Proofpoint's settings are left alone.",
+            code="job_cancelled",
+        )
     snapshot = SettingsSnapshot.objects.filter(job=job).first()
     if snapshot is None:
         current = proofpoint_client(tenant).get_azure_settings(tenant.primary_domain)
-        kept = {name: value for name, value in (current or {}).items()
-                if name in AZURE_SETTINGS_FIELDS and name != "ad_key"}
+        kept = {
+            name: value
+            for name, value in (current or {}).items()
+            if name in AZURE_SETTINGS_FIELDS and name != "ad_key"
+        }
         snapshot, _ = SettingsSnapshot.objects.get_or_create(
-            job=job, defaults={"existed": current is not None, "settings": kept})
+            job=job, defaults={"existed": current is not None, "settings": kept}
+        )
     elif snapshot.restore_state != RestoreState.NOT_NEEDED:
         # A retried job changes the settings again: a later cancel or failure puts them back again.
-        SettingsSnapshot.objects.filter(pk=snapshot.pk).update(restore_state=RestoreState.NOT_NEEDED,
-                                                               restore_error="")
+        SettingsSnapshot.objects.filter(pk=snapshot.pk).update(
+            restore_state=RestoreState.NOT_NEEDED, restore_error=""
+        )
     return snapshot

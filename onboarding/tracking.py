@@ -1,8 +1,10 @@
-"""What managers track across every client: the latest job per tenant, what needs attention, how long
+"""What managers track across every client: the latest job per tenant, what needs attention, how
+long
 onboardings take. Shared by the dashboard page, its CSV export and the daily digest email.
 
 Every function here runs a fixed number of queries however many tenants there are.
 """
+
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,16 +44,20 @@ ATTENTION_LIMIT = 50
 
 def latest_job_of(tenant_ref=None):
     """The jobs of the outer query's tenant, newest first: `[:1]` of it is the latest job. The order
-    matches the job_latest_per_tenant index (created_at, then id), so each probe is one index read."""
+    matches the job_latest_per_tenant index (created_at, then id), so each probe is one index
+    read."""
     tenant_ref = OuterRef("pk") if tenant_ref is None else tenant_ref
     return OnboardingJob.objects.filter(tenant=tenant_ref).order_by("-created_at", "-pk")
 
 
 def tenants_with_latest_job(tenants=None):
-    """Tenants annotated with their latest job's id, state, step, starter and times (subqueries, no N+1)."""
+    """Tenants annotated with their latest job's id, state, step, starter and times (subqueries, no
+    N+1)."""
     tenants = Tenant.objects.all() if tenants is None else tenants
     latest = latest_job_of()
-    current = Step.objects.filter(job=OuterRef("job_id"), key=OuterRef("job_step")).values("started_at")[:1]
+    current = Step.objects.filter(job=OuterRef("job_id"), key=OuterRef("job_step")).values(
+        "started_at"
+    )[:1]
 
     def field(name):
         return Subquery(latest.values(name)[:1])
@@ -69,8 +75,9 @@ def tenants_with_latest_job(tenants=None):
     ).annotate(step_since=Coalesce(Subquery(current), F("job_state_changed_at")))
 
 
-def filter_overview(tenants, *, state="", technician=None, failed=False, stuck_hours=None, lifecycle="",
-                    health=""):
+def filter_overview(
+    tenants, *, state="", technician=None, failed=False, stuck_hours=None, lifecycle="", health=""
+):
     if lifecycle:
         tenants = tenants.filter(lifecycle=lifecycle)
     if health:
@@ -93,7 +100,9 @@ def filter_overview(tenants, *, state="", technician=None, failed=False, stuck_h
 def state_counts(tenants) -> dict[str, int]:
     """How many tenants' latest job is in each state ("none": never onboarded), in one query."""
     counts = {state: 0 for state in ["none", *JobState.values]}
-    grouped = tenants_with_latest_job(tenants).values("job_state").annotate(n=Count("pk")).order_by()
+    grouped = (
+        tenants_with_latest_job(tenants).values("job_state").annotate(n=Count("pk")).order_by()
+    )
     for row in grouped:
         key = row["job_state"] or "none"
         counts[key] = counts.get(key, 0) + row["n"]
@@ -101,15 +110,21 @@ def state_counts(tenants) -> dict[str, int]:
 
 
 def tenant_counts(tenants) -> dict[str, dict[str, int]]:
-    """In one query: how many tenants are in each lifecycle, how healthy the live ones are, and how many
+    """In one query: how many tenants are in each lifecycle, how healthy the live ones are, and how
+    many
     have a job under way per state (finished jobs are history and are not counted).
 
-    The tenant's own state, not its latest job's: a live tenant with a cancelled re-run counts as live."""
+    The tenant's own state, not its latest job's: a live tenant with a cancelled re-run counts as
+    live."""
     lifecycles = {value: 0 for value in Lifecycle.values}
     health = {value: 0 for value in HealthState.values}
     jobs = {state: 0 for state in ACTIVE_JOB_STATES}
-    grouped = (tenants_with_latest_job(tenants).values("lifecycle", "health_state", "job_state")
-               .annotate(n=Count("pk")).order_by())
+    grouped = (
+        tenants_with_latest_job(tenants)
+        .values("lifecycle", "health_state", "job_state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     for row in grouped:
         lifecycles[row["lifecycle"]] = lifecycles.get(row["lifecycle"], 0) + row["n"]
         if row["lifecycle"] == Lifecycle.LIVE:
@@ -131,8 +146,14 @@ class Attention:
 
     @property
     def total(self) -> int:
-        return (len(self.failed) + len(self.consent_unanswered) + len(self.review_waiting)
-                + len(self.secrets_expiring) + len(self.rotation_failed) + len(self.restore_failed))
+        return (
+            len(self.failed)
+            + len(self.consent_unanswered)
+            + len(self.review_waiting)
+            + len(self.secrets_expiring)
+            + len(self.rotation_failed)
+            + len(self.restore_failed)
+        )
 
 
 def needs_attention(now=None) -> Attention:
@@ -140,34 +161,48 @@ def needs_attention(now=None) -> Attention:
     jobs = OnboardingJob.objects.select_related("tenant", "started_by")
     links = (
         ConsentLink.objects.select_related("job__tenant", "job__started_by")
-        .filter(job__state=JobState.WAITING_CUSTOMER, answered_at__isnull=True,
-                state__in=[ConsentState.SENT, ConsentState.OPENED], sent_at__lt=now - CONSENT_UNANSWERED_AFTER)
+        .filter(
+            job__state=JobState.WAITING_CUSTOMER,
+            answered_at__isnull=True,
+            state__in=[ConsentState.SENT, ConsentState.OPENED],
+            sent_at__lt=now - CONSENT_UNANSWERED_AFTER,
+        )
         .order_by("sent_at")
     )
     return Attention(
-        failed=list(jobs.filter(state=JobState.FAILED).order_by("state_changed_at")[:ATTENTION_LIMIT]),
+        failed=list(
+            jobs.filter(state=JobState.FAILED).order_by("state_changed_at")[:ATTENTION_LIMIT]
+        ),
         consent_unanswered=list(links[:ATTENTION_LIMIT]),
         review_waiting=list(
-            jobs.filter(state=JobState.WAITING_REVIEW, state_changed_at__lt=now - REVIEW_WAITING_AFTER)
-            .order_by("state_changed_at")[:ATTENTION_LIMIT]
+            jobs.filter(
+                state=JobState.WAITING_REVIEW, state_changed_at__lt=now - REVIEW_WAITING_AFTER
+            ).order_by("state_changed_at")[:ATTENTION_LIMIT]
         ),
         **_secret_attention(now),
         restore_failed=list(
-            SettingsSnapshot.objects.select_related("job__tenant").filter(restore_state=RestoreState.FAILED)
+            SettingsSnapshot.objects.select_related("job__tenant")
+            .filter(restore_state=RestoreState.FAILED)
             .order_by("-restore_requested_at", "-pk")[:ATTENTION_LIMIT]
         ),
     )
 
 
 def _secret_attention(now) -> dict:
-    """Sync app secrets expiring within SECRET_ROTATE_DAYS that no rotation renewed, and failed rotations."""
+    """Sync app secrets expiring within SECRET_ROTATE_DAYS that no rotation renewed, and failed
+    rotations."""
     apps = EntraApplication.objects.select_related("tenant").defer("secret", "pending_secret")
     expiring = apps.exclude(secret_key_id="").filter(
-        secret_expires_at__lt=now + timedelta(days=settings.SECRET_ROTATE_DAYS), rotation_failed_at__isnull=True)
+        secret_expires_at__lt=now + timedelta(days=settings.SECRET_ROTATE_DAYS),
+        rotation_failed_at__isnull=True,
+    )
     return {
         "secrets_expiring": list(expiring.order_by("secret_expires_at", "pk")[:ATTENTION_LIMIT]),
-        "rotation_failed": list(apps.filter(rotation_failed_at__isnull=False)
-                                .order_by("rotation_failed_at", "pk")[:ATTENTION_LIMIT]),
+        "rotation_failed": list(
+            apps.filter(rotation_failed_at__isnull=False).order_by("rotation_failed_at", "pk")[
+                :ATTENTION_LIMIT
+            ]
+        ),
     }
 
 
@@ -186,7 +221,9 @@ def first_completed_onboardings():
     """Each tenant's first completed onboarding job (one row per tenant that was ever onboarded)."""
     completed = OnboardingJob.objects.filter(kind=JobKind.ONBOARDING, state=JobState.COMPLETED)
     earlier = completed.filter(tenant=OuterRef("tenant")).filter(
-        Q(finished_at__lt=OuterRef("finished_at")) | Q(finished_at=OuterRef("finished_at"), pk__lt=OuterRef("pk")))
+        Q(finished_at__lt=OuterRef("finished_at"))
+        | Q(finished_at=OuterRef("finished_at"), pk__lt=OuterRef("pk"))
+    )
     return completed.exclude(Exists(earlier))
 
 
@@ -199,4 +236,8 @@ def _window_times(since) -> dict:
         return {"count": 0, "average": None, "p90": None}
     rank = max(1, math.ceil(round(0.9 * count, 6)))  # round: 0.9 * 10 is 9.000000000000002
     p90 = jobs.order_by("took").values_list("took", flat=True)[rank - 1]
-    return {"count": count, "average": totals["average"].total_seconds(), "p90": p90.total_seconds()}
+    return {
+        "count": count,
+        "average": totals["average"].total_seconds(),
+        "p90": p90.total_seconds(),
+    }

@@ -1,4 +1,5 @@
-"""Page routes of the onboarding app: tenants and jobs, consent, the sync report, managers' pages."""
+"""Page routes of the onboarding app: tenants and jobs, consent, the sync report, managers'
+pages."""
 
 from django.urls import path
 
@@ -23,19 +24,34 @@ urlpatterns = [
     path("tenants/<int:pk>/", tenants.tenant_detail, name="tenant-detail"),
     path("tenants/<int:pk>/onboard/", jobs.start_onboarding, name="tenant-onboard"),
     path("tenants/new/start/", jobs.tenant_create_and_start, name="tenant-create-start"),
-    path("tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"),
+    path(
+        "tenants/<int:pk>/rotate-secret/", rotation.rotate_secret_now, name="tenant-rotate-secret"
+    ),
     path("tenants/<int:pk>/health/check/", health.check_now, name="tenant-health-check"),
     path("tenants/<int:pk>/repair/", health.repair, name="tenant-repair"),
     path("tenants/<int:pk>/next-steps/", next_steps.next_steps, name="tenant-next-steps"),
-    path("tenants/<int:pk>/next-steps/tick/", next_steps.next_steps_tick, name="tenant-next-steps-tick"),
-    path("tenants/<int:pk>/next-steps/handout/", next_steps.next_steps_handout, name="tenant-next-steps-handout"),
-    path("tenants/<int:pk>/next-steps/send/", next_steps.next_steps_send, name="tenant-next-steps-send"),
+    path(
+        "tenants/<int:pk>/next-steps/tick/",
+        next_steps.next_steps_tick,
+        name="tenant-next-steps-tick",
+    ),
+    path(
+        "tenants/<int:pk>/next-steps/handout/",
+        next_steps.next_steps_handout,
+        name="tenant-next-steps-handout",
+    ),
+    path(
+        "tenants/<int:pk>/next-steps/send/",
+        next_steps.next_steps_send,
+        name="tenant-next-steps-send",
+    ),
     path("jobs/mine/", my_jobs.my_jobs, name="my-jobs"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job-progress"),
     path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
-    # Consent: the customer's public pages (the callback first: "callback" is never a token) and staff actions
+    # Consent: the customer's public pages (the callback first: "callback" is never a token) and
+    # staff actions
     path("consent/callback/", consent.consent_callback, name="consent-callback"),
     path("consent/<str:token>/", consent.consent_landing, name="consent-landing"),
     path("consent/<str:token>/go/", consent.consent_go, name="consent-go"),

@@ -1,4 +1,5 @@
-"""The embedded, server-less broker: kombu's file-system transport, with messages published atomically.
+"""The embedded, server-less broker: kombu's file-system transport, with messages published
+atomically.
 
 kombu writes a message file in place while a consumer may already be moving it away, so a worker can
 read a half-written message and die on the JSON (seen in our browser runs). Writing to a name the

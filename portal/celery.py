@@ -11,7 +11,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-
 @signals.worker_init.connect
 def _check_before_the_worker_starts(sender=None, **kwargs) -> None:
     """The worker and beat run the same system checks as `manage.py check` and stop on an error,

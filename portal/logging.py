@@ -3,7 +3,8 @@
 The code never logs secrets on purpose; this filter masks the shapes that would still slip through
 (bearer tokens, X-Password headers, client_secret form fields), and request paths that ARE secrets:
 a consent link (`/consent/<token>/`) works for whoever holds it, and the sign-in and consent
-callbacks carry `state`, `code` and `id_token` in their query strings. `mask_secrets_in_path` masks those for
+callbacks carry `state`, `code` and `id_token` in their query strings. `mask_secrets_in_path` masks
+those for
 every log that prints a path: gunicorn's access log (portal/gunicorn_conf.py), runserver's, Django's
 request and error logging, and the error reports (SafeErrorReporterFilter).
 """
@@ -15,19 +16,27 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 MASK = "[masked]"
 # Query parameters whose value is a credential: OAuth/OIDC callbacks and consent links.
-SECRET_QUERY_PARAMS = ("state", "code", "id_token", "session_state", "client_info", "token",
-                       "access_token", "refresh_token", "client_secret")
+SECRET_QUERY_PARAMS = (
+    "state",
+    "code",
+    "id_token",
+    "session_state",
+    "client_info",
+    "token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+)
 # A path that starts with /consent/: at the start, after a space or quote (a log line) or a host.
 _CONSENT_PATH = re.compile(
     r"((?:^|[\s\"'=]|//[^/\s\"']+)/consent/)(?!callback(?:[/?#\s]|$))([^/?#\s\"']+)"
 )
-_SECRET_PARAM = re.compile(
-    r"(?i)([?&;](?:" + "|".join(SECRET_QUERY_PARAMS) + r")=)[^&;#\s\"']*"
-)
+_SECRET_PARAM = re.compile(r"(?i)([?&;](?:" + "|".join(SECRET_QUERY_PARAMS) + r")=)[^&;#\s\"']*")
 
 
 def mask_secrets_in_path(path_with_query: str) -> str:
-    """`/consent/<token>/go/` -> `/consent/[masked]/go/`; `?code=..&state=..` -> `?code=[masked]&..`.
+    """`/consent/<token>/go/` -> `/consent/[masked]/go/`; `?code=..&state=..` ->
+    `?code=[masked]&..`.
 
     Works on a bare path, a path with its query, a full URL or a whole log line.
     """
@@ -35,6 +44,7 @@ def mask_secrets_in_path(path_with_query: str) -> str:
         return path_with_query
     masked = _CONSENT_PATH.sub(lambda m: m.group(1) + MASK, path_with_query)
     return _SECRET_PARAM.sub(lambda m: m.group(1) + MASK, masked)
+
 
 PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
@@ -66,13 +76,17 @@ class SafeErrorReporterFilter(SafeExceptionReporterFilter):
 
     def get_safe_request_meta(self, request):
         meta = super().get_safe_request_meta(request)
-        return {name: mask_secrets_in_path(value) if isinstance(value, str) else value
-                for name, value in meta.items()}
+        return {
+            name: mask_secrets_in_path(value) if isinstance(value, str) else value
+            for name, value in meta.items()
+        }
 
     def get_traceback_frame_variables(self, request, tb_frame):
         variables = super().get_traceback_frame_variables(request, tb_frame)
-        return [(name, self.cleansed_substitute if _SECRET_NAME.search(name) else _mask_value(value))
-                for name, value in variables]
+        return [
+            (name, self.cleansed_substitute if _SECRET_NAME.search(name) else _mask_value(value))
+            for name, value in variables
+        ]
 
 
 # Local variables of a traceback frame that hold a credential (a view's `token` argument...).
@@ -88,7 +102,8 @@ def _mask_value(value):
 class SafeErrorReporter(ExceptionReporter):
     """Masks the request's path and query before any of the report is built.
 
-    Django uses it for the 500 email and the technical page (settings.DEFAULT_EXCEPTION_REPORTER)."""
+    Django uses it for the 500 email and the technical page
+    (settings.DEFAULT_EXCEPTION_REPORTER)."""
 
     def __init__(self, request, *args, **kwargs):
         mask_request_for_report(request)
@@ -123,7 +138,11 @@ class OneLineForbidden(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from django.core.exceptions import PermissionDenied
 
-        exc = record.exc_info[1] if isinstance(record.exc_info, tuple) and len(record.exc_info) > 1 else None
+        exc = (
+            record.exc_info[1]
+            if isinstance(record.exc_info, tuple) and len(record.exc_info) > 1
+            else None
+        )
         if exc is None and isinstance(record.exc_info, BaseException):
             exc = record.exc_info
         if isinstance(exc, PermissionDenied):

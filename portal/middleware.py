@@ -16,7 +16,8 @@ POLICY = (
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        # The consent page forwards the customer to Microsoft's sign-in, so that origin may be a form target.
+        # The consent page forwards the customer to Microsoft's sign-in, so that origin may be a
+        # form target.
         consent = getattr(settings, "MICROSOFT_LOGIN_BROWSER_URL", settings.MICROSOFT_LOGIN_URL)
         self.policy = POLICY.format(consent=consent)
 
@@ -29,7 +30,8 @@ class ContentSecurityPolicyMiddleware:
 
 
 class ClientAddressMiddleware:
-    """Behind the TLS proxy (BEHIND_TLS_PROXY), REMOTE_ADDR is the proxy for every visitor: the per-address
+    """Behind the TLS proxy (BEHIND_TLS_PROXY), REMOTE_ADDR is the proxy for every visitor: the
+    per-address
     rate limits on the public consent pages would then share one bucket, and the audit trail would
     record the proxy. Take the address our proxy appended to X-Forwarded-For instead: the rightmost
     entry, which a client cannot forge (anything a client sends itself stands further left)."""
@@ -40,14 +42,17 @@ class ClientAddressMiddleware:
 
     def __call__(self, request):
         if self.trust_forwarded:
-            forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            forwarded = [
+                part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            ]
             if forwarded[-1]:
                 request.META["REMOTE_ADDR"] = forwarded[-1]
         return self.get_response(request)
 
 
 class RejectNulInQuery:
-    """A NUL character in a query string is never a real search or filter, and PostgreSQL refuses it in
+    """A NUL character in a query string is never a real search or filter, and PostgreSQL refuses it
+    in
     text: answer 400 with a clear message here, once, instead of a 500 in whichever view reads it.
     Form fields need no help: Django's forms already reject NUL next to the field."""
 
@@ -58,8 +63,14 @@ class RejectNulInQuery:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
-            return self.get_response(request)  # the API names the offending parameter itself (api.md)
-        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            return self.get_response(
+                request
+            )  # the API names the offending parameter itself (api.md)
+        if any(
+            "\x00" in key or "\x00" in value
+            for key, values in request.GET.lists()
+            for value in values
+        ):
             return render(request, "400.html", {"message": self.MESSAGE}, status=400)
         return self.get_response(request)
 

@@ -119,7 +119,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that a real worker process started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
-ONBOARDING_PIPELINE = env("ONBOARDING_PIPELINE", "onboarding.pipeline.STEPS")  # tests swap in short ones
+ONBOARDING_PIPELINE = env(
+    "ONBOARDING_PIPELINE", "onboarding.pipeline.STEPS"
+)  # tests swap in short ones
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -129,14 +131,18 @@ CACHES = {
     }
 }
 if env("CACHE_URL").startswith("redis"):
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL"),
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 # Local passwords go through StaffPasswordBackend (refused under STAFF_SIGNIN_REQUIRED except for
-# break-glass users); Microsoft sign-ins log in through MicrosoftSignInBackend (accounts/microsoft.py).
+# break-glass users); Microsoft sign-ins log in through MicrosoftSignInBackend
+# (accounts/microsoft.py).
 LOGIN_URL = "login"
 # --- staff accounts (accounts/) ------------------------------------------------------------------
 # Failed sign-ins (wrong password, or wrong second-factor code) from one address for one account
@@ -212,6 +218,7 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if envbool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
 # --- field encryption -------------------------------------------------------------------------
 def _dev_fernet_key(secret: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest()).decode()
@@ -236,8 +243,11 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     }
 else:
     # A message unacknowledged for this long is redelivered: longer than any step's lease.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
-# The queue jobs go to. Portals sharing one Redis database each need their own (tests use one per test).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)
+    }
+# The queue jobs go to. Portals sharing one Redis database each need their own (tests use one per
+# test).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -249,12 +259,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 15, minimum=1)
-# A job no worker has picked up this long after it was sent is sent again (a message lost by the broker).
-REDISPATCH_AFTER_SECONDS = envint("REDISPATCH_AFTER_SECONDS", max(60, 4 * SWEEP_INTERVAL_SECONDS), minimum=5)
+# A job no worker has picked up this long after it was sent is sent again (a message lost by the
+# broker).
+REDISPATCH_AFTER_SECONDS = envint(
+    "REDISPATCH_AFTER_SECONDS", max(60, 4 * SWEEP_INTERVAL_SECONDS), minimum=5
+)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-onboarding-steps": {"task": "onboarding.sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "sweep-onboarding-steps": {
+        "task": "onboarding.sweep",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "daily-manager-digest": {"task": "onboarding.send_manager_digest", "schedule": 24 * 3600.0},
-    "daily-secret-rotation": {"task": "onboarding.rotate_expiring_secrets", "schedule": 24 * 3600.0},
+    "daily-secret-rotation": {
+        "task": "onboarding.rotate_expiring_secrets",
+        "schedule": 24 * 3600.0,
+    },
 }
 # Every live tenant is health-checked this often (api.md v1.1); the sweep that sends the checks runs
 # a few times per interval and sends at most HEALTH_SWEEP_BATCH checks each time.
@@ -302,7 +321,9 @@ STAFF_SIGNIN_CLIENT_ID = env("STAFF_SIGNIN_CLIENT_ID")
 STAFF_SIGNIN_CLIENT_SECRET = env("STAFF_SIGNIN_CLIENT_SECRET")
 STAFF_SIGNIN_REQUIRED = envbool("STAFF_SIGNIN_REQUIRED", False)  # local passwords: break-glass only
 STAFF_BREAK_GLASS_USERS = envlist("STAFF_BREAK_GLASS_USERS", "")
-STAFF_SESSION_HOURS = envint("STAFF_SESSION_HOURS", 12, minimum=1)  # a Microsoft sign-in lasts at most
+STAFF_SESSION_HOURS = envint(
+    "STAFF_SESSION_HOURS", 12, minimum=1
+)  # a Microsoft sign-in lasts at most
 PROOFPOINT_API_URL = envurl("PROOFPOINT_API_URL", "")
 # White-label Proofpoint hosts a tenant's custom stack may use (host or host:port, comma-separated).
 # The only hosts besides the ones above that ever receive the channel-admin credentials.
@@ -315,13 +336,17 @@ OUTBOUND_CA_BUNDLE = env("OUTBOUND_CA_BUNDLE")
 DNS_NAMESERVERS = envlist("DNS_NAMESERVERS", "")
 DNS_TIMEOUT_SECONDS = envint("DNS_TIMEOUT_SECONDS", 5, minimum=1)
 OUTBOUND_TIMEOUT_SECONDS = envint("OUTBOUND_TIMEOUT_SECONDS", 30, minimum=1)
-PROOFPOINT_STACKS_FILE = Path(env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onboarding" / "stacks.json")))
-# Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in Proofpoint.
+PROOFPOINT_STACKS_FILE = Path(
+    env("PROOFPOINT_STACKS_FILE", str(BASE_DIR / "onboarding" / "stacks.json"))
+)
+# Licences given to an org the portal creates (create_proofpoint_org); the MSP adjusts them in
+# Proofpoint.
 PROOFPOINT_NEW_ORG_USER_LICENSES = envint("PROOFPOINT_NEW_ORG_USER_LICENSES", 0, minimum=0)
 # Check a tenant with Microsoft and Proofpoint when it is saved and at Start (tenants/preflight.py).
 TENANT_PREFLIGHT = envbool("TENANT_PREFLIGHT", True)
 PROOFPOINT_IMPORT_BATCH_SIZE = envint("PROOFPOINT_IMPORT_BATCH_SIZE", 200, minimum=1)
-# The whole fleet (issue 14): the partner org's stack (discovery lists its child orgs there), the page
+# The whole fleet (issue 14): the partner org's stack (discovery lists its child orgs there), the
+# page
 # size asked for when listing them, and how many onboarding jobs may work at once against one
 # Proofpoint partner and one customer's Graph tenant (the rest wait their turn, they do not fail).
 PROOFPOINT_PARTNER_STACK = env("PROOFPOINT_PARTNER_STACK", "us1").lower()
@@ -329,7 +354,9 @@ PROOFPOINT_ORGS_PAGE_SIZE = envint("PROOFPOINT_ORGS_PAGE_SIZE", 200, minimum=1)
 MAX_JOBS_IN_FLIGHT_PER_PARTNER = envint("MAX_JOBS_IN_FLIGHT_PER_PARTNER", 10, minimum=1)
 MAX_JOBS_IN_FLIGHT_PER_GRAPH_TENANT = envint("MAX_JOBS_IN_FLIGHT_PER_GRAPH_TENANT", 2, minimum=1)
 IN_FLIGHT_DEFER_SECONDS = envint("IN_FLIGHT_DEFER_SECONDS", 5, minimum=1)
-REPORT_STALE_HOURS = envint("REPORT_STALE_HOURS", 24, minimum=1)  # the review page suggests a rebuild after this
+REPORT_STALE_HOURS = envint(
+    "REPORT_STALE_HOURS", 24, minimum=1
+)  # the review page suggests a rebuild after this
 
 # --- email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "onboarding.outbox.OutboxBackend")
@@ -361,7 +388,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "MSP onboarding portal API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": "Tenants, onboardings and the sync review report. Auth: `Authorization: Token <key>`.",
+    "DESCRIPTION": "Tenants, onboardings and the sync review report. Auth: `Authorization: Token "
+    "<key>`.",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema and Swagger UI need a staff session or token, like the API itself.
@@ -371,8 +399,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The schema states the rules the API enforces (lengths, NUL, domain syntax, "ids or filter").
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "onboarding.api.schema.state_the_rules"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "onboarding.api.schema.state_the_rules",
+    ],
 }
 # Webhook deliveries are retried with exponential backoff (30 s doubling, at most an hour apart).
 WEBHOOK_MAX_RETRIES = envint("WEBHOOK_MAX_RETRIES", 8, minimum=0)
@@ -398,8 +428,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
-        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
-                        "filters": ["require_debug_false", "redact"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {

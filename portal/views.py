@@ -28,7 +28,10 @@ def healthz(request):
     """200 when the database and the broker answer; 503 naming the one that does not."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     status = 200 if all(checks.values()) else 503
-    body = {"status": "ok" if status == 200 else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}}
+    body = {
+        "status": "ok" if status == 200 else "unavailable",
+        **{k: "ok" if v else "down" for k, v in checks.items()},
+    }
     return JsonResponse(body, status=status)
 
 
@@ -55,7 +58,9 @@ def _broker_ok() -> bool:
 @login_not_required
 def rate_limited(request, exception=None):
     return HttpResponse(
-        "Too many requests from your address. Wait a minute and try again.", status=429, content_type="text/plain"
+        "Too many requests from your address. Wait a minute and try again.",
+        status=429,
+        content_type="text/plain",
     )
 
 
@@ -63,7 +68,11 @@ def rate_limited(request, exception=None):
 def settings_help(request):
     from accounts.microsoft import callback_url as signin_callback_url
 
-    return render(request, "portal/help.html", {
-        "callback_url": f"{settings.PORTAL_BASE_URL}/consent/callback/",
-        "signin_callback_url": signin_callback_url(),
-    })
+    return render(
+        request,
+        "portal/help.html",
+        {
+            "callback_url": f"{settings.PORTAL_BASE_URL}/consent/callback/",
+            "signin_callback_url": signin_callback_url(),
+        },
+    )

@@ -1,6 +1,7 @@
 """Microsoft Graph's own service principal: its app roles and delegated scopes, with the real ids.
 
-Only a subset of Graph's several hundred permissions; ids are Microsoft's (see docs/domain.md and the
+Only a subset of Graph's several hundred permissions; ids are Microsoft's (see docs/domain.md and
+the
 Graph permissions reference), so a client that hard-codes them behaves as against a real tenant.
 """
 
@@ -62,7 +63,8 @@ def app_roles() -> list[dict]:
 def permission_scopes() -> list[dict]:
     return [
         {
-            "adminConsentDescription": f"Allows the app to {_words(name).lower()} on behalf of the user.",
+            "adminConsentDescription": f"Allows the app to {_words(name).lower()} on behalf of the "
+            "user.",
             "adminConsentDisplayName": _words(name),
             "id": scope_id,
             "isEnabled": True,
@@ -88,7 +90,11 @@ def graph_service_principal(tenant_id: str) -> dict:
         "displayName": "Microsoft Graph",
         "oauth2PermissionScopes": permission_scopes(),
         "replyUrls": [],
-        "servicePrincipalNames": [GRAPH_APP_ID, "https://graph.microsoft.com", "https://graph.microsoft.com/"],
+        "servicePrincipalNames": [
+            GRAPH_APP_ID,
+            "https://graph.microsoft.com",
+            "https://graph.microsoft.com/",
+        ],
         "servicePrincipalType": "Application",
         "signInAudience": "AzureADMultipleOrgs",
         "tags": [],

@@ -1,6 +1,7 @@
 """A private CA and a server certificate for the HTTPS listeners, created on first start.
 
-The portal trusts the CA through OUTBOUND_CA_BUNDLE, exactly as it would trust a corporate proxy's CA,
+The portal trusts the CA through OUTBOUND_CA_BUNDLE, exactly as it would trust a corporate proxy's
+CA,
 so no client code needs a "verify=False" path.
 """
 
@@ -32,7 +33,9 @@ class CertPaths:
 def ensure_certs(state_dir: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> CertPaths:
     """Create (once) the CA, a server certificate for `hosts`, and the token-signing key."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    paths = CertPaths(*(state_dir / n for n in ("ca.pem", "ca.key", "server.pem", "server.key", "signing.key")))
+    paths = CertPaths(
+        *(state_dir / n for n in ("ca.pem", "ca.key", "server.pem", "server.key", "signing.key"))
+    )
     if not (paths.ca_cert.exists() and paths.ca_key.exists()):
         _write_ca(paths)
     if not paths.server_cert.exists() or not _covers(paths.server_cert, hosts):
@@ -76,7 +79,8 @@ def _write_ca(paths: CertPaths) -> None:
         .not_valid_after(start + timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())

@@ -1,9 +1,12 @@
 """Generated Entra directories: users and groups computed on the fly from (seed, index).
 
-A 100,000-user tenant is never materialised: `user(i)` builds one dict when asked, pages are ranges of
-indices, and ids encode the index so a GET by id needs no table. Only a lookup by UPN/mail builds an index
+A 100,000-user tenant is never materialised: `user(i)` builds one dict when asked, pages are ranges
+of
+indices, and ids encode the index so a GET by id needs no table. Only a lookup by UPN/mail builds an
+index
 (lazily, once). The mix is realistic: licensed members, disabled accounts, guests (#EXT#), shared
-mailboxes (unlicensed, enabled or not), unlicensed members, aliases in proxyAddresses, and four kinds of
+mailboxes (unlicensed, enabled or not), unlicensed members, aliases in proxyAddresses, and four
+kinds of
 groups (distribution, Microsoft 365, mail-enabled security, security).
 """
 
@@ -14,46 +17,205 @@ import threading
 from functools import lru_cache
 
 FIRST = [
-    "Adele", "Alex", "Allan", "Amara", "Ana", "Anders", "Aria", "Ben", "Bianca", "Carlos", "Chen", "Chloe",
-    "Dana", "Daniel", "Diego", "Elena", "Emma", "Erik", "Fatima", "Felix", "Grace", "Hana", "Hugo", "Ines",
-    "Isaac", "Ivan", "Jade", "James", "Jana", "Jonas", "Julia", "Kai", "Kenji", "Lara", "Leo", "Lena",
-    "Liam", "Lidia", "Lucas", "Maya", "Megan", "Miguel", "Mila", "Nadia", "Nestor", "Noah", "Nora", "Olga",
-    "Omar", "Patti", "Pedro", "Priya", "Rafael", "Rosa", "Ruth", "Sam", "Sara", "Sofia", "Tariq", "Theo",
-    "Uma", "Victor", "Wei", "Yara", "Yusuf", "Zoe"
+    "Adele",
+    "Alex",
+    "Allan",
+    "Amara",
+    "Ana",
+    "Anders",
+    "Aria",
+    "Ben",
+    "Bianca",
+    "Carlos",
+    "Chen",
+    "Chloe",
+    "Dana",
+    "Daniel",
+    "Diego",
+    "Elena",
+    "Emma",
+    "Erik",
+    "Fatima",
+    "Felix",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Isaac",
+    "Ivan",
+    "Jade",
+    "James",
+    "Jana",
+    "Jonas",
+    "Julia",
+    "Kai",
+    "Kenji",
+    "Lara",
+    "Leo",
+    "Lena",
+    "Liam",
+    "Lidia",
+    "Lucas",
+    "Maya",
+    "Megan",
+    "Miguel",
+    "Mila",
+    "Nadia",
+    "Nestor",
+    "Noah",
+    "Nora",
+    "Olga",
+    "Omar",
+    "Patti",
+    "Pedro",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Ruth",
+    "Sam",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Theo",
+    "Uma",
+    "Victor",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zoe",
 ]
 LAST = [
-    "Adams", "Ahmed", "Alvarez", "Andersen", "Baker", "Bauer", "Becker", "Brown", "Carter", "Chen", "Costa",
-    "Cruz", "Davies", "Diaz", "Dubois", "Evans", "Fischer", "Garcia", "Gomez", "Grant", "Hall", "Hansen",
-    "Harris", "Ito", "Jensen", "Johnson", "Kaur", "Khan", "Kim", "Klein", "Kowalski", "Larsen", "Lee",
-    "Lopez", "Martin", "Meyer", "Miller", "Moreau", "Muller", "Murphy", "Nakamura", "Nguyen", "Novak",
-    "Olsen", "Patel", "Perez", "Petrov", "Reyes", "Rossi", "Santos", "Schmidt", "Silva", "Singh", "Smith",
-    "Suzuki", "Tanaka", "Taylor", "Thomas", "Vance", "Wagner", "Walker", "Wang", "Weber", "Wilson", "Wong",
-    "Young", "Zimmer"
+    "Adams",
+    "Ahmed",
+    "Alvarez",
+    "Andersen",
+    "Baker",
+    "Bauer",
+    "Becker",
+    "Brown",
+    "Carter",
+    "Chen",
+    "Costa",
+    "Cruz",
+    "Davies",
+    "Diaz",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Gomez",
+    "Grant",
+    "Hall",
+    "Hansen",
+    "Harris",
+    "Ito",
+    "Jensen",
+    "Johnson",
+    "Kaur",
+    "Khan",
+    "Kim",
+    "Klein",
+    "Kowalski",
+    "Larsen",
+    "Lee",
+    "Lopez",
+    "Martin",
+    "Meyer",
+    "Miller",
+    "Moreau",
+    "Muller",
+    "Murphy",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "Olsen",
+    "Patel",
+    "Perez",
+    "Petrov",
+    "Reyes",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Singh",
+    "Smith",
+    "Suzuki",
+    "Tanaka",
+    "Taylor",
+    "Thomas",
+    "Vance",
+    "Wagner",
+    "Walker",
+    "Wang",
+    "Weber",
+    "Wilson",
+    "Wong",
+    "Young",
+    "Zimmer",
 ]
 DEPARTMENTS = [
-    "Sales", "Marketing", "Finance", "Operations", "Engineering", "Support", "Legal", "HR", "Facilities",
-    "Research"
+    "Sales",
+    "Marketing",
+    "Finance",
+    "Operations",
+    "Engineering",
+    "Support",
+    "Legal",
+    "HR",
+    "Facilities",
+    "Research",
 ]
 TITLES = [
-    "Analyst", "Manager", "Engineer", "Consultant", "Director", "Coordinator", "Specialist", "Assistant",
-    "Lead", "Officer"
+    "Analyst",
+    "Manager",
+    "Engineer",
+    "Consultant",
+    "Director",
+    "Coordinator",
+    "Specialist",
+    "Assistant",
+    "Lead",
+    "Officer",
 ]
 OFFICES = ["Building 1", "Building 2", "Head office", "Remote", "Warehouse"]
 SHARED = [
-    "info", "sales", "support", "billing", "reception", "hr", "careers", "orders", "accounts", "helpdesk",
-    "press", "events"
+    "info",
+    "sales",
+    "support",
+    "billing",
+    "reception",
+    "hr",
+    "careers",
+    "orders",
+    "accounts",
+    "helpdesk",
+    "press",
+    "events",
 ]
 
-# Microsoft's real SKU and service-plan ids (subscribedSkus): two Exchange-capable SKUs, two without mail.
+# Microsoft's real SKU and service-plan ids (subscribedSkus): two Exchange-capable SKUs, two without
+# mail.
 SKUS = {
-    "O365_BUSINESS_PREMIUM": ("f245ecc8-75af-4f8e-b61f-27d8114de5f3", "EXCHANGE_S_STANDARD",
-                              "9aaf7827-d63c-4b61-89c3-182f06f82e5c"),
-    "ENTERPRISEPACK": ("6fd2c87f-b296-42f0-b197-1e91e994b900", "EXCHANGE_S_ENTERPRISE",
-                       "efb87545-963c-4e0d-99df-69c6916d9eb0"),
-    "POWER_BI_STANDARD": ("a403ebcc-fae0-4ca2-8c8c-7a907fd6c235", "BI_AZURE_P0",
-                          "2049e525-b859-401b-b2a0-e0a31c4b1fe4"),
-    "FLOW_FREE": ("f30db892-07e9-47e9-837c-80727f46fd3d", "FLOW_P2_VIRAL",
-                  "50e68c76-46c6-4674-81f9-75456511b170"),
+    "O365_BUSINESS_PREMIUM": (
+        "f245ecc8-75af-4f8e-b61f-27d8114de5f3",
+        "EXCHANGE_S_STANDARD",
+        "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
+    ),
+    "ENTERPRISEPACK": (
+        "6fd2c87f-b296-42f0-b197-1e91e994b900",
+        "EXCHANGE_S_ENTERPRISE",
+        "efb87545-963c-4e0d-99df-69c6916d9eb0",
+    ),
+    "POWER_BI_STANDARD": (
+        "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235",
+        "BI_AZURE_P0",
+        "2049e525-b859-401b-b2a0-e0a31c4b1fe4",
+    ),
+    "FLOW_FREE": (
+        "f30db892-07e9-47e9-837c-80727f46fd3d",
+        "FLOW_P2_VIRAL",
+        "50e68c76-46c6-4674-81f9-75456511b170",
+    ),
 }
 MAIL_SKUS = ("O365_BUSINESS_PREMIUM", "ENTERPRISEPACK")
 
@@ -73,13 +235,23 @@ def _fraction(value: int, shift: int) -> float:
 class Directory:
     """The users and groups of one tenant, generated from `seed`."""
 
-    def __init__(self, tenant_id: str, domains: list[str], initial_domain: str, users: int, seed: object,
-                 groups: int | None = None, created: str = "2021-03-04T09:00:00Z"):
+    def __init__(
+        self,
+        tenant_id: str,
+        domains: list[str],
+        initial_domain: str,
+        users: int,
+        seed: object,
+        groups: int | None = None,
+        created: str = "2021-03-04T09:00:00Z",
+    ):
         self.tenant_id = tenant_id
         self.domains = domains or [initial_domain]
         self.initial_domain = initial_domain
         self.user_count = int(users)
-        self.group_count = int(groups if groups is not None else max(4, min(5000, self.user_count // 20)))
+        self.group_count = int(
+            groups if groups is not None else max(4, min(5000, self.user_count // 20))
+        )
         self.seed = seed
         self.created = created
         self._mask = _hash("mask", seed, tenant_id) & 0xFFFFFFFFFFFF
@@ -101,10 +273,12 @@ class Directory:
         return stride
 
     def object_id(self, kind: str, index: int) -> str:
-        """A GUID whose last group is the index XOR a per-tenant mask: invertible without a table."""
+        """A GUID whose last group is the index XOR a per-tenant mask: invertible without a
+        table."""
         head = f"{_hash(kind, self.seed, self.tenant_id, index):016x}"
         tail = f"{(index ^ self._mask) & 0xFFFFFFFFFFFF:012x}"
-        return f"{head[:8]}-{head[8:12]}-4{head[13:16]}-{'89ab'[int(head[0], 16) % 4]}{self._prefix[:3]}-{tail}"
+        variant = "89ab"[int(head[0], 16) % 4]
+        return f"{head[:8]}-{head[8:12]}-4{head[13:16]}-{variant}{self._prefix[:3]}-{tail}"
 
     def index_of(self, kind: str, object_id: str, count: int) -> int | None:
         try:
@@ -122,8 +296,13 @@ class Directory:
         if index < len(USER_KINDS) and self.user_count >= len(USER_KINDS):
             return USER_KINDS[index]
         r = _fraction(_hash("kind", self.seed, index), 0)
-        for kind, bound in (("disabled", 0.05), ("guest", 0.08), ("shared_disabled", 0.105),
-                            ("shared_enabled", 0.12), ("unlicensed", 0.16)):
+        for kind, bound in (
+            ("disabled", 0.05),
+            ("guest", 0.08),
+            ("shared_disabled", 0.105),
+            ("shared_enabled", 0.12),
+            ("unlicensed", 0.16),
+        ):
             if r < bound:
                 return kind
         return "member"
@@ -178,10 +357,13 @@ class Directory:
         return {
             "id": self.object_id("user", index),
             "accountEnabled": enabled,
-            "assignedLicenses": [{"disabledPlans": [], "skuId": SKUS[s][0]} for s in self.licences(index, kind)],
+            "assignedLicenses": [
+                {"disabledPlans": [], "skuId": SKUS[s][0]} for s in self.licences(index, kind)
+            ],
             "businessPhones": [] if h % 3 else [f"+1 425 555 {index % 10000:04d}"],
             "createdDateTime": self.created,
-            "department": None if kind in ("guest", "shared_disabled", "shared_enabled")
+            "department": None
+            if kind in ("guest", "shared_disabled", "shared_enabled")
             else DEPARTMENTS[(h >> 4) % len(DEPARTMENTS)],
             "displayName": display,
             "givenName": first,
@@ -225,7 +407,11 @@ class Directory:
     # ---- groups --------------------------------------------------------------------------------
     def group(self, index: int) -> dict:
         h = _hash("group", self.seed, index)
-        kind = GROUP_KINDS[index % len(GROUP_KINDS)] if index < 8 else GROUP_KINDS[h % len(GROUP_KINDS)]
+        kind = (
+            GROUP_KINDS[index % len(GROUP_KINDS)]
+            if index < 8
+            else GROUP_KINDS[h % len(GROUP_KINDS)]
+        )
         department = DEPARTMENTS[(h >> 8) % len(DEPARTMENTS)]
         nickname = f"{department.lower()}-{kind.replace('_', '-')}-{index}"
         mail_enabled = kind != "security"
@@ -244,7 +430,9 @@ class Directory:
             "mailNickname": nickname,
             "membershipRule": None,
             "onPremisesSyncEnabled": None,
-            "proxyAddresses": [f"SMTP:{mail}", f"smtp:{nickname}@{self.initial_domain}"] if mail else [],
+            "proxyAddresses": [f"SMTP:{mail}", f"smtp:{nickname}@{self.initial_domain}"]
+            if mail
+            else [],
             "renewedDateTime": self.created,
             "securityEnabled": kind in ("mail_security", "security"),
             "securityIdentifier": f"S-1-12-1-{h % 4294967296}-{index}",
@@ -258,5 +446,7 @@ class Directory:
 @lru_cache(maxsize=1)
 def sku_catalog() -> dict[str, dict]:
     """SKU id → part number and its single relevant service plan."""
-    return {part: {"skuId": sku_id, "plan": plan, "planId": plan_id}
-            for part, (sku_id, plan, plan_id) in SKUS.items()}
+    return {
+        part: {"skuId": sku_id, "plan": plan, "planId": plan_id}
+        for part, (sku_id, plan, plan_id) in SKUS.items()
+    }

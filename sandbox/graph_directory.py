@@ -10,29 +10,57 @@ from .generate import SKUS, sku_catalog
 from .graph_base import Call, bad_request, entity, graph_json, not_found, paged, selected
 
 # user-list: "By default, only a limited set of properties are returned".
-USER_DEFAULT = ["businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone",
-                "officeLocation", "preferredLanguage", "surname", "userPrincipalName"]
+USER_DEFAULT = [
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "id",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+]
 USER_TYPE = "microsoft.graph.user"
 GROUP_TYPE = "microsoft.graph.group"
 
 
 def _user_props(call: Call) -> set[str]:
-    return set(call.tenant.directory.user(0)) if call.tenant.directory.user_count else set(USER_DEFAULT)
+    return (
+        set(call.tenant.directory.user(0))
+        if call.tenant.directory.user_count
+        else set(USER_DEFAULT)
+    )
 
 
 def _no_filter(call: Call) -> None:
     if call.request.args.get("$filter") or call.request.args.get("$search"):
-        raise bad_request(call.request, "The sandbox does not support $filter or $search on this collection.",
-                          "Request_UnsupportedQuery")
+        raise bad_request(
+            call.request,
+            "The sandbox does not support $filter or $search on this collection.",
+            "Request_UnsupportedQuery",
+        )
 
 
 def list_users(call: Call):
     _no_filter(call)
     directory = call.tenant.directory
     fields = selected(call, _user_props(call), USER_DEFAULT, USER_TYPE)
-    extra = {"@odata.count": directory.user_count} if call.request.args.get("$count") == "true" else None
-    return paged(call, "users", directory.user_count,
-                 lambda a, b: (directory.user(i) for i in range(a, b)), fields, extra)
+    extra = (
+        {"@odata.count": directory.user_count}
+        if call.request.args.get("$count") == "true"
+        else None
+    )
+    return paged(
+        call,
+        "users",
+        directory.user_count,
+        lambda a, b: (directory.user(i) for i in range(a, b)),
+        fields,
+        extra,
+    )
 
 
 def get_user(call: Call, id: str):
@@ -49,8 +77,13 @@ def list_groups(call: Call):
     directory = call.tenant.directory
     props = set(directory.group(0)) if directory.group_count else {"id", "displayName"}
     fields = selected(call, props, None, GROUP_TYPE)
-    return paged(call, "groups", directory.group_count,
-                 lambda a, b: (directory.group(i) for i in range(a, b)), fields)
+    return paged(
+        call,
+        "groups",
+        directory.group_count,
+        lambda a, b: (directory.group(i) for i in range(a, b)),
+        fields,
+    )
 
 
 def get_group(call: Call, id: str):
@@ -79,12 +112,24 @@ def _sku(call: Call, part: str, consumed: int) -> dict:
     info = sku_catalog()[part]
     enabled = max(consumed + 5, int(consumed * 1.1))
     return {
-        "accountId": call.tenant.id, "accountName": call.tenant.name, "appliesTo": "User",
-        "capabilityStatus": "Enabled", "consumedUnits": consumed, "id": f"{call.tenant.id}_{info['skuId']}",
+        "accountId": call.tenant.id,
+        "accountName": call.tenant.name,
+        "appliesTo": "User",
+        "capabilityStatus": "Enabled",
+        "consumedUnits": consumed,
+        "id": f"{call.tenant.id}_{info['skuId']}",
         "prepaidUnits": {"enabled": enabled, "lockedOut": 0, "suspended": 0, "warning": 0},
-        "servicePlans": [{"appliesTo": "User", "provisioningStatus": "Success", "servicePlanId": info["planId"],
-                          "servicePlanName": info["plan"]}],
-        "skuId": info["skuId"], "skuPartNumber": part, "subscriptionIds": [],
+        "servicePlans": [
+            {
+                "appliesTo": "User",
+                "provisioningStatus": "Success",
+                "servicePlanId": info["planId"],
+                "servicePlanName": info["plan"],
+            }
+        ],
+        "skuId": info["skuId"],
+        "skuPartNumber": part,
+        "subscriptionIds": [],
     }
 
 
@@ -96,13 +141,29 @@ def list_subscribed_skus(call: Call):
 
 def list_organization(call: Call):
     tenant = call.tenant
-    verified = [{"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": d["isDefault"],
-                 "isInitial": d["isInitial"], "name": d["id"], "type": "Managed"}
-                for d in tenant.domains if d["isVerified"]]
+    verified = [
+        {
+            "capabilities": "Email, OfficeCommunicationsOnline",
+            "isDefault": d["isDefault"],
+            "isInitial": d["isInitial"],
+            "name": d["id"],
+            "type": "Managed",
+        }
+        for d in tenant.domains
+        if d["isVerified"]
+    ]
     org = {
-        "id": tenant.id, "businessPhones": [], "city": None, "countryLetterCode": "US",
-        "createdDateTime": tenant.directory.created, "displayName": tenant.name, "onPremisesSyncEnabled": None,
-        "preferredLanguage": "en", "tenantType": "AAD", "verifiedDomains": verified,
-        "assignedPlans": [], "technicalNotificationMails": [f"admin@{tenant.default_domain}"],
+        "id": tenant.id,
+        "businessPhones": [],
+        "city": None,
+        "countryLetterCode": "US",
+        "createdDateTime": tenant.directory.created,
+        "displayName": tenant.name,
+        "onPremisesSyncEnabled": None,
+        "preferredLanguage": "en",
+        "tenantType": "AAD",
+        "verifiedDomains": verified,
+        "assignedPlans": [],
+        "technicalNotificationMails": [f"admin@{tenant.default_domain}"],
     }
     return graph_json({"@odata.context": call.context("organization"), "value": [org]})

@@ -1,8 +1,10 @@
-"""Microsoft identity platform emulator: OpenID configuration, client-credentials tokens, admin consent.
+"""Microsoft identity platform emulator: OpenID configuration, client-credentials tokens, admin
+consent.
 
 Docs followed: "OpenID Connect on the Microsoft identity platform", "client credentials flow",
 "admin consent on the Microsoft identity platform" (v1 and v2 endpoints), AADSTS error reference.
-The token and consent logic are plain functions so Proofpoint's settings check can call them directly.
+The token and consent logic are plain functions so Proofpoint's settings check can call them
+directly.
 """
 
 from __future__ import annotations
@@ -38,23 +40,43 @@ class IdentityError(Exception):
             "error": self.error,
             "error_description": f"AADSTS{self.code}: {self.message}\r\nTrace ID: {trace}\r\n"
             f"Correlation ID: {correlation}\r\nTimestamp: {stamp}",
-            "error_codes": [self.code], "timestamp": stamp, "trace_id": trace,
-            "correlation_id": correlation, "error_uri": f"{base_url}/error?code={self.code}",
+            "error_codes": [self.code],
+            "timestamp": stamp,
+            "trace_id": trace,
+            "correlation_id": correlation,
+            "error_uri": f"{base_url}/error?code={self.code}",
         }
 
 
 def tenant_not_found(key: str) -> IdentityError:
-    return IdentityError(400, "invalid_tenant", 90002, (
-        f"Tenant '{key}' not found. Check to make sure you have the correct tenant ID and are signing into "
-        "the correct cloud. Check with your subscription administrator, this may happen if there are no "
-        "active subscriptions for the tenant."))
+    return IdentityError(
+        400,
+        "invalid_tenant",
+        90002,
+        (
+            f"Tenant '{key}' not found. Check to make sure you have the correct tenant ID and are "
+            "signing into "
+            "the correct cloud. Check with your subscription administrator, this may happen if "
+            "there are no "
+            "active subscriptions for the tenant."
+        ),
+    )
 
 
 def app_not_in_tenant(app_id: str, tenant_key: str) -> IdentityError:
-    return IdentityError(400, "unauthorized_client", 700016, (
-        f"Application with identifier '{app_id}' was not found in the directory '{tenant_key}'. This can "
-        "happen if the application has not been installed by the administrator of the tenant or consented "
-        "to by any user in the tenant. You may have sent your authentication request to the wrong tenant."))
+    return IdentityError(
+        400,
+        "unauthorized_client",
+        700016,
+        (
+            f"Application with identifier '{app_id}' was not found in the directory "
+            f"'{tenant_key}'. This can "
+            "happen if the application has not been installed by the administrator of the tenant "
+            "or consented "
+            "to by any user in the tenant. You may have sent your authentication request to the "
+            "wrong tenant."
+        ),
+    )
 
 
 # ---- OpenID configuration ----------------------------------------------------------------------
@@ -64,7 +86,11 @@ def openid_configuration(tenant: Tenant | None, tenant_key: str, base: str) -> d
     gov = bool(tenant and tenant.gcc_high)
     return {
         "token_endpoint": f"{base}/{path}/oauth2/v2.0/token",
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_basic",
+        ],
         "jwks_uri": f"{base}/{path}/discovery/v2.0/keys",
         "response_modes_supported": ["query", "fragment", "form_post"],
         "subject_types_supported": ["pairwise"],
@@ -79,8 +105,22 @@ def openid_configuration(tenant: Tenant | None, tenant_key: str, base: str) -> d
         "http_logout_supported": True,
         "frontchannel_logout_supported": True,
         "end_session_endpoint": f"{base}/{path}/oauth2/v2.0/logout",
-        "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
-                             "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "tid", "ver"],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "cloud_instance_name",
+            "cloud_instance_host_name",
+            "cloud_graph_host_name",
+            "msgraph_host",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "acr",
+            "nonce",
+            "tid",
+            "ver",
+        ],
         "kerberos_endpoint": f"{base}/{path}/kerberos",
         "tenant_region_scope": ("USGov" if gov else "NA") if tenant else None,
         "cloud_instance_name": "microsoftonline.us" if gov else "microsoftonline.com",
@@ -93,26 +133,53 @@ def openid_configuration(tenant: Tenant | None, tenant_key: str, base: str) -> d
 # ---- client credentials -------------------------------------------------------------------------
 def _check_scope(scope: str, tenant_key: str) -> None:
     if not scope:
-        raise IdentityError(400, "invalid_request", 900144,
-                            "The request body must contain the following parameter: 'scope'.")
+        raise IdentityError(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+        )
     values = scope.split()
     if len(values) != 1 or not values[0].endswith("/.default"):
-        raise IdentityError(400, "invalid_scope", 1002012, (
-            f"The provided value for scope {scope} is not valid. Client credential flows must have a scope "
-            "value with /.default suffixed to the resource identifier (application ID URI)."))
+        raise IdentityError(
+            400,
+            "invalid_scope",
+            1002012,
+            (
+                f"The provided value for scope {scope} is not valid. Client credential flows must "
+                "have a scope "
+                "value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
+        )
     resource = values[0][: -len("/.default")].lower()
     if resource != GRAPH_APP_ID and "graph" not in resource:
-        raise IdentityError(400, "invalid_resource", 500011, (
-            f"The resource principal named {resource} was not found in the tenant named {tenant_key}. This can "
-            "happen if the application has not been installed by the administrator of the tenant or consented "
-            "to by any user in the tenant. You might have sent your authentication request to the wrong tenant."))
+        raise IdentityError(
+            400,
+            "invalid_resource",
+            500011,
+            (
+                f"The resource principal named {resource} was not found in the tenant named "
+                f"{tenant_key}. This can "
+                "happen if the application has not been installed by the administrator of the "
+                "tenant or consented "
+                "to by any user in the tenant. You might have sent your authentication request to "
+                "the wrong tenant."
+            ),
+        )
 
 
 def _check_secret(app, app_id: str, secret: str) -> None:
     """Match the secret against the app's credentials: unknown, not yet propagated, or expired."""
-    invalid = IdentityError(401, "invalid_client", 7000215, (
-        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
-        f"value, not the client secret ID, for a secret added to app '{app_id}'."))
+    invalid = IdentityError(
+        401,
+        "invalid_client",
+        7000215,
+        (
+            "Invalid client secret provided. Ensure the secret being sent in the request is the "
+            "client secret "
+            f"value, not the client secret ID, for a secret added to app '{app_id}'."
+        ),
+    )
     for credential in app.data["passwordCredentials"]:
         text, usable_at = app.secrets.get(credential["keyId"], (None, 0))
         if text is None or text != secret:
@@ -121,10 +188,18 @@ def _check_secret(app, app_id: str, secret: str) -> None:
             raise invalid  # a brand-new secret is not replicated to the token service yet
         end = parse_iso(credential["endDateTime"])
         if end is not None and end.astimezone(UTC).timestamp() < now():
-            raise IdentityError(401, "invalid_client", 7000222, (
-                f"The provided client secret keys for app '{app_id}' are expired. Visit the Azure portal to "
-                f"create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate "
-                f"credentials for added security: https://aka.ms/certCreds."))
+            raise IdentityError(
+                401,
+                "invalid_client",
+                7000222,
+                (
+                    f"The provided client secret keys for app '{app_id}' are expired. Visit the "
+                    "Azure portal to "
+                    "create new keys for your app: https://aka.ms/NewClientSecret, or consider "
+                    "using certificate "
+                    f"credentials for added security: https://aka.ms/certCreds."
+                ),
+            )
         return
     raise invalid
 
@@ -135,19 +210,34 @@ def issue_token(world, tenant_key: str, form: dict, base_url: str = "") -> dict:
     if grant_type == "authorization_code":
         return _redeem_code(world, tenant_key, form, base_url)
     if grant_type != "client_credentials":
-        raise IdentityError(400, "unsupported_grant_type", 70003,
-                            f"The app requested an unsupported grant type '{grant_type}'.")
+        raise IdentityError(
+            400,
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant_type}'.",
+        )
     if tenant_key.lower() in GENERIC_TENANTS:
-        raise IdentityError(400, "invalid_request", 50059, (
-            "No tenant-identifying information found in either the request or implied by any provided "
-            "credentials."))
+        raise IdentityError(
+            400,
+            "invalid_request",
+            50059,
+            (
+                "No tenant-identifying information found in either the request or implied by any "
+                "provided "
+                "credentials."
+            ),
+        )
     tenant = world.tenant(tenant_key)
     if tenant is None:
         raise tenant_not_found(tenant_key)
     client_id = (form.get("client_id") or "").strip()
     if not client_id:
-        raise IdentityError(400, "invalid_request", 900144,
-                            "The request body must contain the following parameter: 'client_id'.")
+        raise IdentityError(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        )
     _check_scope(form.get("scope") or "", tenant_key)
     with world.lock:
         return _token_for(world, tenant, tenant_key, client_id, form.get("client_secret") or "")
@@ -174,52 +264,109 @@ def _token_for(world, tenant: Tenant, tenant_key: str, client_id: str, secret: s
     if home is not tenant and (sp is None or app.data.get("signInAudience") == "AzureADMyOrg"):
         raise app_not_in_tenant(client_id, tenant_key)
     if not secret:
-        raise IdentityError(401, "invalid_client", 7000218, (
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."))
+        raise IdentityError(
+            401,
+            "invalid_client",
+            7000218,
+            (
+                "The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'."
+            ),
+        )
     _check_secret(app, client_id, secret)
     if sp is None:
-        raise IdentityError(401, "invalid_client", 7000229, (
-            f"The client application {client_id} is missing service principal in the tenant {tenant.id}. "
-            "See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"))
+        raise IdentityError(
+            401,
+            "invalid_client",
+            7000229,
+            (
+                f"The client application {client_id} is missing service principal in the tenant "
+                f"{tenant.id}. "
+                "See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"
+            ),
+        )
     lifetime = int(world.knobs.get("token_lifetime_s", world.tenant_keys(tenant)))
     issued = int(now())
     claims = {
-        "aud": GRAPH_AUDIENCE, "iss": f"https://sts.windows.net/{tenant.id}/", "iat": issued, "nbf": issued,
-        "exp": issued + lifetime, "aio": random_guid(), "app_displayname": app.data.get("displayName"),
-        "appid": client_id, "appidacr": "1", "idp": f"https://sts.windows.net/{tenant.id}/", "idtyp": "app",
-        "oid": sp.data["id"], "rh": "sandbox", "roles": roles_of(tenant, sp), "sub": sp.data["id"],
-        "tenant_region_scope": "USGov" if tenant.gcc_high else "NA", "tid": tenant.id, "uti": random_guid(),
-        "ver": "1.0", "sbx_gen": world.generation,
+        "aud": GRAPH_AUDIENCE,
+        "iss": f"https://sts.windows.net/{tenant.id}/",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + lifetime,
+        "aio": random_guid(),
+        "app_displayname": app.data.get("displayName"),
+        "appid": client_id,
+        "appidacr": "1",
+        "idp": f"https://sts.windows.net/{tenant.id}/",
+        "idtyp": "app",
+        "oid": sp.data["id"],
+        "rh": "sandbox",
+        "roles": roles_of(tenant, sp),
+        "sub": sp.data["id"],
+        "tenant_region_scope": "USGov" if tenant.gcc_high else "NA",
+        "tid": tenant.id,
+        "uti": random_guid(),
+        "ver": "1.0",
+        "sbx_gen": world.generation,
     }
     token = sign(world.signing_key, claims)
-    return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}
+    return {
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "ext_expires_in": lifetime,
+        "access_token": token,
+    }
 
 
 # ---- admin consent ------------------------------------------------------------------------------
-def consentable_app(world, tenant: Tenant | None, tenant_key: str, client_id: str, redirect_uri: str):
-    """The app a consent link names, after the checks that show an error page instead of redirecting."""
+def consentable_app(
+    world, tenant: Tenant | None, tenant_key: str, client_id: str, redirect_uri: str
+):
+    """The app a consent link names, after the checks that show an error page instead of
+    redirecting."""
     if not client_id:
-        raise IdentityError(400, "invalid_request", 900144,
-                            "The request body must contain the following parameter: 'client_id'.")
+        raise IdentityError(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        )
     home, app = world.find_app(client_id)
     if app is None:
         raise app_not_in_tenant(client_id, tenant_key)
-    if tenant is not None and home is not tenant and app.data.get("signInAudience") == "AzureADMyOrg":
+    if (
+        tenant is not None
+        and home is not tenant
+        and app.data.get("signInAudience") == "AzureADMyOrg"
+    ):
         raise app_not_in_tenant(client_id, tenant_key)
     if not redirect_uri:
-        raise IdentityError(400, "invalid_request", 900144,
-                            "The request body must contain the following parameter: 'redirect_uri'.")
+        raise IdentityError(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'redirect_uri'.",
+        )
     if redirect_uri not in (app.data.get("web") or {}).get("redirectUris", []):
-        raise IdentityError(400, "invalid_request", 50011, (
-            f"The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs "
-            f"configured for the application '{client_id}'. Make sure the redirect URI sent in the request "
-            "matches one added to your application in the Azure portal. Navigate to "
-            "https://aka.ms/redirectUriMismatchError to learn more about how to fix this."))
+        raise IdentityError(
+            400,
+            "invalid_request",
+            50011,
+            (
+                f"The redirect URI '{redirect_uri}' specified in the request does not match the "
+                "redirect URIs "
+                f"configured for the application '{client_id}'. Make sure the redirect URI sent in "
+                "the request "
+                "matches one added to your application in the Azure portal. Navigate to "
+                "https://aka.ms/redirectUriMismatchError to learn more about how to fix this."
+            ),
+        )
     return home, app
 
 
 def grant_admin_consent(world, tenant: Tenant, app_id: str) -> list[str]:
-    """What a Global Administrator's "Accept" does: SP, app role assignments, one AllPrincipals grant.
+    """What a Global Administrator's "Accept" does: SP, app role assignments, one AllPrincipals
+    grant.
 
     Idempotent: consenting twice adds only what is missing. Returns the Graph permissions granted.
     """

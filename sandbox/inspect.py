@@ -1,10 +1,12 @@
 """Admin endpoints under /_sandbox/ (served on every port) for tests and the demo.
 
 GET  /_sandbox/state      everything that exists (secret key ids, never secret values)
-POST /_sandbox/reset      rebuild the world from the scenario (also clears knobs and the request log)
+POST /_sandbox/reset      rebuild the world from the scenario (also clears knobs and the request
+log)
 GET  /_sandbox/knobs      current knobs; POST merges {"global":{..},"tenants":{..},"fail_next":[..]}
 POST /_sandbox/tenants    {"domain","users","seed"[,"name","domains","gcc_high","groups"]} → 201
-POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the page (app defaults to the MSP's)
+POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the page (app defaults to
+the MSP's)
 GET  /_sandbox/staff      the staff sign-in app (no secret) and its people with their app roles
 POST /_sandbox/staff      {"user": upn|username|oid, "roles": ["Technician"|"Manager"]} sets roles
 GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"total","writes","recent":[..],
@@ -136,20 +138,34 @@ def clear_requests(world, body) -> Response:
 
 
 ROUTES = {
-    ("GET", "state"): get_state, ("POST", "reset"): reset, ("GET", "knobs"): get_knobs,
-    ("POST", "knobs"): post_knobs, ("POST", "tenants"): post_tenant, ("POST", "consent"): post_consent,
-    ("GET", "staff"): get_staff, ("POST", "staff"): post_staff,
-    ("GET", "requests"): get_requests, ("DELETE", "requests"): clear_requests,
-    ("POST", "break"): post_break, ("GET", "dns"): get_dns, ("POST", "dns"): post_dns,
+    ("GET", "state"): get_state,
+    ("POST", "reset"): reset,
+    ("GET", "knobs"): get_knobs,
+    ("POST", "knobs"): post_knobs,
+    ("POST", "tenants"): post_tenant,
+    ("POST", "consent"): post_consent,
+    ("GET", "staff"): get_staff,
+    ("POST", "staff"): post_staff,
+    ("GET", "requests"): get_requests,
+    ("DELETE", "requests"): clear_requests,
+    ("POST", "break"): post_break,
+    ("GET", "dns"): get_dns,
+    ("POST", "dns"): post_dns,
     ("POST", "child_orgs"): post_child_orgs,
 }
 
 
 # ---- the state snapshot -----------------------------------------------------------------------
 def tenant_summary(tenant) -> dict:
-    return {"id": tenant.id, "name": tenant.name, "gcc_high": tenant.gcc_high,
-            "domains": [d["id"] for d in tenant.domains], "default_domain": tenant.default_domain,
-            "users": tenant.directory.user_count, "groups": tenant.directory.group_count}
+    return {
+        "id": tenant.id,
+        "name": tenant.name,
+        "gcc_high": tenant.gcc_high,
+        "domains": [d["id"] for d in tenant.domains],
+        "default_domain": tenant.default_domain,
+        "users": tenant.directory.user_count,
+        "groups": tenant.directory.group_count,
+    }
 
 
 def _visible(record) -> dict:
@@ -161,16 +177,28 @@ def tenant_snapshot(tenant) -> dict:
     return {
         **tenant_summary(tenant),
         "applications": [
-            {**{k: r.data[k] for k in ("id", "appId", "displayName", "uniqueName", "signInAudience")},
-             "redirectUris": r.data["web"]["redirectUris"], "requiredResourceAccess": r.data["requiredResourceAccess"],
-             "passwordCredentials": [{k: c[k] for k in ("keyId", "displayName", "hint", "startDateTime",
-                                                        "endDateTime")} for c in r.data["passwordCredentials"]],
-             **_visible(r)}
+            {
+                **{
+                    k: r.data[k]
+                    for k in ("id", "appId", "displayName", "uniqueName", "signInAudience")
+                },
+                "redirectUris": r.data["web"]["redirectUris"],
+                "requiredResourceAccess": r.data["requiredResourceAccess"],
+                "passwordCredentials": [
+                    {
+                        k: c[k]
+                        for k in ("keyId", "displayName", "hint", "startDateTime", "endDateTime")
+                    }
+                    for c in r.data["passwordCredentials"]
+                ],
+                **_visible(r),
+            }
             for r in tenant.apps.values()
         ],
         "servicePrincipals": [
             {**{k: r.data[k] for k in ("id", "appId", "displayName")}, **_visible(r)}
-            for r in tenant.sps.values() if r.data["id"] != graph_sp_id
+            for r in tenant.sps.values()
+            if r.data["id"] != graph_sp_id
         ],
         "graphServicePrincipalId": graph_sp_id,
         "appRoleAssignments": [
@@ -183,17 +211,32 @@ def tenant_snapshot(tenant) -> dict:
 
 def org_snapshot(org) -> dict:
     azure = dict(org.azure) if org.azure else None
-    if azure:  # as saved, with the two timestamps Proofpoint shows (ISO 8601 here, whatever the knob)
-        azure.update(ad_key="****", secret_expiry=_when(org.secret_expiry),
-                     last_successful_sync=_when(org.last_sync))
+    if (
+        azure
+    ):  # as saved, with the two timestamps Proofpoint shows (ISO 8601 here, whatever the knob)
+        azure.update(
+            ad_key="****",
+            secret_expiry=_when(org.secret_expiry),
+            last_successful_sync=_when(org.last_sync),
+        )
     return {
-        "primary_domain": org.primary_domain, "name": org.name, "type": org.type, "parent": org.parent,
-        "eid": org.eid, "stack": org.stack, "user_licenses": org.user_licenses,
-        "domains": list(org.domains.values()), "users": list(org.users.values()),
-        "settings_azure": azure, "exemptions": list(org.exemptions),
-        "sync": {"last_successful_sync": _when(org.last_sync),
-                 "next_sync_at": _when(org.sync_next_at),
-                 "secret_expiry": _when(org.secret_expiry), "error": org.sync_error},
+        "primary_domain": org.primary_domain,
+        "name": org.name,
+        "type": org.type,
+        "parent": org.parent,
+        "eid": org.eid,
+        "stack": org.stack,
+        "user_licenses": org.user_licenses,
+        "domains": list(org.domains.values()),
+        "users": list(org.users.values()),
+        "settings_azure": azure,
+        "exemptions": list(org.exemptions),
+        "sync": {
+            "last_successful_sync": _when(org.last_sync),
+            "next_sync_at": _when(org.sync_next_at),
+            "secret_expiry": _when(org.secret_expiry),
+            "error": org.sync_error,
+        },
     }
 
 
@@ -206,7 +249,9 @@ def snapshot(world) -> dict:
     return {
         "msp": msp,
         "tenants": [tenant_snapshot(t) for t in world.tenants.values()],
-        "proofpoint": {"orgs": [org_snapshot(o) for o in world.orgs.values()],
-                       "api_users": sorted(world.pp_users)},
+        "proofpoint": {
+            "orgs": [org_snapshot(o) for o in world.orgs.values()],
+            "api_users": sorted(world.pp_users),
+        },
         "knobs": world.knobs.snapshot(),
     }

@@ -1,6 +1,7 @@
 """Realism knobs: latency, throttling, outages, replication and secret-propagation delays, policies.
 
-Knobs are global with per-tenant overrides (keyed by any domain or the tenant id), and can be changed at
+Knobs are global with per-tenant overrides (keyed by any domain or the tenant id), and can be
+changed at
 run time through `POST /_sandbox/knobs`. `fail_next` scripts exact faults for tests ("the next GET
 /v1.0/users answers 429 with Retry-After 2.128"), so tests need no luck.
 """
@@ -16,7 +17,11 @@ DEFAULTS: dict = {
     "latency_ms": 0,  # added before every call of the services listed in "services"
     "throttle_rate": 0.0,  # share of calls answered 429
     "unavailable_rate": 0.0,  # share of calls answered 503
-    "retry_after": [1, 2.128, None],  # Retry-After values for 429/503, picked at random; None = no header
+    "retry_after": [
+        1,
+        2.128,
+        None,
+    ],  # Retry-After values for 429/503, picked at random; None = no header
     "services": ["login", "graph", "proofpoint"],  # where latency/throttle/unavailable apply
     "replication_delay_s": 0.0,  # new apps, SPs, assignments, grants invisible to reads for N s
     "replication_error": "400",  # dependent write on an unreplicated principal: "400" or "404"
@@ -25,7 +30,8 @@ DEFAULTS: dict = {
     "secrets_forbidden": False,  # app-management policy: no password credentials at all
     "token_lifetime_s": 3599,
     "auto_consent": False,  # consent links approve at once, no page
-    "proofpoint_fail_emails": [],  # user creations that fail (409, "in use by another organization")
+    # User creations that fail (409, "in use by another organization").
+    "proofpoint_fail_emails": [],
     "proofpoint_fail_rate": 0.0,  # share of user creations that fail that way
     "auth_code_lifetime_s": 600,  # an authorization code works this long (Entra: about 10 minutes)
     "signin_time_shift_s": 0,  # shifts iat/nbf/exp of staff sign-in tokens (-7200: already expired)
@@ -65,7 +71,8 @@ class Knobs:
         self.update(config)
 
     def update(self, config: dict) -> None:
-        """Merge {"global": {...}, "tenants": {key: {...}}, "fail_next": [...]} (flat keys = global)."""
+        """Merge {"global": {...}, "tenants": {key: {...}}, "fail_next": [...]} (flat keys =
+        global)."""
         config = copy.deepcopy(config or {})
         if config.pop("replace", False):
             self.replace({})
@@ -73,7 +80,9 @@ class Knobs:
         fail_next = config.pop("fail_next", []) or []
         flat = config.pop("global", {}) or {}
         flat.update(config)
-        unknown = [k for k in [*flat, *(k for t in tenants.values() for k in t)] if k not in DEFAULTS]
+        unknown = [
+            k for k in [*flat, *(k for t in tenants.values() for k in t)] if k not in DEFAULTS
+        ]
         if unknown:
             raise ValueError(f"unknown knob(s): {', '.join(sorted(set(unknown)))}")
         with self._lock:
@@ -128,5 +137,7 @@ class Knobs:
                 item["count"] = int(item.get("count", 1)) - 1
                 if item["count"] <= 0:
                     del self._fail_next[index]
-                return Fault(int(item.get("status", 429)), item.get("retry_after"), item.get("body"))
+                return Fault(
+                    int(item.get("status", 429)), item.get("retry_after"), item.get("body")
+                )
         return None

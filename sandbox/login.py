@@ -1,4 +1,5 @@
-"""HTTP face of the identity emulator (login.microsoftonline.com), on HTTPS and on the plain-http front."""
+"""HTTP face of the identity emulator (login.microsoftonline.com), on HTTPS and on the plain-http
+front."""
 
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ class LoginService(Service):
         return request.host_url.rstrip("/")
 
     def unmatched(self, request: Request, status: int) -> Response:
-        return json_response(IdentityError(404, "invalid_request", 90027, "Not found.").body(self.base(request)), 404)
+        return json_response(
+            IdentityError(404, "invalid_request", 90027, "Not found.").body(self.base(request)), 404
+        )
 
     def error(self, request: Request, error: IdentityError) -> Response:
         return json_response(error.body(self.base(request)), error.status)
@@ -54,17 +57,27 @@ class LoginService(Service):
         """Injected 429/503s in the identity platform's OAuth error shape, not Graph's."""
         if fault.body is not None:
             return super().fault(request, fault)
-        error = IdentityError(fault.status, "temporarily_unavailable", 90033,
-                              "A transient error has occurred. Please try again.")
-        return json_response(error.body(self.base(request)), fault.status, retry_after_header(fault.retry_after))
+        error = IdentityError(
+            fault.status,
+            "temporarily_unavailable",
+            90033,
+            "A transient error has occurred. Please try again.",
+        )
+        return json_response(
+            error.body(self.base(request)), fault.status, retry_after_header(fault.retry_after)
+        )
 
     # ---- discovery and tokens -------------------------------------------------------------------
     def front(self, request: Request) -> Response:
         app_id = self.world.msp.get("app_id", "")
         redirect = (self.world.msp.get("redirect_uris") or [""])[0]
         query = urlencode({"client_id": app_id, "redirect_uri": redirect, "state": "sandbox-front"})
-        links = [(f"Admin consent (organizations) for {self.world.msp.get('display_name')}",
-                  f"/organizations/adminconsent?{query}")]
+        links = [
+            (
+                f"Admin consent (organizations) for {self.world.msp.get('display_name')}",
+                f"/organizations/adminconsent?{query}",
+            )
+        ]
         return Response(front_page(links), content_type="text/html; charset=utf-8")
 
     def openid(self, request: Request, tenant: str) -> Response:
@@ -81,10 +94,13 @@ class LoginService(Service):
             answer = issue_token(self.world, tenant, request.form.to_dict(), self.base(request))
         except IdentityError as error:
             return self.error(request, error)
-        return json_response(answer, headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
+        return json_response(
+            answer, headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+        )
 
     def authorize(self, request: Request, tenant: str) -> Response:
-        """Staff sign-in: the "Pick an account" page, then back to the app with a code (signin.py)."""
+        """Staff sign-in: the "Pick an account" page, then back to the app with a code
+        (signin.py)."""
         return authorize(self.world, tenant, request)
 
     # ---- admin consent --------------------------------------------------------------------------
@@ -101,63 +117,116 @@ class LoginService(Service):
         try:
             if target is None and not generic:
                 raise tenant_not_found(tenant_key)
-            home, app = consentable_app(self.world, target, tenant_key, args.get("client_id", ""),
-                                        args.get("redirect_uri", ""))
+            home, app = consentable_app(
+                self.world,
+                target,
+                tenant_key,
+                args.get("client_id", ""),
+                args.get("redirect_uri", ""),
+            )
             if version == 2:
                 self._check_v2_scope(args.get("scope", ""))
         except IdentityError as error:
-            return Response(error_page(error.code, error.message), status=error.status,
-                            content_type="text/html; charset=utf-8")
+            return Response(
+                error_page(error.code, error.message),
+                status=error.status,
+                content_type="text/html; charset=utf-8",
+            )
         if generic:
             target = self._chosen_tenant(request)
-        auto = target is not None and self.world.knobs.get("auto_consent", self.world.tenant_keys(target))
+        auto = target is not None and self.world.knobs.get(
+            "auto_consent", self.world.tenant_keys(target)
+        )
         if request.method == "POST":
             if request.form.get("decision") != "approve":
                 return self._redirect(args, version, declined=True)
             if target is None:
-                return self._page(request, app, None, generic, "Enter the domain of a known organization.", 400)
+                return self._page(
+                    request, app, None, generic, "Enter the domain of a known organization.", 400
+                )
         elif not auto:
             return self._page(request, app, target, generic)
         if target is not home and app.data.get("signInAudience") == "AzureADMyOrg":
-            error = IdentityError(400, "unauthorized_client", 700016, f"Application '{app.data['appId']}' is "
-                                  f"not available in the directory '{target.default_domain}'.")
-            return Response(error_page(error.code, error.message), status=400, content_type="text/html; charset=utf-8")
+            error = IdentityError(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application '{app.data['appId']}' is "
+                f"not available in the directory '{target.default_domain}'.",
+            )
+            return Response(
+                error_page(error.code, error.message),
+                status=400,
+                content_type="text/html; charset=utf-8",
+            )
         granted = grant_admin_consent(self.world, target, app.data["appId"])
         return self._redirect(args, version, tenant=target.id, granted=granted)
 
     def _check_v2_scope(self, scope: str) -> None:
         if not scope:
-            raise IdentityError(400, "invalid_request", 900144,
-                                "The request body must contain the following parameter: 'scope'.")
+            raise IdentityError(
+                400,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'scope'.",
+            )
 
     def _chosen_tenant(self, request: Request):
-        domain = (request.form.get("tenant_domain") or request.args.get("domain_hint") or "").strip()
+        domain = (
+            request.form.get("tenant_domain") or request.args.get("domain_hint") or ""
+        ).strip()
         return self.world.tenant(domain) if domain else None
 
-    def _page(self, request: Request, app, target, generic: bool, error: str = "", status: int = 200) -> Response:
+    def _page(
+        self, request: Request, app, target, generic: bool, error: str = "", status: int = 200
+    ) -> Response:
         roles, scopes = requested_permissions(app.data)
         choices = None
         if generic and target is None:
             msp_tenant = self.world.msp.get("tenant_id")
-            choices = sorted(t.default_domain for t in self.world.tenants.values() if t.id != msp_tenant)
+            choices = sorted(
+                t.default_domain for t in self.world.tenants.values() if t.id != msp_tenant
+            )
         admin = f"admin@{target.default_domain}" if target else None
         action = request.full_path if request.query_string else request.path
-        html = consent_page(app.data.get("displayName") or app.data["appId"], app.data.get("publisherDomain", ""),
-                            roles, scopes, action, admin, choices, error)
+        html = consent_page(
+            app.data.get("displayName") or app.data["appId"],
+            app.data.get("publisherDomain", ""),
+            roles,
+            scopes,
+            action,
+            admin,
+            choices,
+            error,
+        )
         return Response(html, status=status, content_type="text/html; charset=utf-8")
 
-    def _redirect(self, args, version: int, declined: bool = False, tenant: str = "", granted=()) -> Response:
-        """Back to the app exactly as documented (v2-admin-consent): success, or the two failure shapes."""
+    def _redirect(
+        self, args, version: int, declined: bool = False, tenant: str = "", granted=()
+    ) -> Response:
+        """Back to the app exactly as documented (v2-admin-consent): success, or the two failure
+        shapes."""
         message = "AADSTS65004: User declined to consent to access the app."
         if declined and version == 1:
-            params = {"error": "access_denied", "error_subcode": "cancel", "error_description": message}
+            params = {
+                "error": "access_denied",
+                "error_subcode": "cancel",
+                "error_description": message,
+            }
         elif declined:
-            params = {"admin_consent": "True", "error": "consent_required", "error_description": message}
+            params = {
+                "admin_consent": "True",
+                "error": "consent_required",
+                "error_description": message,
+            }
         elif version == 1:
             params = {"admin_consent": "True", "tenant": tenant}
         else:
-            params = {"admin_consent": "True", "tenant": tenant,
-                      "scope": " ".join(f"https://graph.microsoft.com/{p}" for p in granted)}
+            params = {
+                "admin_consent": "True",
+                "tenant": tenant,
+                "scope": " ".join(f"https://graph.microsoft.com/{p}" for p in granted),
+            }
         if args.get("state") is not None:
             params["state"] = args["state"]
         uri = args["redirect_uri"]

@@ -1,6 +1,7 @@
 """Factories for the directory objects both consent and Graph create: SPs, role assignments, grants.
 
-Each returns a Record whose `visible_at` honours the tenant's replication-delay knob, so the objects a
+Each returns a Record whose `visible_at` honours the tenant's replication-delay knob, so the objects
+a
 consent or a Graph write creates are invisible to reads for a while, as in a real tenant.
 """
 
@@ -16,16 +17,28 @@ def visible_at(world, tenant: Tenant) -> float:
     return now() + delay if delay > 0 else 0.0
 
 
-def new_service_principal(world, tenant: Tenant, app: dict, owner_tenant_id: str, extra: dict | None = None) -> Record:
+def new_service_principal(
+    world, tenant: Tenant, app: dict, owner_tenant_id: str, extra: dict | None = None
+) -> Record:
     data = {
-        "id": random_guid(), "accountEnabled": True, "appDisplayName": app.get("displayName"),
-        "appId": app["appId"], "appOwnerOrganizationId": owner_tenant_id, "appRoleAssignmentRequired": False,
-        "appRoles": app.get("appRoles", []), "createdDateTime": iso(), "deletedDateTime": None,
-        "description": None, "displayName": app.get("displayName"), "homepage": None, "notes": None,
+        "id": random_guid(),
+        "accountEnabled": True,
+        "appDisplayName": app.get("displayName"),
+        "appId": app["appId"],
+        "appOwnerOrganizationId": owner_tenant_id,
+        "appRoleAssignmentRequired": False,
+        "appRoles": app.get("appRoles", []),
+        "createdDateTime": iso(),
+        "deletedDateTime": None,
+        "description": None,
+        "displayName": app.get("displayName"),
+        "homepage": None,
+        "notes": None,
         "oauth2PermissionScopes": (app.get("api") or {}).get("oauth2PermissionScopes", []),
         "replyUrls": list((app.get("web") or {}).get("redirectUris", [])),
         "servicePrincipalNames": [app["appId"], *app.get("identifierUris", [])],
-        "servicePrincipalType": "Application", "signInAudience": app.get("signInAudience", "AzureADMyOrg"),
+        "servicePrincipalType": "Application",
+        "signInAudience": app.get("signInAudience", "AzureADMyOrg"),
         "tags": [],
     }
     data.update(extra or {})
@@ -34,12 +47,18 @@ def new_service_principal(world, tenant: Tenant, app: dict, owner_tenant_id: str
     return record
 
 
-def new_assignment(world, tenant: Tenant, principal: Record, resource: Record, app_role_id: str) -> Record:
+def new_assignment(
+    world, tenant: Tenant, principal: Record, resource: Record, app_role_id: str
+) -> Record:
     data = {
         "id": opaque_id("assignment", tenant.id, principal.data["id"], app_role_id),
-        "appRoleId": app_role_id, "createdDateTime": iso(), "deletedDateTime": None,
-        "principalDisplayName": principal.data.get("displayName"), "principalId": principal.data["id"],
-        "principalType": "ServicePrincipal", "resourceDisplayName": resource.data.get("displayName"),
+        "appRoleId": app_role_id,
+        "createdDateTime": iso(),
+        "deletedDateTime": None,
+        "principalDisplayName": principal.data.get("displayName"),
+        "principalId": principal.data["id"],
+        "principalType": "ServicePrincipal",
+        "resourceDisplayName": resource.data.get("displayName"),
         "resourceId": resource.data["id"],
     }
     record = Record(data, visible_at(world, tenant))
@@ -47,30 +66,52 @@ def new_assignment(world, tenant: Tenant, principal: Record, resource: Record, a
     return record
 
 
-def new_grant(world, tenant: Tenant, client_id: str, resource_id: str, scope: str,
-              consent_type: str = "AllPrincipals", principal_id: str | None = None) -> Record:
+def new_grant(
+    world,
+    tenant: Tenant,
+    client_id: str,
+    resource_id: str,
+    scope: str,
+    consent_type: str = "AllPrincipals",
+    principal_id: str | None = None,
+) -> Record:
     data = {
         "id": opaque_id("grant", tenant.id, client_id, resource_id, principal_id),
-        "clientId": client_id, "consentType": consent_type, "principalId": principal_id,
-        "resourceId": resource_id, "scope": scope,
+        "clientId": client_id,
+        "consentType": consent_type,
+        "principalId": principal_id,
+        "resourceId": resource_id,
+        "scope": scope,
     }
     record = Record(data, visible_at(world, tenant))
     tenant.grants[data["id"]] = record
     return record
 
 
-def find_assignment(tenant: Tenant, principal_id: str, resource_id: str, role_id: str) -> Record | None:
+def find_assignment(
+    tenant: Tenant, principal_id: str, resource_id: str, role_id: str
+) -> Record | None:
     for record in tenant.assignments.values():
         d = record.data
-        if (d["principalId"], d["resourceId"], d["appRoleId"]) == (principal_id, resource_id, role_id):
+        if (d["principalId"], d["resourceId"], d["appRoleId"]) == (
+            principal_id,
+            resource_id,
+            role_id,
+        ):
             return record
     return None
 
 
-def find_grant(tenant: Tenant, client_id: str, resource_id: str, principal_id: str | None = None) -> Record | None:
+def find_grant(
+    tenant: Tenant, client_id: str, resource_id: str, principal_id: str | None = None
+) -> Record | None:
     for record in tenant.grants.values():
         d = record.data
-        if (d["clientId"], d["resourceId"], d.get("principalId")) == (client_id, resource_id, principal_id):
+        if (d["clientId"], d["resourceId"], d.get("principalId")) == (
+            client_id,
+            resource_id,
+            principal_id,
+        ):
             return record
     return None
 
@@ -81,7 +122,9 @@ def roles_of(tenant: Tenant, sp: Record) -> list[str]:
     return sorted(
         ROLE_NAMES.get(r.data["appRoleId"], r.data["appRoleId"])
         for r in tenant.assignments.values()
-        if r.data["principalId"] == sp.data["id"] and r.data["resourceId"] == graph_sp_id and r.visible()
+        if r.data["principalId"] == sp.data["id"]
+        and r.data["resourceId"] == graph_sp_id
+        and r.visible()
     )
 
 

@@ -1,8 +1,11 @@
-"""Proofpoint Essentials API v1 emulator (/api/v1): orgs, domains, users, Azure sync settings, exemptions.
+"""Proofpoint Essentials API v1 emulator (/api/v1): orgs, domains, users, Azure sync settings,
+exemptions.
 
-Auth is the X-User / X-Password header pair (HTTP Basic is refused); X-correlator is echoed. The channel
+Auth is the X-User / X-Password header pair (HTTP Basic is refused); X-correlator is echoed. The
+channel
 admin can address its partner org and every org under it. Error bodies vary between {"message"},
-{"error"} and {"errors":[{status,error_message,identifier}]}, as the real API's do. Sources: Proofpoint's
+{"error"} and {"errors":[{status,error_message,identifier}]}, as the real API's do. Sources:
+Proofpoint's
 OpenAPI document (RBVI/ppeclient docs) and docs/domain.md section 4.
 """
 
@@ -20,14 +23,36 @@ from .scenario import new_org, pp_domain
 from .web import INVALID, HttpError, Service, json_response, read_json, retry_after_header
 
 P = "/api/v1"
-PACKAGES = ("beginner", "business", "business_plus", "advanced", "advanced_plus", "professional",
-            "professional_plus")
+PACKAGES = (
+    "beginner",
+    "business",
+    "business_plus",
+    "advanced",
+    "advanced_plus",
+    "professional",
+    "professional_plus",
+)
 DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
-AZURE_BOOLEANS = ("sync_active_users", "sync_distribution_groups", "sync_security_groups", "add_users",
-                  "update_users", "remove_deleted_users", "add_groups", "update_groups", "remove_deleted_groups",
-                  "disable_login")
-AZURE_FIELDS = ("primary_domain", "application_id", "ad_key", "default_user_role_name", "sync_frequency",
-                *AZURE_BOOLEANS)
+AZURE_BOOLEANS = (
+    "sync_active_users",
+    "sync_distribution_groups",
+    "sync_security_groups",
+    "add_users",
+    "update_users",
+    "remove_deleted_users",
+    "add_groups",
+    "update_groups",
+    "remove_deleted_groups",
+    "disable_login",
+)
+AZURE_FIELDS = (
+    "primary_domain",
+    "application_id",
+    "ad_key",
+    "default_user_role_name",
+    "sync_frequency",
+    *AZURE_BOOLEANS,
+)
 FREQUENCIES = (0, 1, 3, 6, 12, 24)
 
 
@@ -40,8 +65,12 @@ def error(status: int, text: str) -> HttpError:
 
 
 def errors(status: int, identifier: str, text: str) -> HttpError:
-    return HttpError(json_response({"errors": [{"status": status, "error_message": text, "identifier": identifier}]},
-                                   status))
+    return HttpError(
+        json_response(
+            {"errors": [{"status": status, "error_message": text, "identifier": identifier}]},
+            status,
+        )
+    )
 
 
 class ProofpointService(Service):
@@ -70,7 +99,9 @@ class ProofpointService(Service):
         add("GET", f"{P}/orgs/{{org}}/settings/azure/exemptions", self.get_exemptions)
         add("PUT", f"{P}/orgs/{{org}}/settings/azure/exemptions", self.put_exemptions)
         add("DELETE", f"{P}/orgs/{{org}}/settings/azure/exemptions", self.delete_exemptions)
-        add("DELETE", f"{P}/orgs/{{org}}/settings/azure/exemptions/{{email}}", self.delete_exemption)
+        add(
+            "DELETE", f"{P}/orgs/{{org}}/settings/azure/exemptions/{{email}}", self.delete_exemption
+        )
 
     # ---- framework hooks ------------------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
@@ -94,11 +125,20 @@ class ProofpointService(Service):
         return self.world.tenant_keys(tenant) if tenant else ((key,) if key else ())
 
     def unmatched(self, request: Request, status: int) -> Response:
-        return json_response({"message": "Not Found" if status == 404 else "Method Not Allowed"}, status)
+        return json_response(
+            {"message": "Not Found" if status == 404 else "Method Not Allowed"}, status
+        )
 
     def fault(self, request: Request, fault) -> Response:
-        body = fault.body if fault.body is not None else (
-            {"message": "Too Many Requests"} if fault.status == 429 else {"error": "Service Unavailable"})
+        body = (
+            fault.body
+            if fault.body is not None
+            else (
+                {"message": "Too Many Requests"}
+                if fault.status == 429
+                else {"error": "Service Unavailable"}
+            )
+        )
         return json_response(body, fault.status, retry_after_header(fault.retry_after))
 
     def finish(self, request: Request, response: Response) -> Response:
@@ -128,28 +168,48 @@ class ProofpointService(Service):
     def me(self, request: Request) -> Response:
         email, account = request.environ["sandbox.pp_user"]
         org = self.world.orgs[account["org"]]
-        return json_response({
-            "user_id": org.eid * 10 + 1, "firstname": account["firstname"], "surname": account["surname"],
-            "primary_email": email, "type": account["type"], "is_admin": True, "is_partner_admin": True,
-            "entity_id": org.eid, "entity_primary_domain": org.primary_domain, "entity_type": org.type,
-            "read_only_user": False,
-        })
+        return json_response(
+            {
+                "user_id": org.eid * 10 + 1,
+                "firstname": account["firstname"],
+                "surname": account["surname"],
+                "primary_email": email,
+                "type": account["type"],
+                "is_admin": True,
+                "is_partner_admin": True,
+                "entity_id": org.eid,
+                "entity_primary_domain": org.primary_domain,
+                "entity_type": org.type,
+                "read_only_user": False,
+            }
+        )
 
     def endpoint(self, request: Request, domain: str) -> Response:
         org = self.world.orgs.get(domain.lower()) or next(
-            (o for o in self.world.orgs.values() if domain.lower() in o.domains), None)
+            (o for o in self.world.orgs.values() if domain.lower() in o.domains), None
+        )
         if org is None:
             raise message(404, f"No endpoint found for domain {domain}")
         url = f"https://{org.stack}.proofpointessentials.com"
-        return json_response({"domain": domain.lower(), "stack": org.stack, "endpoint": url, "url": url})
+        return json_response(
+            {"domain": domain.lower(), "stack": org.stack, "endpoint": url, "url": url}
+        )
 
     def org_json(self, org) -> dict:
         return {
-            "eid": org.eid, "name": org.name, "primary_domain": org.primary_domain, "type": org.type,
-            "parent_primary_domain": org.parent, "user_licenses": org.user_licenses,
-            "licensing_package": org.licensing_package, "country": org.country, "stateprov": org.stateprov,
-            "is_active": True, "active_users": org.active_users,
-            "domains": list(org.domains.values()), "created": org.created,
+            "eid": org.eid,
+            "name": org.name,
+            "primary_domain": org.primary_domain,
+            "type": org.type,
+            "parent_primary_domain": org.parent,
+            "user_licenses": org.user_licenses,
+            "licensing_package": org.licensing_package,
+            "country": org.country,
+            "stateprov": org.stateprov,
+            "is_active": True,
+            "active_users": org.active_users,
+            "domains": list(org.domains.values()),
+            "created": org.created,
         }
 
     def get_org(self, request: Request, org: str) -> Response:
@@ -173,11 +233,17 @@ class ProofpointService(Service):
             raise errors(422, "page", "The page and page_size must be whole numbers.") from None
         if size < 1 or size > 1000 or page < 1:
             raise errors(422, "page", "The page must be 1 or more, the page_size 1 to 1000.")
-        chunk = children[(page - 1) * size: page * size]
+        chunk = children[(page - 1) * size : page * size]
         more = page * size < len(children)
-        return json_response({"orgs": [self.org_json(o) for o in chunk], "total": len(children),
-                              "page": page, "page_size": size,
-                              "next_page": page + 1 if more else None})
+        return json_response(
+            {
+                "orgs": [self.org_json(o) for o in chunk],
+                "total": len(children),
+                "page": page,
+                "page_size": size,
+                "next_page": page + 1 if more else None,
+            }
+        )
 
     def create_org(self, request: Request, org: str) -> Response:
         partner = self._org(request, org)
@@ -187,43 +253,70 @@ class ProofpointService(Service):
         self._validate_org(body)
         with self.world.lock:
             names = [body["primary_domain"].lower(), *(d["name"].lower() for d in body["domains"])]
-            taken = [n for n in names if n in self.world.orgs
-                     or any(n in o.domains for o in self.world.orgs.values())]
+            taken = [
+                n
+                for n in names
+                if n in self.world.orgs or any(n in o.domains for o in self.world.orgs.values())
+            ]
             if taken:
                 raise message(409, f"Organization or domain {taken[0]} already exists")
             domains = [*dict.fromkeys(names)]
-            created = new_org(self.world, {**body, "domains": domains}, "organization", partner.primary_domain)
+            created = new_org(
+                self.world, {**body, "domains": domains}, "organization", partner.primary_domain
+            )
             admin = body["admin_user"]
             created.users[admin["primary_email"].lower()] = normalised_user(
-                created, {**admin, "type": "organization_admin"})
+                created, {**admin, "type": "organization_admin"}
+            )
         return json_response(self.org_json(created), 201)
 
     def _validate_org(self, body: dict) -> None:
         def bad(field, text):
             raise errors(422, field, text)
 
-        if not isinstance(body.get("primary_domain"), str) or not DOMAIN.match(body["primary_domain"]):
+        if not isinstance(body.get("primary_domain"), str) or not DOMAIN.match(
+            body["primary_domain"]
+        ):
             bad("primary_domain", "The primary_domain field is required and must be a domain name.")
         if not isinstance(body.get("name"), str) or not body["name"].strip():
             bad("name", "The name field is required.")
         admin = body.get("admin_user")
         if not isinstance(admin, dict) or not is_email(admin.get("primary_email")):
-            bad("admin_user", "The admin_user.primary_email field is required and must be an email address.")
+            bad(
+                "admin_user",
+                "The admin_user.primary_email field is required and must be an email address.",
+            )
         domains = body.get("domains")
-        if not isinstance(domains, list) or not domains or not all(
-                isinstance(d, dict) and isinstance(d.get("name"), str) and DOMAIN.match(d["name"]) for d in domains):
+        if (
+            not isinstance(domains, list)
+            or not domains
+            or not all(
+                isinstance(d, dict) and isinstance(d.get("name"), str) and DOMAIN.match(d["name"])
+                for d in domains
+            )
+        ):
             bad("domains", "The domains field is required: a list of objects with a name.")
         if type(body.get("user_licenses")) is not int or body["user_licenses"] < 0:
             bad("user_licenses", "The user_licenses field is required and must be an integer.")
         if body.get("licensing_package") not in (None, *PACKAGES):
-            bad("licensing_package", f"The licensing_package must be one of: {', '.join(PACKAGES)}.")
-        if body.get("country") is not None and not re.fullmatch(r"[A-Za-z]{2}", str(body["country"])):
+            bad(
+                "licensing_package", f"The licensing_package must be one of: {', '.join(PACKAGES)}."
+            )
+        if body.get("country") is not None and not re.fullmatch(
+            r"[A-Za-z]{2}", str(body["country"])
+        ):
             bad("country", "The country must be a 2-letter code.")
         if body.get("type") not in (None, "organization"):
             bad("type", "The type must be organization.")
         admin_domain = admin["primary_email"].split("@", 1)[1].lower()
-        if admin_domain not in {body["primary_domain"].lower(), *(d["name"].lower() for d in domains)}:
-            bad("admin_user", "The admin_user's email must belong to one of the organization's domains.")
+        if admin_domain not in {
+            body["primary_domain"].lower(),
+            *(d["name"].lower() for d in domains),
+        }:
+            bad(
+                "admin_user",
+                "The admin_user's email must belong to one of the organization's domains.",
+            )
 
     # ---- domains --------------------------------------------------------------------------------
     def list_domains(self, request: Request, org: str) -> Response:
@@ -288,17 +381,22 @@ class ProofpointService(Service):
         if problem:
             return 422, {"status": 422, "error_message": problem[1], "identifier": problem[0]}
         user = normalised_user(org, body)
-        clash = conflict(self.world, org, user) or self._injected_failure(org, user["primary_email"])
+        clash = conflict(self.world, org, user) or self._injected_failure(
+            org, user["primary_email"]
+        )
         if clash:
             return 409, {"status": 409, "error_message": clash, "identifier": user["primary_email"]}
         org.users[user["primary_email"]] = user
         return 201, user
 
     def _injected_failure(self, org, email: str) -> str | None:
-        keys = self.world.tenant_keys(self.world.tenant(org.primary_domain)) or (org.primary_domain,)
+        keys = self.world.tenant_keys(self.world.tenant(org.primary_domain)) or (
+            org.primary_domain,
+        )
         knobs = self.world.knobs
         if email in [e.lower() for e in knobs.get("proofpoint_fail_emails", keys)] or knobs.chance(
-                float(knobs.get("proofpoint_fail_rate", keys) or 0)):
+            float(knobs.get("proofpoint_fail_rate", keys) or 0)
+        ):
             return f"The email address {email} is in use by another organization."
         return None
 
@@ -314,7 +412,9 @@ class ProofpointService(Service):
                 raise error(409, result["error_message"])
             raise HttpError(json_response({"errors": [result]}, status))
         if not isinstance(body, list) or not body:
-            raise errors(422, "body", "The request body must be a user object or a non-empty list of users.")
+            raise errors(
+                422, "body", "The request body must be a user object or a non-empty list of users."
+            )
         created, failed = [], []
         with self.world.lock:
             for item in body:
@@ -339,8 +439,20 @@ class ProofpointService(Service):
         if problem:
             raise errors(422, problem[0], problem[1])
         with self.world.lock:
-            changes = {k: v for k, v in body.items() if k in (
-                "firstname", "surname", "uid", "type", "is_active", "is_billable", "alias_emails")}
+            changes = {
+                k: v
+                for k, v in body.items()
+                if k
+                in (
+                    "firstname",
+                    "surname",
+                    "uid",
+                    "type",
+                    "is_active",
+                    "is_billable",
+                    "alias_emails",
+                )
+            }
             if "alias_emails" in changes:
                 changes["alias_emails"] = [a.lower() for a in changes["alias_emails"]]
             clash = conflict(self.world, found, {**user, **changes}, ignore=user["primary_email"])
@@ -383,31 +495,50 @@ class ProofpointService(Service):
             if not isinstance(body[field], str):
                 raise errors(422, field, f"The {field} field must be a string.")
         if body["default_user_role_name"] not in ("end_user", "silent_user"):
-            raise errors(422, "default_user_role_name", "The default_user_role_name must be end_user or silent_user.")
+            raise errors(
+                422,
+                "default_user_role_name",
+                "The default_user_role_name must be end_user or silent_user.",
+            )
         if type(body["sync_frequency"]) is not int or body["sync_frequency"] not in FREQUENCIES:
-            raise errors(422, "sync_frequency", "The sync_frequency must be one of 0, 1, 3, 6, 12, 24.")
+            raise errors(
+                422, "sync_frequency", "The sync_frequency must be one of 0, 1, 3, 6, 12, 24."
+            )
         for field in AZURE_BOOLEANS:
             if not isinstance(body[field], bool):
                 raise errors(422, field, f"The {field} field must be true or false.")
 
     def _verify_azure(self, body: dict) -> str | None:
-        """What Proofpoint's save does: get a token with these credentials and check Directory.Read.All."""
+        """What Proofpoint's save does: get a token with these credentials and check
+        Directory.Read.All."""
         tenant = self.world.tenant(body["primary_domain"])
         if tenant is None:
-            raise message(400, f"Unable to validate Azure AD settings: no Azure AD tenant found for domain "
-                          f"{body['primary_domain']}.")
-        form = {"grant_type": "client_credentials", "client_id": body["application_id"],
-                "client_secret": body["ad_key"], "scope": "https://graph.microsoft.com/.default"}
+            raise message(
+                400,
+                f"Unable to validate Azure AD settings: no Azure AD tenant found for domain "
+                f"{body['primary_domain']}.",
+            )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": body["application_id"],
+            "client_secret": body["ad_key"],
+            "scope": "https://graph.microsoft.com/.default",
+        }
         try:
             token = issue_token(self.world, tenant.id, form)
         except IdentityError as failure:
-            raise message(400, f"Unable to connect to Azure AD with the given application id and key: "
-                          f"{failure}") from None
+            raise message(
+                400,
+                f"Unable to connect to Azure AD with the given application id and key: {failure}",
+            ) from None
         from .tokens import unverified_claims
 
         if "Directory.Read.All" not in unverified_claims(token["access_token"]).get("roles", []):
-            raise message(400, "The application does not have the Directory.Read.All permission with admin "
-                          "consent in the Azure AD tenant.")
+            raise message(
+                400,
+                "The application does not have the Directory.Read.All permission with admin "
+                "consent in the Azure AD tenant.",
+            )
         return self._secret_expiry(body["application_id"], body["ad_key"])
 
     def _secret_expiry(self, app_id: str, secret: str) -> str | None:

@@ -1,6 +1,7 @@
 """Proofpoint Essentials users: validation, normalisation and the uniqueness rules of addresses.
 
-An address (primary or alias) can belong to one user only; a primary address is unique across all orgs.
+An address (primary or alias) can belong to one user only; a primary address is unique across all
+orgs.
 """
 
 from __future__ import annotations
@@ -9,8 +10,15 @@ import re
 
 from .common import iso
 
-USER_TYPES = ("end_user", "silent_user", "functional_account", "organization_admin", "channel_admin",
-              "strategic_partner_admin", "oem_partner_admin")
+USER_TYPES = (
+    "end_user",
+    "silent_user",
+    "functional_account",
+    "organization_admin",
+    "channel_admin",
+    "strategic_partner_admin",
+    "oem_partner_admin",
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 BOOLEANS = ("is_active", "is_billable", "send_welcome_email")
 
@@ -25,9 +33,15 @@ def validate_user(org, body, creating: bool = True) -> tuple[str, str] | None:
         return "user", "Each user must be a JSON object."
     email = body.get("primary_email")
     if creating and not is_email(email):
-        return "primary_email", "The primary_email field is required and must be a valid email address."
+        return (
+            "primary_email",
+            "The primary_email field is required and must be a valid email address.",
+        )
     if creating and email.split("@", 1)[1].lower() not in org.domains:
-        return email, f"The domain of {email} is not associated with the organization {org.primary_domain}."
+        return (
+            email,
+            f"The domain of {email} is not associated with the organization {org.primary_domain}.",
+        )
     if "type" in body and body["type"] not in USER_TYPES:
         return "type", f"The type must be one of: {', '.join(USER_TYPES)}."
     for field in BOOLEANS:
@@ -38,7 +52,11 @@ def validate_user(org, body, creating: bool = True) -> tuple[str, str] | None:
         return "alias_emails", "The alias_emails field must be a list of valid email addresses."
     for alias in aliases:
         if alias.split("@", 1)[1].lower() not in org.domains:
-            return alias, f"The domain of {alias} is not associated with the organization {org.primary_domain}."
+            return (
+                alias,
+                f"The domain of {alias} is not associated with the organization "
+                f"{org.primary_domain}.",
+            )
     return None
 
 
@@ -75,7 +93,10 @@ def conflict(world, org, user: dict, ignore: str | None = None) -> str | None:
     domain = user["primary_email"].split("@", 1)[-1]
     for other_org in world.orgs.values():
         # An org holds only addresses of its own domains: skip others without making their users.
-        if (other_org is not org and domain in other_org.domains
-                and user["primary_email"] in other_org.users):
+        if (
+            other_org is not org
+            and domain in other_org.domains
+            and user["primary_email"] in other_org.users
+        ):
             return f"The email address {user['primary_email']} is in use by another organization."
     return None

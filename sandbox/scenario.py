@@ -1,6 +1,8 @@
-"""Scenarios: the world the sandbox starts with (MSP tenant and app, customer tenants, Proofpoint orgs, knobs).
+"""Scenarios: the world the sandbox starts with (MSP tenant and app, customer tenants, Proofpoint
+orgs, knobs).
 
-A scenario is a dict or a JSON file; "{PORTAL_BASE_URL}" anywhere in it is replaced by the portal's base
+A scenario is a dict or a JSON file; "{PORTAL_BASE_URL}" anywhere in it is replaced by the portal's
+base
 URL so the MSP app's registered redirect URI matches the portal's consent callback. See
 scenarios/demo.json for the format.
 """
@@ -21,7 +23,8 @@ DEFAULT_PORTAL = "http://127.0.0.1:8000"
 
 
 def default_scenario(portal_base_url: str | None = None) -> dict:
-    """The demo: an MSP, Fabrikam (40 users, Proofpoint org exists), Northwind (1,000), a GCC High tenant."""
+    """The demo: an MSP, Fabrikam (40 users, Proofpoint org exists), Northwind (1,000), a GCC High
+    tenant."""
     return load_scenario(DEMO, portal_base_url)
 
 
@@ -59,29 +62,54 @@ def add_generated_tenant(world: World, spec: dict):
     if len(domains) == 1 and spec.get("extra_domain", True):
         domains = [*domains, first.replace(".", "-mail.", 1)]
     name = spec.get("name") or first.split(".")[0].capitalize()
-    return world.add_tenant(name, domains, int(spec.get("users", 10)), spec.get("seed", first),
-                            bool(spec.get("gcc_high")), spec.get("id"), spec.get("groups"))
+    return world.add_tenant(
+        name,
+        domains,
+        int(spec.get("users", 10)),
+        spec.get("seed", first),
+        bool(spec.get("gcc_high")),
+        spec.get("id"),
+        spec.get("groups"),
+    )
 
 
 def _load_msp(world: World, msp: dict, scenario: dict) -> None:
     if not msp:
         return
-    tenant = add_generated_tenant(world, {**msp.get("tenant", {"domains": ["msp.example"]}), "extra_domain": False})
+    tenant = add_generated_tenant(
+        world, {**msp.get("tenant", {"domains": ["msp.example"]}), "extra_domain": False}
+    )
     spec = msp.get("app", {})
     app_id = msp_app_id(scenario)
-    record = world.register_app(tenant, {
-        "appId": app_id, "displayName": spec.get("display_name", "Contoso MSP Onboarding"),
-        "signInAudience": "AzureADMultipleOrgs",
-        "requiredResourceAccess": required_access(spec.get("permissions", [])),
-        "web": {"homePageUrl": None, "logoutUrl": None, "redirectUris": list(spec.get("redirect_uris", [])),
-                "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}},
-    })
+    record = world.register_app(
+        tenant,
+        {
+            "appId": app_id,
+            "displayName": spec.get("display_name", "Contoso MSP Onboarding"),
+            "signInAudience": "AzureADMultipleOrgs",
+            "requiredResourceAccess": required_access(spec.get("permissions", [])),
+            "web": {
+                "homePageUrl": None,
+                "logoutUrl": None,
+                "redirectUris": list(spec.get("redirect_uris", [])),
+                "implicitGrantSettings": {
+                    "enableAccessTokenIssuance": False,
+                    "enableIdTokenIssuance": False,
+                },
+            },
+        },
+    )
     secret = spec.get("secret", "Sbx8Q~demo-msp-secret-not-for-production")
     # Long-lived, so a tenant's clock offset (knob clock_offset_s) expires its secrets, not ours.
     add_secret(record, secret, "sandbox", end=years_from_now(50), key_id=guid("msp-secret", app_id))
     new_service_principal(world, tenant, record.data, tenant.id)
-    world.msp = {"tenant_id": tenant.id, "app_id": app_id, "secret": secret,
-                 "display_name": record.data["displayName"], "redirect_uris": list(spec.get("redirect_uris", []))}
+    world.msp = {
+        "tenant_id": tenant.id,
+        "app_id": app_id,
+        "secret": secret,
+        "display_name": record.data["displayName"],
+        "redirect_uris": list(spec.get("redirect_uris", [])),
+    }
 
 
 def _load_proofpoint(world: World, spec: dict) -> None:
@@ -91,7 +119,10 @@ def _load_proofpoint(world: World, spec: dict) -> None:
     org = new_org(world, partner, org_type="partner", parent=None)
     world.pp_users[spec.get("api_user", "api-admin@msp-partner.example").lower()] = {
         "password": spec.get("api_password", "sandbox-proofpoint-password"),
-        "org": org.primary_domain, "firstname": "API", "surname": "Channel Admin", "type": "channel_admin",
+        "org": org.primary_domain,
+        "firstname": "API",
+        "surname": "Channel Admin",
+        "type": "channel_admin",
     }
     for org_spec in spec.get("orgs", []):
         child = new_org(world, org_spec, org_type="organization", parent=org.primary_domain)
@@ -109,10 +140,16 @@ def _load_proofpoint(world: World, spec: dict) -> None:
 def new_org(world: World, spec: dict, org_type: str, parent: str | None) -> ProofpointOrg:
     primary = spec["primary_domain"].lower()
     org = ProofpointOrg(
-        primary_domain=primary, name=spec.get("name", primary), type=org_type, parent=parent,
-        eid=int(guid("pp-org", primary)[:7], 16), stack=spec.get("stack", "us1"),
-        user_licenses=int(spec.get("user_licenses", 0) or 0), licensing_package=spec.get("licensing_package"),
-        country=spec.get("country"), stateprov=spec.get("stateprov"),
+        primary_domain=primary,
+        name=spec.get("name", primary),
+        type=org_type,
+        parent=parent,
+        eid=int(guid("pp-org", primary)[:7], 16),
+        stack=spec.get("stack", "us1"),
+        user_licenses=int(spec.get("user_licenses", 0) or 0),
+        licensing_package=spec.get("licensing_package"),
+        country=spec.get("country"),
+        stateprov=spec.get("stateprov"),
     )
     for domain in spec.get("domains") or [primary]:
         name = domain if isinstance(domain, str) else domain["name"]
@@ -123,7 +160,9 @@ def new_org(world: World, spec: dict, org_type: str, parent: str | None) -> Proo
 
 def pp_domain(name: str, spec: dict) -> dict:
     return {
-        "name": name.lower(), "is_active": bool(spec.get("is_active", True)),
-        "is_relay": bool(spec.get("is_relay", False)), "destination": spec.get("destination"),
+        "name": name.lower(),
+        "is_active": bool(spec.get("is_active", True)),
+        "is_relay": bool(spec.get("is_relay", False)),
+        "destination": spec.get("destination"),
         "failovers": list(spec.get("failovers") or []),
     }

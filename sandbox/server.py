@@ -6,7 +6,8 @@
 
 port=0 lets each listener pick a free port; otherwise they are PORT, PORT+1, PORT+2, PORT+3 and UDP
 PORT+4 (or `dns_port`, 0 = a free one). The plain
-http front serves the identity app for people, so the consent page opens without a certificate warning.
+http front serves the identity app for people, so the consent page opens without a certificate
+warning.
 """
 
 from __future__ import annotations
@@ -35,9 +36,16 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Sandbox:
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, state_dir: Path | str = "var/sandbox",
-                 scenario: dict | str | Path | None = None, portal_base_url: str | None = None,
-                 auto_consent: bool | None = None, dns_port: int | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        state_dir: Path | str = "var/sandbox",
+        scenario: dict | str | Path | None = None,
+        portal_base_url: str | None = None,
+        auto_consent: bool | None = None,
+        dns_port: int | None = None,
+    ):
         self.host = host
         self.port = port
         self.dns_port_wanted = dns_port
@@ -58,17 +66,28 @@ class Sandbox:
         self.ca_path = paths.ca_cert
         self.state.signing_key = load_private_key(paths.signing_key)
         ctx = server_ssl_context(paths)
-        listeners = [("login", LoginService(self.state), ctx), ("graph", GraphService(self.state), ctx),
-                     ("proofpoint", ProofpointService(self.state), ctx),
-                     ("browser", LoginService(self.state), None)]
+        listeners = [
+            ("login", LoginService(self.state), ctx),
+            ("graph", GraphService(self.state), ctx),
+            ("proofpoint", ProofpointService(self.state), ctx),
+            ("browser", LoginService(self.state), None),
+        ]
         for offset, (name, app, ssl_context) in enumerate(listeners):
             port = 0 if self.port == 0 else self.port + offset
-            server = make_server(self.host, port, app, threaded=True, ssl_context=ssl_context,
-                                 request_handler=QuietHandler)
+            server = make_server(
+                self.host,
+                port,
+                app,
+                threaded=True,
+                ssl_context=ssl_context,
+                request_handler=QuietHandler,
+            )
             server.daemon_threads = True
             self.ports[name] = server.server_port
             self._servers.append(server)
-            thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, name=f"sandbox-{name}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         wanted = self.dns_port_wanted
@@ -147,5 +166,8 @@ class Sandbox:
     @property
     def proofpoint_credentials(self) -> dict:
         pp = self.scenario.get("proofpoint") or {}
-        return {"user": pp.get("api_user"), "password": pp.get("api_password"),
-                "partner_domain": (pp.get("partner") or {}).get("primary_domain")}
+        return {
+            "user": pp.get("api_user"),
+            "password": pp.get("api_password"),
+            "partner_domain": (pp.get("partner") or {}).get("primary_domain"),
+        }

@@ -49,32 +49,57 @@ def load_staff_signin(world, msp_tenant, spec: dict) -> None:
     if not spec:
         return
     client_id = spec.get("client_id") or guid("staff-signin-app", msp_tenant.id)
-    roles = [{"allowedMemberTypes": ["User"], "description": f"{value}s of the MSP portal",
-              "displayName": value, "id": guid("staff-app-role", client_id, value),
-              "isEnabled": True, "origin": "Application", "value": value}
-             for value in STAFF_APP_ROLES]
-    record = world.register_app(msp_tenant, {
-        "appId": client_id, "displayName": spec.get("display_name", "MSP portal staff sign-in"),
-        "signInAudience": "AzureADMyOrg", "appRoles": roles,
-        "web": {"homePageUrl": None, "logoutUrl": None,
+    roles = [
+        {
+            "allowedMemberTypes": ["User"],
+            "description": f"{value}s of the MSP portal",
+            "displayName": value,
+            "id": guid("staff-app-role", client_id, value),
+            "isEnabled": True,
+            "origin": "Application",
+            "value": value,
+        }
+        for value in STAFF_APP_ROLES
+    ]
+    record = world.register_app(
+        msp_tenant,
+        {
+            "appId": client_id,
+            "displayName": spec.get("display_name", "MSP portal staff sign-in"),
+            "signInAudience": "AzureADMyOrg",
+            "appRoles": roles,
+            "web": {
+                "homePageUrl": None,
+                "logoutUrl": None,
                 "redirectUris": list(spec.get("redirect_uris", [])),
-                "implicitGrantSettings": {"enableAccessTokenIssuance": False,
-                                          "enableIdTokenIssuance": False}},
-    })
+                "implicitGrantSettings": {
+                    "enableAccessTokenIssuance": False,
+                    "enableIdTokenIssuance": False,
+                },
+            },
+        },
+    )
     secret = spec.get("secret", "Sbx8Q~demo-staff-signin-secret-not-for-production")
     add_secret(record, secret, "sandbox", key_id=guid("staff-secret", client_id))
-    new_service_principal(world, msp_tenant, record.data, msp_tenant.id,
-                          {"appRoleAssignmentRequired": True})
-    world.staff_app = {"tenant_id": msp_tenant.id, "client_id": client_id, "secret": secret,
-                       "display_name": record.data["displayName"],
-                       "redirect_uris": list(spec.get("redirect_uris", []))}
+    new_service_principal(
+        world, msp_tenant, record.data, msp_tenant.id, {"appRoleAssignmentRequired": True}
+    )
+    world.staff_app = {
+        "tenant_id": msp_tenant.id,
+        "client_id": client_id,
+        "secret": secret,
+        "display_name": record.data["displayName"],
+        "redirect_uris": list(spec.get("redirect_uris", [])),
+    }
     for person in spec.get("users", []):
         home = world.tenant(person.get("tenant") or msp_tenant.id)
         if home is None:
             raise ValueError(f"staff_signin user {person!r}: unknown tenant")
         upn = f"{person['username']}@{home.default_domain}".lower()
         world.staff_users[upn] = {
-            "upn": upn, "name": person.get("name") or person["username"], "tenant_id": home.id,
+            "upn": upn,
+            "name": person.get("name") or person["username"],
+            "tenant_id": home.id,
             "oid": person.get("oid") or guid("staff-user", home.id, upn),
             "roles": [r for r in person.get("roles", []) if r in STAFF_APP_ROLES],
         }
@@ -120,24 +145,37 @@ def authorize(world, tenant_key: str, request) -> Response:
         return _back(args, error=redirect_error[0], description=redirect_error[1])
     if request.method == "GET":
         if args.get("prompt") == "none":
-            return _back(args, error="login_required", description=(
-                "AADSTS50058: A silent sign-in request was sent but no user is signed in."))
+            return _back(
+                args,
+                error="login_required",
+                description=(
+                    "AADSTS50058: A silent sign-in request was sent but no user is signed in."
+                ),
+            )
         return _page(world, request)
     if request.form.get("decision") == "cancel":
-        return _back(args, error="access_denied", description=(
-            "AADSTS65004: User declined to consent to access the app."), subcode="cancel")
+        return _back(
+            args,
+            error="access_denied",
+            description=("AADSTS65004: User declined to consent to access the app."),
+            subcode="cancel",
+        )
     person = find_person(world, request.form.get("login", ""))
     if person is None:
         return _page(world, request, "We couldn't find an account with that username.", 400)
     app_tenant = world.staff_app["tenant_id"]
     foreign_ok = world.knobs.get("signin_foreign_tenant_tokens")
     if person["tenant_id"] != app_tenant and not foreign_ok:
-        code, text = 50020, (
-            f"User account '{person['upn']}' from identity provider "
-            f"'https://sts.windows.net/{person['tenant_id']}/' does not exist in tenant "
-            f"'{world.tenant(app_tenant).name}' and cannot access the application "
-            f"'{args.get('client_id')}'({world.staff_app['display_name']}) in that tenant. The "
-            "account needs to be added as an external user in the tenant first.")
+        code, text = (
+            50020,
+            (
+                f"User account '{person['upn']}' from identity provider "
+                f"'https://sts.windows.net/{person['tenant_id']}/' does not exist in tenant "
+                f"'{world.tenant(app_tenant).name}' and cannot access the application "
+                f"'{args.get('client_id')}'({world.staff_app['display_name']}) in that tenant. The "
+                "account needs to be added as an external user in the tenant first."
+            ),
+        )
         return Response(error_page(code, text), status=400, content_type=HTML)
     code = _new_code(world, person, args)
     return _back(args, code=code)
@@ -152,12 +190,16 @@ def _authorize_page_error(world, tenant_key: str, args) -> tuple[int, str] | Non
         return 900144, "The request body must contain the following parameter: 'client_id'."
     home, app = world.find_app(client_id)
     if app is None or (home is not tenant and app.data.get("signInAudience") == "AzureADMyOrg"):
-        return 700016, (f"Application with identifier '{client_id}' was not found in the directory "
-                        f"'{tenant_key}'.")
+        return 700016, (
+            f"Application with identifier '{client_id}' was not found in the directory "
+            f"'{tenant_key}'."
+        )
     redirect_uri = args.get("redirect_uri", "")
     if redirect_uri not in (app.data.get("web") or {}).get("redirectUris", []):
-        return 50011, (f"The redirect URI '{redirect_uri}' specified in the request does not match "
-                       f"the redirect URIs configured for the application '{client_id}'.")
+        return 50011, (
+            f"The redirect URI '{redirect_uri}' specified in the request does not match "
+            f"the redirect URIs configured for the application '{client_id}'."
+        )
     return None
 
 
@@ -165,17 +207,21 @@ def _authorize_redirect_error(args) -> tuple[str, str] | None:
     if args.get("response_type") != "code":
         return "unsupported_response_type", (
             f"AADSTS700054: response_type '{args.get('response_type', '')}' is not enabled for the "
-            "application.")
+            "application."
+        )
     if args.get("response_mode", "query") != "query":
         return "invalid_request", (
-            "AADSTS900144: The sandbox answers authorization codes with response_mode=query only.")
+            "AADSTS900144: The sandbox answers authorization codes with response_mode=query only."
+        )
     if not args.get("scope"):
         return "invalid_request", (
-            "AADSTS900144: The request body must contain the following parameter: 'scope'.")
+            "AADSTS900144: The request body must contain the following parameter: 'scope'."
+        )
     method = args.get("code_challenge_method", "plain" if args.get("code_challenge") else "")
     if method not in ("", "plain", "S256"):
         return "invalid_request", (
-            f"AADSTS501491: The code_challenge_method '{method}' is not supported; use S256.")
+            f"AADSTS501491: The code_challenge_method '{method}' is not supported; use S256."
+        )
     return None
 
 
@@ -198,17 +244,22 @@ def _new_code(world, person: dict, args) -> str:
     lifetime = float(world.knobs.get("auth_code_lifetime_s"))
     with world.lock:
         world.auth_codes[code] = {
-            "upn": person["upn"], "client_id": args.get("client_id"),
-            "redirect_uri": args.get("redirect_uri"), "scope": args.get("scope", ""),
-            "nonce": args.get("nonce"), "challenge": args.get("code_challenge"),
+            "upn": person["upn"],
+            "client_id": args.get("client_id"),
+            "redirect_uri": args.get("redirect_uri"),
+            "scope": args.get("scope", ""),
+            "nonce": args.get("nonce"),
+            "challenge": args.get("code_challenge"),
             "method": args.get("code_challenge_method") or "plain",
-            "expires": now() + lifetime, "used": False,
+            "expires": now() + lifetime,
+            "used": False,
         }
     return code
 
 
-def _back(args, code: str = "", error: str = "", description: str = "",
-          subcode: str = "") -> Response:
+def _back(
+    args, code: str = "", error: str = "", description: str = "", subcode: str = ""
+) -> Response:
     """302 to the app's redirect URI with the documented query parameters (response_mode=query)."""
     if code:
         params = {"code": code}
@@ -230,18 +281,34 @@ def redeem_code(world, tenant, form: dict, base: str, check_secret) -> dict:
     """Exchange a code (+ PKCE verifier, + client secret) for an id token and an access token."""
     for name in ("client_id", "code", "redirect_uri"):
         if not form.get(name):
-            raise GrantError(400, "invalid_request", 900144,
-                             f"The request body must contain the following parameter: '{name}'.")
+            raise GrantError(
+                400,
+                "invalid_request",
+                900144,
+                f"The request body must contain the following parameter: '{name}'.",
+            )
     client_id = form["client_id"]
     home, app = world.find_app(client_id)
     if app is None or (home is not tenant and app.data.get("signInAudience") == "AzureADMyOrg"):
-        raise GrantError(400, "unauthorized_client", 700016, (
-            f"Application with identifier '{client_id}' was not found in the directory "
-            f"'{tenant.id}'."))
+        raise GrantError(
+            400,
+            "unauthorized_client",
+            700016,
+            (
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{tenant.id}'."
+            ),
+        )
     if not form.get("client_secret"):
-        raise GrantError(401, "invalid_client", 7000218, (
-            "The request body must contain the following parameter: 'client_assertion' or "
-            "'client_secret'."))
+        raise GrantError(
+            401,
+            "invalid_client",
+            7000218,
+            (
+                "The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'."
+            ),
+        )
     check_secret(app, client_id, form["client_secret"])
     with world.lock:
         grant = _take_code(world, form["code"])
@@ -253,38 +320,80 @@ def redeem_code(world, tenant, form: dict, base: str, check_secret) -> dict:
 def _take_code(world, code: str) -> dict:
     grant = world.auth_codes.get(code)
     if grant is None:
-        raise GrantError(400, "invalid_grant", 70000, (
-            "Provided grant is invalid or malformed. The authorization code is not valid."))
+        raise GrantError(
+            400,
+            "invalid_grant",
+            70000,
+            ("Provided grant is invalid or malformed. The authorization code is not valid."),
+        )
     if grant["used"]:
-        raise GrantError(400, "invalid_grant", 54005, (
-            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or "
-            "use an existing refresh token."))
+        raise GrantError(
+            400,
+            "invalid_grant",
+            54005,
+            (
+                "OAuth2 Authorization code was already redeemed, please retry with a new valid "
+                "code or "
+                "use an existing refresh token."
+            ),
+        )
     grant["used"] = True  # single use, whatever the outcome of this attempt
     if now() > grant["expires"]:
-        raise GrantError(400, "invalid_grant", 70008, (
-            "The provided authorization code or refresh token has expired due to inactivity. "
-            "Send a new interactive authorization request for this user and resource."))
+        raise GrantError(
+            400,
+            "invalid_grant",
+            70008,
+            (
+                "The provided authorization code or refresh token has expired due to inactivity. "
+                "Send a new interactive authorization request for this user and resource."
+            ),
+        )
     return grant
 
 
 def _check_grant(grant: dict, form: dict, tenant) -> None:
     if form["client_id"] != grant["client_id"]:
-        raise GrantError(400, "invalid_grant", 70000, (
-            "Provided grant is invalid or malformed. The code was issued to another client."))
+        raise GrantError(
+            400,
+            "invalid_grant",
+            70000,
+            ("Provided grant is invalid or malformed. The code was issued to another client."),
+        )
     if form["redirect_uri"] != grant["redirect_uri"]:
-        raise GrantError(400, "invalid_grant", 70000, (
-            "Provided grant is invalid or malformed. The redirect_uri does not match the one the "
-            "code was issued for."))
+        raise GrantError(
+            400,
+            "invalid_grant",
+            70000,
+            (
+                "Provided grant is invalid or malformed. The redirect_uri does not match the one "
+                "the "
+                "code was issued for."
+            ),
+        )
     if grant["challenge"]:
         verifier = form.get("code_verifier") or ""
         if not verifier:
-            raise GrantError(400, "invalid_grant", 501481, (
-                "The Code_Verifier does not match the code_challenge supplied in the authorization "
-                "request."))
+            raise GrantError(
+                400,
+                "invalid_grant",
+                501481,
+                (
+                    "The Code_Verifier does not match the code_challenge supplied in the "
+                    "authorization "
+                    "request."
+                ),
+            )
         if not hmac.compare_digest(_challenge_of(verifier, grant["method"]), grant["challenge"]):
-            raise GrantError(400, "invalid_grant", 50148, (
-                "The code_verifier does not match the code_challenge supplied in the authorization "
-                "request for PKCE."))
+            raise GrantError(
+                400,
+                "invalid_grant",
+                50148,
+                (
+                    "The code_verifier does not match the code_challenge supplied in the "
+                    "authorization "
+                    "request for PKCE."
+                ),
+            )
 
 
 def _challenge_of(verifier: str, method: str) -> str:
@@ -299,11 +408,21 @@ def _tokens(world, person: dict, grant: dict, form: dict, base: str) -> dict:
     tid, oid, client_id = person["tenant_id"], person["oid"], grant["client_id"]
     scopes = grant["scope"].split()
     claims = {
-        "aud": client_id, "iss": f"{base}/{tid}/v2.0", "iat": issued, "nbf": issued,
-        "exp": issued + ID_TOKEN_LIFETIME_S, "aio": random_guid(), "email": person["upn"],
-        "name": person["name"], "oid": oid, "preferred_username": person["upn"],
-        "rh": "sandbox", "sub": b64url(hashlib.sha256(f"{client_id}/{oid}".encode()).digest())[:43],
-        "tid": tid, "uti": random_guid(), "ver": "2.0",
+        "aud": client_id,
+        "iss": f"{base}/{tid}/v2.0",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ID_TOKEN_LIFETIME_S,
+        "aio": random_guid(),
+        "email": person["upn"],
+        "name": person["name"],
+        "oid": oid,
+        "preferred_username": person["upn"],
+        "rh": "sandbox",
+        "sub": b64url(hashlib.sha256(f"{client_id}/{oid}".encode()).digest())[:43],
+        "tid": tid,
+        "uti": random_guid(),
+        "ver": "2.0",
     }
     if person["roles"] and tid == world.staff_app["tenant_id"]:
         claims["roles"] = list(person["roles"])  # Entra omits the claim when no role is assigned
@@ -312,14 +431,27 @@ def _tokens(world, person: dict, grant: dict, form: dict, base: str) -> dict:
     if "email" not in scopes:
         claims.pop("email")
     access = {
-        "aud": GRAPH_AUDIENCE, "iss": f"https://sts.windows.net/{tid}/", "iat": issued,
-        "nbf": issued, "exp": issued + 3599, "appid": client_id, "name": person["name"], "oid": oid,
-        "scp": "openid profile email User.Read", "sub": claims["sub"], "tid": tid,
-        "upn": person["upn"], "uti": random_guid(), "ver": "1.0", "sbx_gen": world.generation,
+        "aud": GRAPH_AUDIENCE,
+        "iss": f"https://sts.windows.net/{tid}/",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + 3599,
+        "appid": client_id,
+        "name": person["name"],
+        "oid": oid,
+        "scp": "openid profile email User.Read",
+        "sub": claims["sub"],
+        "tid": tid,
+        "upn": person["upn"],
+        "uti": random_guid(),
+        "ver": "1.0",
+        "sbx_gen": world.generation,
     }
     answer = {
-        "token_type": "Bearer", "scope": " ".join([*scopes, f"{GRAPH_AUDIENCE}/User.Read"]),
-        "expires_in": 3599, "ext_expires_in": 3599,
+        "token_type": "Bearer",
+        "scope": " ".join([*scopes, f"{GRAPH_AUDIENCE}/User.Read"]),
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
         "access_token": sign(world.signing_key, access),
         "id_token": sign(world.signing_key, claims),
     }

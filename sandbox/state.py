@@ -1,6 +1,7 @@
 """The in-memory world: Entra tenants, Proofpoint orgs, knobs and the request log, behind one lock.
 
-Handlers take `world.lock` for every read-modify-write, so concurrent clients see the same races the real
+Handlers take `world.lock` for every read-modify-write, so concurrent clients see the same races the
+real
 services would show only where a knob asks for them (replication delay), never by accident.
 """
 
@@ -23,7 +24,8 @@ class Record:
 
     data: dict
     visible_at: float = 0.0
-    # addPassword secrets, keyId -> (secretText, usable_at); never shown by Graph or the state endpoint.
+    # addPassword secrets, keyId -> (secretText, usable_at); never shown by Graph or the state
+    # endpoint.
     secrets: dict = field(default_factory=dict)
 
     def visible(self) -> bool:
@@ -138,8 +140,9 @@ class RequestLog:
                 self.scope_max[key] = max(self.scope_max[key], self.scope_in_flight[key])
             return (service, scope, time.time(), self.epoch)
 
-    def end(self, ticket: tuple, method: str, route: str, status, path: str,
-            write: bool | None = None) -> None:
+    def end(
+        self, ticket: tuple, method: str, route: str, status, path: str, write: bool | None = None
+    ) -> None:
         service, scope, started, epoch = ticket
         with self._lock:
             if epoch == self.epoch:
@@ -148,8 +151,16 @@ class RequestLog:
                     self.scope_in_flight[(service, scope)] -= 1
             self._append(service, method, route, status, path, scope, started, time.time(), write)
 
-    def record(self, service: str, method: str, route: str, status: int, path: str,
-               scope: str | None = None, write: bool | None = None) -> None:
+    def record(
+        self,
+        service: str,
+        method: str,
+        route: str,
+        status: int,
+        path: str,
+        scope: str | None = None,
+        write: bool | None = None,
+    ) -> None:
         """A call answered at once (unmatched, unauthenticated): logged, not counted in flight."""
         with self._lock:
             at = time.time()
@@ -161,27 +172,45 @@ class RequestLog:
         self.seq += 1
         self.counts[key] += 1
         self.writes += bool(write)
-        self.entries.append({
-            "seq": self.seq, "at": iso(started), "service": service, "method": method, "route": key,
-            "path": path, "status": status, "scope": scope, "write": write,
-            "started": round(started, 6), "ended": round(ended, 6),
-            "ms": round((ended - started) * 1000, 3),
-        })
+        self.entries.append(
+            {
+                "seq": self.seq,
+                "at": iso(started),
+                "service": service,
+                "method": method,
+                "route": key,
+                "path": path,
+                "status": status,
+                "scope": scope,
+                "write": write,
+                "started": round(started, 6),
+                "ended": round(ended, 6),
+                "ms": round((ended - started) * 1000, 3),
+            }
+        )
 
-    def snapshot(self, service: str | None = None, since: int = 0,
-                 writes_only: bool = False) -> dict:
+    def snapshot(
+        self, service: str | None = None, since: int = 0, writes_only: bool = False
+    ) -> dict:
         with self._lock:
-            recent = [e for e in self.entries if e["seq"] > since
-                      and (service is None or e["service"] == service)
-                      and (not writes_only or e["write"])]
+            recent = [
+                e
+                for e in self.entries
+                if e["seq"] > since
+                and (service is None or e["service"] == service)
+                and (not writes_only or e["write"])
+            ]
             by_scope: dict[str, dict[str, int]] = {}
             for (svc, scope), peak in self.scope_max.items():
                 by_scope.setdefault(svc, {})[scope] = peak
             return {
-                "counts": dict(self.counts), "total": self.seq, "writes": self.writes,
+                "counts": dict(self.counts),
+                "total": self.seq,
+                "writes": self.writes,
                 "recent": recent,
                 "in_flight": {k: v for k, v in self.in_flight.items() if v},
-                "max_in_flight": dict(self.max_in_flight), "max_in_flight_by_scope": by_scope,
+                "max_in_flight": dict(self.max_in_flight),
+                "max_in_flight_by_scope": by_scope,
             }
 
 
@@ -200,8 +229,10 @@ class World:
         from .scenario import load_world  # late: scenario builds on this module
 
         with self.lock:
-            # Tokens carry the generation they were issued in: a reset world honours none of the old ones,
-            # as a fresh tenant would not (otherwise a cached token outlives the consent it came from).
+            # Tokens carry the generation they were issued in: a reset world honours none of the old
+            # ones,
+            # as a fresh tenant would not (otherwise a cached token outlives the consent it came
+            # from).
             self.generation = getattr(self, "generation", 0) + 1
             self.tenants: dict[str, Tenant] = {}
             self.by_domain: dict[str, str] = {}
@@ -214,13 +245,23 @@ class World:
             load_world(self, self.scenario)
 
     # ---- tenants --------------------------------------------------------------------------------
-    def add_tenant(self, name: str, domains: list, users: int, seed: object, gcc_high: bool = False,
-                   tenant_id: str | None = None, groups: int | None = None) -> Tenant:
+    def add_tenant(
+        self,
+        name: str,
+        domains: list,
+        users: int,
+        seed: object,
+        gcc_high: bool = False,
+        tenant_id: str | None = None,
+        groups: int | None = None,
+    ) -> Tenant:
         names = [d if isinstance(d, str) else d["name"] for d in domains]
         tenant_id = tenant_id or guid("tenant", names[0].lower())
         label = names[0].split(".")[0].replace("-", "")
         initial = f"{label}.onmicrosoft.example"
-        domain_objs = [_domain(d, i == 0) for i, d in enumerate(domains)] + [_domain(initial, False, True)]
+        domain_objs = [_domain(d, i == 0) for i, d in enumerate(domains)] + [
+            _domain(initial, False, True)
+        ]
         verified = [d["id"] for d in domain_objs if d["isVerified"] and not d["isInitial"]]
         directory = Directory(tenant_id, verified, initial, users, seed, groups)
         tenant = Tenant(tenant_id, name, domain_objs, directory, gcc_high)
@@ -258,14 +299,33 @@ class World:
         app_id = body.pop("appId", None) or guid("app", tenant.id, body.get("uniqueName") or now())
         object_id = body.pop("id", None) or guid("app-object", tenant.id, app_id)
         data = {
-            "id": object_id, "appId": app_id,
+            "id": object_id,
+            "appId": app_id,
             "api": {"requestedAccessTokenVersion": None, "oauth2PermissionScopes": []},
-            "appRoles": [], "createdDateTime": iso(), "deletedDateTime": None, "description": None,
-            "displayName": None, "identifierUris": [], "info": {}, "keyCredentials": [], "notes": None,
-            "passwordCredentials": [], "publisherDomain": tenant.default_domain, "requiredResourceAccess": [],
-            "signInAudience": "AzureADMyOrg", "tags": [], "uniqueName": None,
-            "web": {"homePageUrl": None, "logoutUrl": None, "redirectUris": [],
-                    "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False}},
+            "appRoles": [],
+            "createdDateTime": iso(),
+            "deletedDateTime": None,
+            "description": None,
+            "displayName": None,
+            "identifierUris": [],
+            "info": {},
+            "keyCredentials": [],
+            "notes": None,
+            "passwordCredentials": [],
+            "publisherDomain": tenant.default_domain,
+            "requiredResourceAccess": [],
+            "signInAudience": "AzureADMyOrg",
+            "tags": [],
+            "uniqueName": None,
+            "web": {
+                "homePageUrl": None,
+                "logoutUrl": None,
+                "redirectUris": [],
+                "implicitGrantSettings": {
+                    "enableAccessTokenIssuance": False,
+                    "enableIdTokenIssuance": False,
+                },
+            },
         }
         data.update(body)
         record = Record(data, visible_at)
@@ -274,15 +334,28 @@ class World:
         return record
 
 
-def add_secret(record: Record, text: str, display_name: str | None, start=None, end=None,
-               usable_at: float = 0.0, key_id: str | None = None) -> dict:
-    """Attach a password credential; the returned dict is Graph's addPassword answer (with secretText)."""
+def add_secret(
+    record: Record,
+    text: str,
+    display_name: str | None,
+    start=None,
+    end=None,
+    usable_at: float = 0.0,
+    key_id: str | None = None,
+) -> dict:
+    """Attach a password credential; the returned dict is Graph's addPassword answer (with
+    secretText)."""
     start = start or utcnow()
     end = end or years_from_now(2)
     key_id = key_id or guid("secret", record.data["id"], text)
     public = {
-        "customKeyIdentifier": None, "displayName": display_name, "endDateTime": iso(end),
-        "hint": text[:3], "keyId": key_id, "secretText": None, "startDateTime": iso(start),
+        "customKeyIdentifier": None,
+        "displayName": display_name,
+        "endDateTime": iso(end),
+        "hint": text[:3],
+        "keyId": key_id,
+        "secretText": None,
+        "startDateTime": iso(start),
     }
     record.data["passwordCredentials"].append(public)
     record.secrets[key_id] = (text, usable_at)
@@ -293,9 +366,16 @@ def _domain(spec, default: bool, initial: bool = False) -> dict:
     name = spec if isinstance(spec, str) else spec["name"]
     verified = True if isinstance(spec, str) else bool(spec.get("verified", True))
     return {
-        "id": name.lower(), "authenticationType": "Managed", "availabilityStatus": None,
-        "isAdminManaged": True, "isDefault": default, "isInitial": initial, "isRoot": True,
-        "isVerified": verified, "passwordNotificationWindowInDays": 14, "passwordValidityPeriodInDays": 2147483647,
+        "id": name.lower(),
+        "authenticationType": "Managed",
+        "availabilityStatus": None,
+        "isAdminManaged": True,
+        "isDefault": default,
+        "isInitial": initial,
+        "isRoot": True,
+        "isVerified": verified,
+        "passwordNotificationWindowInDays": 14,
+        "passwordValidityPeriodInDays": 2147483647,
         "supportedServices": ["Email", "OfficeCommunicationsOnline"] if verified else [],
         "state": None,
     }

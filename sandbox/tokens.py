@@ -1,6 +1,7 @@
 """RS256 access tokens shaped like Entra's v1 app-only tokens for Microsoft Graph.
 
-Signed with a key kept in the state dir (so tokens survive a restart); its public half is published at
+Signed with a key kept in the state dir (so tokens survive a restart); its public half is published
+at
 the tenant's jwks_uri. Graph emulation verifies signature, audience and expiry, as real Graph does.
 """
 
@@ -50,12 +51,22 @@ def verify(key, token: str) -> dict:
     if len(parts) != 3:
         raise TokenInvalid("IDX14100: JWT is not well formed, there are no dots (.).")
     try:
-        key.public_key().verify(b64url_decode(parts[2]), f"{parts[0]}.{parts[1]}".encode(),
-                                padding.PKCS1v15(), hashes.SHA256())
+        key.public_key().verify(
+            b64url_decode(parts[2]),
+            f"{parts[0]}.{parts[1]}".encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
         claims = json.loads(b64url_decode(parts[1]))
     except (InvalidSignature, ValueError):
-        raise TokenInvalid("Access token validation failure. Invalid audience or signature.") from None
-    if claims.get("aud") not in (GRAPH_AUDIENCE, f"{GRAPH_AUDIENCE}/", "00000003-0000-0000-c000-000000000000"):
+        raise TokenInvalid(
+            "Access token validation failure. Invalid audience or signature."
+        ) from None
+    if claims.get("aud") not in (
+        GRAPH_AUDIENCE,
+        f"{GRAPH_AUDIENCE}/",
+        "00000003-0000-0000-c000-000000000000",
+    ):
         raise TokenInvalid("Access token validation failure. Invalid audience.")
     if float(claims.get("exp", 0)) < now():
         raise TokenInvalid("Lifetime validation failed, the token is expired.")
@@ -66,5 +77,15 @@ def jwks(key) -> dict:
     numbers = key.public_key().public_numbers()
     n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
     e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
-    return {"keys": [{"kty": "RSA", "use": "sig", "kid": key_id(key), "x5t": key_id(key),
-                      "n": b64url(n), "e": b64url(e)}]}
+    return {
+        "keys": [
+            {
+                "kty": "RSA",
+                "use": "sig",
+                "kid": key_id(key),
+                "x5t": key_id(key),
+                "n": b64url(n),
+                "e": b64url(e),
+            }
+        ]
+    }

@@ -17,15 +17,20 @@ from .knobs import Fault
 
 
 class HttpError(Exception):
-    """Raised by handlers to answer with a ready response (each service builds its own error shape)."""
+    """Raised by handlers to answer with a ready response (each service builds its own error
+    shape)."""
 
     def __init__(self, response: Response):
         super().__init__(response.status)
         self.response = response
 
 
-def json_response(data, status: int = 200, headers: dict | None = None,
-                  content_type: str = "application/json; charset=utf-8") -> Response:
+def json_response(
+    data,
+    status: int = 200,
+    headers: dict | None = None,
+    content_type: str = "application/json; charset=utf-8",
+) -> Response:
     body = json.dumps(data, separators=(",", ":")) if data is not None else ""
     return Response(body, status=status, headers=headers or {}, content_type=content_type)
 
@@ -61,7 +66,7 @@ class Router:
     def add(self, method: str, template: str, handler) -> None:
         pattern, pos = "", 0
         for m in re.finditer(r"\{(\w+)\}", template):
-            pattern += re.escape(template[pos:m.start()]) + f"(?P<{m.group(1)}>[^/']+)"
+            pattern += re.escape(template[pos : m.start()]) + f"(?P<{m.group(1)}>[^/']+)"
             pos = m.end()
         pattern += re.escape(template[pos:])
         self.routes.append((method, template, re.compile(pattern + "/?$", re.IGNORECASE), handler))
@@ -130,8 +135,14 @@ class Service:
         log = self.world.log
         if template is None:
             response = self.finish(request, self.unmatched(request, params))
-            log.record(self.name, request.method, "(unmatched)", response.status_code, request.path,
-                       write=False)
+            log.record(
+                self.name,
+                request.method,
+                "(unmatched)",
+                response.status_code,
+                request.path,
+                write=False,
+            )
             return response
         keys = self.tenant_keys(request, params)
         ticket = log.begin(self.name, self.scope(request, params, keys))
@@ -150,8 +161,14 @@ class Service:
             response = self.finish(request, response)
             status = response.status_code
         finally:
-            log.end(ticket, request.method, template, status, request.path,
-                    self.is_write(request, template))
+            log.end(
+                ticket,
+                request.method,
+                template,
+                status,
+                request.path,
+                self.is_write(request, template),
+            )
         return response
 
     def _delay(self, keys: tuple[str, ...]) -> None:

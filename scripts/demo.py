@@ -3,7 +3,8 @@
 Starts the sandbox (Microsoft login, Graph, Proofpoint Essentials emulators), migrates the SQLite
 database under var/, creates demo staff users, then runs the web server (gunicorn), a Celery
 worker and Celery beat as its own process (like docker-compose.yml), on the file-system broker.
-Each runs in its own process group, so a killed worker leaves no orphan beat, a second beat is never started, and
+Each runs in its own process group, so a killed worker leaves no orphan beat, a second beat is never
+started, and
 Ctrl-C or a process that dies stops every group it started.
 """
 
@@ -95,20 +96,68 @@ def manage(env: dict, *args: str) -> None:
 def prepare(env: dict) -> None:
     manage(env, "migrate", "--noinput", "-v", "0")
     for username, role, password in DEMO_USERS:
-        manage(env, "create_staff", username, "--role", role, "--password", password,
-               "--email", f"{username}@msp.example")
+        manage(
+            env,
+            "create_staff",
+            username,
+            "--role",
+            role,
+            "--password",
+            password,
+            "--email",
+            f"{username}@msp.example",
+        )
 
 
 def service_commands(port: int = PORT, schedule: Path = BEAT_SCHEDULE) -> dict[str, list[str]]:
     """The demo's processes: web, worker and beat, each on its own (never `worker -B`)."""
     return {
-        "web": [PY, "-m", "gunicorn", "portal.wsgi",
-                "-c", str(ROOT / "portal" / "gunicorn_conf.py"), "-b", f"127.0.0.1:{port}",
-                "-w", "2", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"],
-        "worker": [PY, "-m", "celery", "-A", "portal", "worker", "-P", "threads", "-c", "4",
-                   "-l", "WARNING"],
-        "beat": [PY, "-m", "celery", "-A", "portal", "beat", "-l", "WARNING", "-s", str(schedule),
-                 "--pidfile", str(schedule.with_suffix(".pid"))],
+        "web": [
+            PY,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "-c",
+            str(ROOT / "portal" / "gunicorn_conf.py"),
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        "worker": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-P",
+            "threads",
+            "-c",
+            "4",
+            "-l",
+            "WARNING",
+        ],
+        "beat": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "beat",
+            "-l",
+            "WARNING",
+            "-s",
+            str(schedule),
+            "--pidfile",
+            str(schedule.with_suffix(".pid")),
+        ],
     }
 
 
@@ -117,8 +166,10 @@ def start_services(
 ) -> list[subprocess.Popen]:
     """Each process leads its own group, so stopping it stops whatever it forked too."""
     commands = commands or service_commands()
-    return [subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-            for command in commands.values()]
+    return [
+        subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        for command in commands.values()
+    ]
 
 
 def stop_services(processes: list[subprocess.Popen], grace: float = 15) -> None:
@@ -190,7 +241,8 @@ def banner(sb: Sandbox) -> str:
  Emails (the customer's consent link, notifications) appear under "Outbox (demo)".
  The consent page is the sandbox's, at {sb.login_browser_url}.
  Sandbox state: {sb.login_url}/_sandbox/state
- Routing countdown in the demo: {os.environ.get('ROUTING_WAIT_SECONDS', '300')} s.  Ctrl-C stops everything.
+ Routing countdown in the demo: {os.environ.get("ROUTING_WAIT_SECONDS", "300")} s.
+ Ctrl-C stops everything.
 ============================================================================
 """
 
@@ -209,8 +261,12 @@ def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     signal.signal(signal.SIGINT, Stop.on_signal)
     signal.signal(signal.SIGTERM, Stop.on_signal)
-    sb = Sandbox(host="127.0.0.1", port=SANDBOX_PORT, state_dir=ROOT / "var" / "sandbox",
-                 portal_base_url=BASE_URL).start()
+    sb = Sandbox(
+        host="127.0.0.1",
+        port=SANDBOX_PORT,
+        state_dir=ROOT / "var" / "sandbox",
+        portal_base_url=BASE_URL,
+    ).start()
     env = demo_environment(sb)
     processes: list[subprocess.Popen] = []
     try:

@@ -8,7 +8,8 @@ from tenants.roles import is_manager, is_staff_member
 
 
 def staff_required(view):
-    """Technicians and managers only. Anonymous visitors never get here (LoginRequiredMiddleware)."""
+    """Technicians and managers only. Anonymous visitors never get here
+    (LoginRequiredMiddleware)."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):

@@ -29,7 +29,9 @@ class DomainListField(forms.CharField):
             except ValidationError:
                 bad.append(domain)
         if bad:
-            raise ValidationError(f"Not valid domain names: {', '.join(bad)}.", code="invalid_domain")
+            raise ValidationError(
+                f"Not valid domain names: {', '.join(bad)}.", code="invalid_domain"
+            )
 
     def prepare_value(self, value):
         return "\n".join(value) if isinstance(value, list) else value
@@ -37,8 +39,10 @@ class DomainListField(forms.CharField):
 
 # Where the MSP's Proofpoint credentials go for this tenant: only a manager changes these.
 PROOFPOINT_TARGET_FIELDS = ("proofpoint_stack", "proofpoint_api_url", "proofpoint_portal_url")
-MANAGER_ONLY_MESSAGE = ("Only a manager can change a tenant's Proofpoint stack or its Proofpoint "
-                        "URLs (the MSP's Proofpoint credentials are sent there). Ask a manager.")
+MANAGER_ONLY_MESSAGE = (
+    "Only a manager can change a tenant's Proofpoint stack or its Proofpoint "
+    "URLs (the MSP's Proofpoint credentials are sent there). Ask a manager."
+)
 
 
 def _host_of(url: str) -> str:
@@ -65,40 +69,63 @@ def allowed_custom_host(url: str) -> bool:
 
 def custom_host_message(url: str) -> str:
     if not settings.PROOFPOINT_CUSTOM_HOSTS:
-        return ("No white-label Proofpoint hosts are configured. The operator lists them in "
-                "PROOFPOINT_CUSTOM_HOSTS; until then, pick the tenant's Proofpoint stack "
-                "(us1 ... eu1).")
-    return (f"{_host_of(url) or url} is not a white-label Proofpoint host the operator allows. "
-            f"Use one of: {', '.join(settings.PROOFPOINT_CUSTOM_HOSTS)} (PROOFPOINT_CUSTOM_HOSTS).")
+        return (
+            "No white-label Proofpoint hosts are configured. The operator lists them in "
+            "PROOFPOINT_CUSTOM_HOSTS; until then, pick the tenant's Proofpoint stack "
+            "(us1 ... eu1)."
+        )
+    return (
+        f"{_host_of(url) or url} is not a white-label Proofpoint host the operator allows. "
+        f"Use one of: {', '.join(settings.PROOFPOINT_CUSTOM_HOSTS)} (PROOFPOINT_CUSTOM_HOSTS)."
+    )
 
 
 def proofpoint_target_changes(before: dict, tenant: Tenant) -> list[str]:
-    """"Proofpoint stack: 'us1' -> 'custom'" for each Proofpoint target field that changed."""
-    labels = {"proofpoint_stack": "Proofpoint stack", "proofpoint_api_url": "Proofpoint API URL",
-              "proofpoint_portal_url": "Proofpoint portal URL"}
-    return [f"{labels[name]}: '{before.get(name) or ''}' -> '{getattr(tenant, name) or ''}'"
-            for name in PROOFPOINT_TARGET_FIELDS
-            if (before.get(name) or "") != (getattr(tenant, name) or "")]
+    """ "Proofpoint stack: 'us1' -> 'custom'" for each Proofpoint target field that changed."""
+    labels = {
+        "proofpoint_stack": "Proofpoint stack",
+        "proofpoint_api_url": "Proofpoint API URL",
+        "proofpoint_portal_url": "Proofpoint portal URL",
+    }
+    return [
+        f"{labels[name]}: '{before.get(name) or ''}' -> '{getattr(tenant, name) or ''}'"
+        for name in PROOFPOINT_TARGET_FIELDS
+        if (before.get(name) or "") != (getattr(tenant, name) or "")
+    ]
 
 
 class TenantForm(forms.ModelForm):
     domains = DomainListField(required=False, label="Further domains", help_text="One per line.")
     proofpoint_api_url = forms.URLField(
-        required=False, assume_scheme="https", label="Proofpoint API URL",
+        required=False,
+        assume_scheme="https",
+        label="Proofpoint API URL",
         help_text="White label only, e.g. https://partner.example/api/v1, on a host the "
-                  "operator lists in PROOFPOINT_CUSTOM_HOSTS.",
+        "operator lists in PROOFPOINT_CUSTOM_HOSTS.",
     )
     proofpoint_portal_url = forms.URLField(
-        required=False, assume_scheme="https", label="Proofpoint portal URL",
+        required=False,
+        assume_scheme="https",
+        label="Proofpoint portal URL",
         help_text="White label only: the sign-in page the sync app redirects to.",
     )
 
     class Meta:
         model = Tenant
         fields = [
-            "name", "primary_domain", "domains", "customer_admin_name", "customer_admin_email",
-            "proofpoint_stack", "proofpoint_api_url", "proofpoint_portal_url", "create_proofpoint_org",
-            "default_role", "sync_frequency_hours", "allow_deletions", "notes",
+            "name",
+            "primary_domain",
+            "domains",
+            "customer_admin_name",
+            "customer_admin_email",
+            "proofpoint_stack",
+            "proofpoint_api_url",
+            "proofpoint_portal_url",
+            "create_proofpoint_org",
+            "default_role",
+            "sync_frequency_hours",
+            "allow_deletions",
+            "notes",
         ]
         labels = {
             "primary_domain": "Primary email domain",
@@ -115,25 +142,45 @@ class TenantForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, start_url: str = "", user=None, **kwargs):
-        """`start_url`: also offer "Save and start onboarding", posting the form there (a new tenant).
+        """`start_url`: also offer "Save and start onboarding", posting the form there (a new
+        tenant).
         `user`: who edits (a technician may not change an existing tenant's Proofpoint target)."""
         super().__init__(*args, **kwargs)
         # Who edits: a technician may not change an existing tenant's Proofpoint target (None: the
         # caller checked already, as the API does, with a 403).
         self.user = user
-        self.target_before = {name: getattr(self.instance, name)
-                              for name in PROOFPOINT_TARGET_FIELDS}
+        self.target_before = {
+            name: getattr(self.instance, name) for name in PROOFPOINT_TARGET_FIELDS
+        }
         self.helper = FormHelper()
         buttons = [Submit("save", "Save tenant")]
         if start_url:
-            buttons.insert(0, Submit("save_start", "Save and start onboarding", formaction=start_url))
+            buttons.insert(
+                0, Submit("save_start", "Save and start onboarding", formaction=start_url)
+            )
             buttons[1] = Submit("save", "Save only", css_class="btn-outline-secondary")
         self.helper.layout = Layout(
-            Fieldset("Customer", "name", "primary_domain", "domains", "customer_admin_name",
-                     "customer_admin_email"),
-            Fieldset("Proofpoint Essentials", "proofpoint_stack",
-                     Div(Field("proofpoint_api_url"), Field("proofpoint_portal_url"), css_class="custom-stack"),
-                     "create_proofpoint_org", "default_role", "sync_frequency_hours", "allow_deletions"),
+            Fieldset(
+                "Customer",
+                "name",
+                "primary_domain",
+                "domains",
+                "customer_admin_name",
+                "customer_admin_email",
+            ),
+            Fieldset(
+                "Proofpoint Essentials",
+                "proofpoint_stack",
+                Div(
+                    Field("proofpoint_api_url"),
+                    Field("proofpoint_portal_url"),
+                    css_class="custom-stack",
+                ),
+                "create_proofpoint_org",
+                "default_role",
+                "sync_frequency_hours",
+                "allow_deletions",
+            ),
             "notes",
             Div(*buttons, css_class="d-flex gap-2 flex-wrap"),
         )
@@ -150,17 +197,23 @@ class TenantForm(forms.ModelForm):
             if not problem.blocking:
                 self.preflight_notes.append(problem.message)
             elif problem.field in self.fields:
-                self.add_error(problem.field, ValidationError(problem.message, code=problem.code or "preflight"))
+                self.add_error(
+                    problem.field,
+                    ValidationError(problem.message, code=problem.code or "preflight"),
+                )
             else:
-                self.add_error(None, ValidationError(problem.message, code=problem.code or "preflight"))
+                self.add_error(
+                    None, ValidationError(problem.message, code=problem.code or "preflight")
+                )
 
     def clean_primary_domain(self) -> str:
         domain = normalize_domain(self.cleaned_data["primary_domain"])
         validate_domain(domain)
         clash = Tenant.objects.filter(primary_domain=domain).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(f"{domain} already belongs to the tenant {clash.first().name}.",
-                                  code="domain_taken")
+            raise ValidationError(
+                f"{domain} already belongs to the tenant {clash.first().name}.", code="domain_taken"
+            )
         return domain
 
     def clean(self):

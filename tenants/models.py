@@ -33,7 +33,8 @@ class Lifecycle(models.TextChoices):
 
 
 class HealthState(models.TextChoices):
-    """api.md v1.1: `unknown` until the first check, `ok` without findings, else the worst severity."""
+    """api.md v1.1: `unknown` until the first check, `ok` without findings, else the worst
+    severity."""
 
     UNKNOWN = "unknown", "Not checked yet"
     OK = "ok", "Healthy"
@@ -48,33 +49,56 @@ SYNC_FREQUENCIES = [1, 3, 6, 12, 24]
 class Tenant(models.Model):
     name = models.CharField(max_length=200)
     primary_domain = models.CharField(max_length=253, unique=True, validators=[validate_domain])
-    domains = models.JSONField(default=list, blank=True, help_text="Further email domains of the customer.")
-    entra_tenant_id = models.CharField(max_length=36, blank=True, editable=False)
-    proofpoint_stack = models.CharField(max_length=10, choices=ProofpointStack.choices, default="us1")
-    proofpoint_api_url = models.URLField(blank=True, help_text="Only for a white-label (custom) stack.")
-    proofpoint_portal_url = models.URLField(blank=True, help_text="Only for a white-label (custom) stack.")
-    create_proofpoint_org = models.BooleanField(
-        default=False, help_text="Create the Proofpoint org under our partner account if it does not exist."
+    domains = models.JSONField(
+        default=list, blank=True, help_text="Further email domains of the customer."
     )
-    default_role = models.CharField(max_length=20, choices=DefaultRole.choices, default=DefaultRole.END_USER)
+    entra_tenant_id = models.CharField(max_length=36, blank=True, editable=False)
+    proofpoint_stack = models.CharField(
+        max_length=10, choices=ProofpointStack.choices, default="us1"
+    )
+    proofpoint_api_url = models.URLField(
+        blank=True, help_text="Only for a white-label (custom) stack."
+    )
+    proofpoint_portal_url = models.URLField(
+        blank=True, help_text="Only for a white-label (custom) stack."
+    )
+    create_proofpoint_org = models.BooleanField(
+        default=False,
+        help_text="Create the Proofpoint org under our partner account if it does not exist.",
+    )
+    default_role = models.CharField(
+        max_length=20, choices=DefaultRole.choices, default=DefaultRole.END_USER
+    )
     sync_frequency_hours = models.PositiveSmallIntegerField(
         default=1, choices=[(h, f"Every {h} hour{'s' if h > 1 else ''}") for h in SYNC_FREQUENCIES]
     )
     allow_deletions = models.BooleanField(
-        default=False, help_text="Let the import delete Proofpoint accounts that are gone from Entra ID."
+        default=False,
+        help_text="Let the import delete Proofpoint accounts that are gone from Entra ID.",
     )
     customer_admin_name = models.CharField(max_length=200, blank=True)
     customer_admin_email = models.EmailField()
     notes = models.TextField(blank=True)
     # The tenant's live state (api.md v1.1), kept by the engine and the health checks, not by forms.
-    lifecycle = models.CharField(max_length=20, choices=Lifecycle.choices, default=Lifecycle.NOT_ONBOARDED,
-                                 editable=False, db_index=True)
+    lifecycle = models.CharField(
+        max_length=20,
+        choices=Lifecycle.choices,
+        default=Lifecycle.NOT_ONBOARDED,
+        editable=False,
+        db_index=True,
+    )
     live_since = models.DateTimeField(null=True, blank=True, editable=False)
-    # Brought in from Proofpoint with a sync app the portal did not make: checked read-only, never rebuilt
+    # Brought in from Proofpoint with a sync app the portal did not make: checked read-only, never
+    # rebuilt
     # unless a technician asks.
     adopted = models.BooleanField(default=False, editable=False)
-    health_state = models.CharField(max_length=10, choices=HealthState.choices, default=HealthState.UNKNOWN,
-                                    editable=False, db_index=True)
+    health_state = models.CharField(
+        max_length=10,
+        choices=HealthState.choices,
+        default=HealthState.UNKNOWN,
+        editable=False,
+        db_index=True,
+    )
     health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -90,7 +114,9 @@ class Tenant(models.Model):
 
     def save(self, *args, **kwargs):
         self.primary_domain = normalize_domain(self.primary_domain)
-        self.domains = sorted({normalize_domain(d) for d in self.domains if d} - {self.primary_domain})
+        self.domains = sorted(
+            {normalize_domain(d) for d in self.domains if d} - {self.primary_domain}
+        )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -120,7 +146,8 @@ class EntraApplication(models.Model):
     secret_key_id = models.CharField(max_length=36, blank=True)
     secret_hint = models.CharField(max_length=8, blank=True)
     secret_expires_at = models.DateTimeField(null=True, blank=True)
-    # The rotation (onboarding/rotation.py): the display name of an addPassword in flight, saved before
+    # The rotation (onboarding/rotation.py): the display name of an addPassword in flight, saved
+    # before
     # the call; then the new secret, held here until Proofpoint has it and the old one is removed.
     rotation_attempt_name = models.CharField(max_length=120, blank=True)
     pending_secret = EncryptedTextField(blank=True)

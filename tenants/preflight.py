@@ -1,8 +1,10 @@
-"""Checks that can be made before the customer is asked anything, when a tenant is saved and again at
+"""Checks that can be made before the customer is asked anything, when a tenant is saved and again
+at
 Start. tenants knows no Microsoft or Proofpoint client: the onboarding app registers its checks here
 (onboarding/apps.py), and the tenant form and the Start button run whatever is registered.
 
-A check returns Problems: `field` names the form field the message belongs next to (None: the form as
+A check returns Problems: `field` names the form field the message belongs next to (None: the form
+as
 a whole), `permanent` says no retry or edit of this tenant can help, and `blocking=False` is a note
 ("could not check now") that does not stop a save.
 """

@@ -16,7 +16,8 @@ def validate_domain(value: str) -> None:
     labels = domain.split(".")
     if len(domain) > 253 or len(labels) < 2 or not all(LABEL.match(label) for label in labels):
         raise ValidationError(
-            "%(value)s is not a valid domain name. Use the customer's email domain, like contoso.com.",
+            "%(value)s is not a valid domain name. Use the customer's email domain, like "
+            "contoso.com.",
             params={"value": value},
             code="invalid_domain",
         )

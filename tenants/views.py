@@ -18,7 +18,9 @@ def tenant_create(request):
         tenant.created_by = request.user
         tenant.save()
         _audit(request, "tenant.created", f"Created tenant {tenant}", tenant)
-        messages.success(request, f"{tenant.name} was added. Start its onboarding when you are ready.")
+        messages.success(
+            request, f"{tenant.name} was added. Start its onboarding when you are ready."
+        )
         _notes(request, form)
         return redirect(tenant)
     return render(request, "tenants/tenant_form.html", {"form": form, "creating": True})
@@ -27,16 +29,25 @@ def tenant_create(request):
 @staff_required
 def tenant_edit(request, pk: int):
     tenant = get_object_or_404(Tenant, pk=pk)
-    form = TenantForm(request.POST if request.method == "POST" else None, instance=tenant,
-                      user=request.user)
+    form = TenantForm(
+        request.POST if request.method == "POST" else None, instance=tenant, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
-        _audit(request, "tenant.updated", f"Edited tenant {tenant}: {', '.join(form.changed_data)}", tenant)
+        _audit(
+            request,
+            "tenant.updated",
+            f"Edited tenant {tenant}: {', '.join(form.changed_data)}",
+            tenant,
+        )
         target = proofpoint_target_changes(form.target_before, tenant)
         if target:
-            _audit(request, "tenant.proofpoint_target_changed",
-                   f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
-                   tenant)
+            _audit(
+                request,
+                "tenant.proofpoint_target_changed",
+                f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
+                tenant,
+            )
         messages.success(request, "Saved.")
         _notes(request, form)
         return redirect(tenant)
@@ -58,4 +69,6 @@ def _notes(request, form) -> None:
 
 def _audit(request, action, description, tenant):
     # tenants must not import onboarding, where the audit trail lives: announce, and it records.
-    tenant_changed.send(sender=Tenant, request=request, action=action, description=description, tenant=tenant)
+    tenant_changed.send(
+        sender=Tenant, request=request, action=action, description=description, tenant=tenant
+    )

@@ -25,7 +25,8 @@ def _no_preflight_without_a_sandbox(settings):
 
 @pytest.fixture
 def dispatched(monkeypatch):
-    """Record what the engine sends to the broker instead of sending it (unit tests run steps directly)."""
+    """Record what the engine sends to the broker instead of sending it (unit tests run steps
+    directly)."""
     sent: list[tuple[int, float]] = []
 
     def fake_send_task(name, args=None, countdown=None, **kwargs):
@@ -36,7 +37,8 @@ def dispatched(monkeypatch):
     return sent
 
 
-# A running sandbox and settings pointed at it, for every integration test package (tests/sandbox_fixtures.py).
+# A running sandbox and settings pointed at it, for every integration test package
+# (tests/sandbox_fixtures.py).
 from tests.sandbox_fixtures import portal_sandbox, sandbox  # noqa: E402, F401
 from tests.world import (  # noqa: E402, F401
     anonymous,

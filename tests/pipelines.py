@@ -39,14 +39,19 @@ def short_timer(ctx):
         ctx.save_data(until=until)
     if timezone.now().isoformat() >= until:
         return Done("Timer ended.")
-    return Wait("Counting down.", job_state="countdown", wake_at=timezone.datetime.fromisoformat(until))
+    return Wait(
+        "Counting down.", job_state="countdown", wake_at=timezone.datetime.fromisoformat(until)
+    )
 
 
 def waits_for_approval(ctx):
     if ctx.job.tenant.notes == "approved":
         return Done("Approved.")
-    return Wait("Waiting for review.", job_state="waiting_review",
-                deadline_at=timezone.now() + timedelta(hours=1))
+    return Wait(
+        "Waiting for review.",
+        job_state="waiting_review",
+        deadline_at=timezone.now() + timedelta(hours=1),
+    )
 
 
 QUICK = [
@@ -55,5 +60,7 @@ QUICK = [
     StepSpec("timer", "Timer", short_timer),
 ]
 FAILING = [StepSpec("first", "First", first), StepSpec("broken", "Broken", broken)]
-REVIEW = [StepSpec("first", "First", first), StepSpec("review", "Review", waits_for_approval,
-                                                      timeout_message="Nobody approved in time.")]
+REVIEW = [
+    StepSpec("first", "First", first),
+    StepSpec("review", "Review", waits_for_approval, timeout_message="Nobody approved in time."),
+]

@@ -37,15 +37,19 @@ class SandboxAdmin:
         self._admin("POST", "reset")
 
     def knobs(self, **values) -> dict:
-        """Merge knobs: flat keys are global; `tenants={...}` and `fail_next=[...]` as the sandbox takes them."""
+        """Merge knobs: flat keys are global; `tenants={...}` and `fail_next=[...]` as the sandbox
+        takes them."""
         return self._admin("POST", "knobs", values)
 
     def auto_consent(self, on: bool = True) -> None:
         self.knobs(auto_consent=on)
 
     def consent(self, tenant: str, app_id: str | None = None) -> dict:
-        """Grant admin consent as the customer's Global Administrator would (default: the MSP app)."""
-        return self._admin("POST", "consent", {"tenant": tenant, **({"app_id": app_id} if app_id else {})})
+        """Grant admin consent as the customer's Global Administrator would (default: the MSP
+        app)."""
+        return self._admin(
+            "POST", "consent", {"tenant": tenant, **({"app_id": app_id} if app_id else {})}
+        )
 
     def state(self) -> dict:
         return self._admin("GET", "state")
@@ -98,12 +102,14 @@ class SandboxAdmin:
     def remove_grant(self, tenant: str, app_id: str | None = None) -> dict:
         return self.break_tenant(tenant, "remove_grant", **_app(app_id))
 
-    def narrow_grant(self, tenant: str, scope: str = "User.ReadBasic.All",
-                     app_id: str | None = None) -> dict:
+    def narrow_grant(
+        self, tenant: str, scope: str = "User.ReadBasic.All", app_id: str | None = None
+    ) -> dict:
         return self.break_tenant(tenant, "narrow_grant", scope=scope, **_app(app_id))
 
-    def remove_role_assignment(self, tenant: str, role: str | None = None,
-                               app_id: str | None = None) -> dict:
+    def remove_role_assignment(
+        self, tenant: str, role: str | None = None, app_id: str | None = None
+    ) -> dict:
         fields = {"role": role} if role else {}
         return self.break_tenant(tenant, "remove_role_assignment", **fields, **_app(app_id))
 
@@ -130,8 +136,9 @@ class SandboxAdmin:
     def set_sync_app_id(self, tenant: str, value: str | None = None) -> dict:
         return self.break_tenant(tenant, "sync_app_id", **({"value": value} if value else {}))
 
-    def set_last_successful_sync(self, tenant: str, value: str | None = None,
-                                 hours_ago: float | None = None) -> dict:
+    def set_last_successful_sync(
+        self, tenant: str, value: str | None = None, hours_ago: float | None = None
+    ) -> dict:
         """last_successful_sync = `value` (ISO 8601, or None) or `hours_ago` hours ago."""
         fields = {"hours_ago": hours_ago} if hours_ago is not None else {"value": value}
         return self.break_tenant(tenant, "last_successful_sync", **fields)
@@ -173,7 +180,8 @@ def _app(app_id: str | None) -> dict:
 
 
 def sandbox_settings(sb: Sandbox) -> dict:
-    """Portal settings (names as in portal/settings.py) that point every outbound call at the sandbox."""
+    """Portal settings (names as in portal/settings.py) that point every outbound call at the
+    sandbox."""
     pp = sb.proofpoint_credentials
     return {
         "MICROSOFT_LOGIN_URL": sb.login_url,
@@ -193,14 +201,19 @@ def sandbox_settings(sb: Sandbox) -> dict:
 def staff_signin_settings(sb: Sandbox) -> dict:
     """The STAFF_SIGNIN_* settings for the sandbox's staff sign-in app (Sign in with Microsoft)."""
     app = sb.staff_signin
-    return {"STAFF_SIGNIN_TENANT_ID": app["tenant_id"], "STAFF_SIGNIN_CLIENT_ID": app["client_id"],
-            "STAFF_SIGNIN_CLIENT_SECRET": app["secret"]}
+    return {
+        "STAFF_SIGNIN_TENANT_ID": app["tenant_id"],
+        "STAFF_SIGNIN_CLIENT_ID": app["client_id"],
+        "STAFF_SIGNIN_CLIENT_SECRET": app["secret"],
+    }
 
 
 def sandbox_env(sb: Sandbox) -> dict:
     """The same settings as environment variables, for a real worker process (tests/worker.py)."""
-    return {name: ",".join(value) if isinstance(value, list) else str(value)
-            for name, value in sandbox_settings(sb).items()}
+    return {
+        name: ",".join(value) if isinstance(value, list) else str(value)
+        for name, value in sandbox_settings(sb).items()
+    }
 
 
 def forget_cached_tokens() -> None:
@@ -214,8 +227,13 @@ def forget_cached_tokens() -> None:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     """One sandbox for the session; its MSP app's redirect URI is this portal's consent callback."""
-    sb = Sandbox(host="127.0.0.1", port=0, state_dir=tmp_path_factory.mktemp("sandbox"),
-                 portal_base_url=django_settings.PORTAL_BASE_URL, auto_consent=False)
+    sb = Sandbox(
+        host="127.0.0.1",
+        port=0,
+        state_dir=tmp_path_factory.mktemp("sandbox"),
+        portal_base_url=django_settings.PORTAL_BASE_URL,
+        auto_consent=False,
+    )
     sb.start()
     yield sb
     sb.stop()
@@ -223,7 +241,8 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def portal_sandbox(sandbox, settings):
-    """The sandbox reset to the demo scenario (auto-consent off), with the portal's settings pointed at it."""
+    """The sandbox reset to the demo scenario (auto-consent off), with the portal's settings pointed
+    at it."""
     admin = SandboxAdmin(sandbox)
     admin.reset()
     for name, value in sandbox_settings(sandbox).items():

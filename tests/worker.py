@@ -26,21 +26,49 @@ class Worker:
     """One `celery worker` process (threads pool: a SIGKILL takes the whole worker down at once)."""
 
     def __init__(self, env: dict | None = None, concurrency: int = 2, beat: bool = True):
-        self.env = {**os.environ, "DATABASE_URL": test_database_url(), "SWEEP_INTERVAL_SECONDS": "1", **(env or {})}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "SWEEP_INTERVAL_SECONDS": "1",
+            **(env or {}),
+        }
         self.concurrency = concurrency
         self.beat = beat
         self.process: subprocess.Popen | None = None
-        self.log_path = Path(self.env.get("VAR_DIR", ROOT / "var")) / f"worker-{os.getpid()}-{time.time_ns()}.log"
+        self.log_path = (
+            Path(self.env.get("VAR_DIR", ROOT / "var"))
+            / f"worker-{os.getpid()}-{time.time_ns()}.log"
+        )
 
     def start(self) -> "Worker":
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "threads",
-                   "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "-l", "INFO"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-P",
+            "threads",
+            "-c",
+            str(self.concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ]
         if self.beat:
             command += ["-B", "-s", str(self.log_path.with_suffix(".beat"))]
         self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
         # Its own session: `-B` runs beat as a child process, and a kill must take both down.
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log_file,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
 
     def kill(self) -> None:

@@ -28,7 +28,9 @@ MICROSOFT_LOGIN_HOSTS = frozenset(
 )
 COMMERCIAL_CLOUD = "microsoftonline.com"
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 
 
 def is_microsoft_login_host(login_url: str) -> bool:
@@ -47,7 +49,8 @@ class TenantInfo:
 
     @property
     def is_national_cloud(self) -> bool:
-        """GCC High / DoD / China etc.: Proofpoint's Azure sync does not support them (domain.md §1)."""
+        """GCC High / DoD / China etc.: Proofpoint's Azure sync does not support them (domain.md
+        §1)."""
         if self.tenant_region_scope == "USGov":
             return True
         return bool(self.cloud_instance_name) and self.cloud_instance_name != COMMERCIAL_CLOUD
@@ -59,7 +62,8 @@ def _check_tenant_name(domain: str) -> str:
     if _GUID.fullmatch(domain) or _DOMAIN.match(domain):
         return domain
     raise PermanentError(
-        message=f"'{domain}' is not a domain name. Enter the customer's email domain, e.g. contoso.com.",
+        message=f"'{domain}' is not a domain name. Enter the customer's email domain, e.g. "
+        "contoso.com.",
         code="invalid_domain",
         service=SERVICE,
     )
@@ -67,7 +71,8 @@ def _check_tenant_name(domain: str) -> str:
 
 def tenant_not_found(domain: str, request_id: str = "") -> TenantNotFound:
     return TenantNotFound(
-        message=f"No Microsoft Entra tenant uses the domain {domain}. Check the spelling, or ask the "
+        message=f"No Microsoft Entra tenant uses the domain {domain}. Check the spelling, or ask "
+        "the "
         "customer which domain their Microsoft 365 uses.",
         status=400,
         code="AADSTS90002",
@@ -129,8 +134,10 @@ def _json_or_empty(response: requests.Response) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-# v1: https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent (legacy adminconsent)
-# v2: https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent#request-the-permissions-from-a-directory-admin
+# v1: https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent (legacy
+# adminconsent)
+# v2:
+# https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent#request-the-permissions-from-a-directory-admin
 def admin_consent_url(
     login_url: str,
     tenant: str,
@@ -143,7 +150,12 @@ def admin_consent_url(
     """The link a customer's Global Administrator opens to consent to an app (domain.md §2)."""
     base = login_url.rstrip("/")
     if v2:
-        query = {"client_id": client_id, "scope": scope, "redirect_uri": redirect_uri, "state": state}
+        query = {
+            "client_id": client_id,
+            "scope": scope,
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
         return f"{base}/{tenant}/v2.0/adminconsent?{urlencode(query)}"
     query = {"client_id": client_id, "redirect_uri": redirect_uri, "state": state}
     return f"{base}/{tenant}/adminconsent?{urlencode(query)}"

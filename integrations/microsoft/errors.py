@@ -34,7 +34,9 @@ def graph_error_parts(response: requests.Response) -> tuple[str, str, str]:
     if not isinstance(error, dict):
         error = {"message": str(error)}
     inner = error.get("innerError") or error.get("innererror") or {}
-    request_id = (inner.get("request-id") if isinstance(inner, dict) else "") or request_id_of(response)
+    request_id = (inner.get("request-id") if isinstance(inner, dict) else "") or request_id_of(
+        response
+    )
     message = error.get("message") or f"HTTP {response.status_code} {response.reason or ''}".strip()
     return error.get("code", ""), message, request_id
 
@@ -63,12 +65,14 @@ def _classify(status: int, code: str, message: str) -> tuple[type[IntegrationErr
         return SecretLifetimeRefused, "the customer's app policy refuses a client secret this long."
     if SECRETS_POLICY in f"{code} {message}":
         return SecretsNotAllowed, (
-            "the customer's app policy does not allow client secrets. Ask the customer's administrator "
+            "the customer's app policy does not allow client secrets. Ask the customer's "
+            "administrator "
             "to exempt this app from the policy; Proofpoint's Azure sync needs a secret."
         )
     if status == 403:
         return InsufficientPrivileges, (
-            f"the onboarding app is missing the permission to do this in the customer's tenant ({code}). "
+            "the onboarding app is missing the permission to do this in the customer's tenant "
+            f"({code}). "
             "Ask the customer's Global Administrator to approve consent again."
         )
     if status == 401:
@@ -78,7 +82,10 @@ def _classify(status: int, code: str, message: str) -> tuple[type[IntegrationErr
     if status == 409:
         return AlreadyExists, "the object already exists."
     if status == 429 or status >= 500:
-        return TransientError, "Microsoft Graph is busy or unavailable; the step can be retried later."
+        return (
+            TransientError,
+            "Microsoft Graph is busy or unavailable; the step can be retried later.",
+        )
     return PermanentError, "Microsoft Graph refused the request."
 
 
@@ -88,5 +95,6 @@ def is_replication_delay(error: IntegrationError) -> bool:
         return True
     text = str(error.message)
     return error.status == 400 and (
-        "does not reference a valid application object" in text or "Not a valid reference update" in text
+        "does not reference a valid application object" in text
+        or "Not a valid reference update" in text
     )

@@ -26,8 +26,18 @@ from integrations.errors import (
     TenantNotFound,
 )
 from integrations.http import OutboundConfig, send
-from integrations.microsoft.discovery import TenantInfo, admin_consent_url, is_microsoft_login_host, resolve_tenant
-from integrations.microsoft.errors import SERVICE, describe_graph_error, graph_error, is_replication_delay
+from integrations.microsoft.discovery import (
+    TenantInfo,
+    admin_consent_url,
+    is_microsoft_login_host,
+    resolve_tenant,
+)
+from integrations.microsoft.errors import (
+    SERVICE,
+    describe_graph_error,
+    graph_error,
+    is_replication_delay,
+)
 from integrations.microsoft.token import acquire_token, forget_app, graph_scope
 
 __all__ = [
@@ -59,7 +69,8 @@ def odata_key(value: str) -> str:
 
 
 def odata_query(params: Mapping[str, object]) -> str:
-    """Query string with spaces as %20 and `$`, `,`, `'` left readable, as Graph's docs show them."""
+    """Query string with spaces as %20 and `$`, `,`, `'` left readable, as Graph's docs show
+    them."""
     return urlencode(params, quote_via=quote, safe="$,'()")
 
 
@@ -118,7 +129,15 @@ class GraphClient:
         return f"{url}?{odata_query(params)}" if params else url
 
     def _request(
-        self, method: str, url: str, *, doing: str, ok=(200,), headers=None, idempotent=True, **kwargs
+        self,
+        method: str,
+        url: str,
+        *,
+        doing: str,
+        ok=(200,),
+        headers=None,
+        idempotent=True,
+        **kwargs,
     ) -> requests.Response:
         """One Graph call: token, retries for throttling (http.send), typed error if not `ok`.
 
@@ -133,17 +152,32 @@ class GraphClient:
             raise graph_error(response, doing)
         return response
 
-    def _send_with_token(self, method: str, url: str, headers, idempotent: bool, **kwargs) -> requests.Response:
-        all_headers = {"Authorization": f"Bearer {self.acquire_token()}", "Accept": "application/json"}
+    def _send_with_token(
+        self, method: str, url: str, headers, idempotent: bool, **kwargs
+    ) -> requests.Response:
+        all_headers = {
+            "Authorization": f"Bearer {self.acquire_token()}",
+            "Accept": "application/json",
+        }
         all_headers.update(headers or {})
-        return send(self.session, method, url, config=self.config, service=SERVICE, headers=all_headers,
-                    idempotent=idempotent, describe_error=describe_graph_error, **kwargs)
+        return send(
+            self.session,
+            method,
+            url,
+            config=self.config,
+            service=SERVICE,
+            headers=all_headers,
+            idempotent=idempotent,
+            describe_error=describe_graph_error,
+            **kwargs,
+        )
 
     def _get_json(self, url: str, doing: str, headers=None) -> dict:
         return self._request("GET", url, doing=doing, headers=headers).json()
 
     def _until_replicated(self, attempt: Callable[[], T], doing: str) -> T:
-        """Run `attempt`, retrying Entra's "not replicated yet" answers until replication_timeout."""
+        """Run `attempt`, retrying Entra's "not replicated yet" answers until
+        replication_timeout."""
         deadline = self.config.clock() + self.replication_timeout
         tries = 0
         while True:
@@ -156,11 +190,15 @@ class GraphClient:
                     raise
                 if remaining <= 0:
                     raise _replication_pending(error, doing) from error
-                self.config.sleep(min(remaining, self.config.backoff_cap, self.config.backoff_base * 2**tries))
+                self.config.sleep(
+                    min(remaining, self.config.backoff_cap, self.config.backoff_base * 2**tries)
+                )
 
     # --- paging ---------------------------------------------------------------------------------
 
-    def iter_pages(self, path: str, params: Mapping[str, object], headers=None) -> Iterator[list[dict]]:
+    def iter_pages(
+        self, path: str, params: Mapping[str, object], headers=None
+    ) -> Iterator[list[dict]]:
         """Yield each page's `value`, following `@odata.nextLink` verbatim until it is absent.
 
         The same headers (e.g. ConsistencyLevel: eventual) go with every page.
@@ -178,7 +216,8 @@ class GraphClient:
         """Never send our bearer token to a host other than Graph's, whatever a nextLink says."""
         if urlsplit(url)[:2] != urlsplit(self.base)[:2]:
             raise PermanentError(
-                message="Microsoft Graph returned a next-page link to another host; refusing to follow it.",
+                message="Microsoft Graph returned a next-page link to another host; refusing to "
+                "follow it.",
                 code="foreign_next_link",
                 service=SERVICE,
             )
@@ -188,20 +227,28 @@ class GraphClient:
 
     def _iter_directory(self, path, select, page_size, headers) -> Iterator[list[dict]]:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE} (Graph refuses more), not {page_size}")
+            raise ValueError(
+                f"page_size must be 1..{MAX_PAGE_SIZE} (Graph refuses more), not {page_size}"
+            )
         params = {"$select": ",".join(select), "$top": page_size}
         return self.iter_pages(path, params, headers=headers)
 
     # https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0
     def iter_user_pages(
-        self, select: list[str], page_size: int = MAX_PAGE_SIZE, headers: Mapping[str, str] | None = None
+        self,
+        select: list[str],
+        page_size: int = MAX_PAGE_SIZE,
+        headers: Mapping[str, str] | None = None,
     ) -> Iterator[list[dict]]:
         """Users, one page at a time; accountEnabled etc. come back only if in `select`."""
         return self._iter_directory("/users", select, page_size, headers)
 
     # https://learn.microsoft.com/en-us/graph/api/group-list?view=graph-rest-1.0
     def iter_group_pages(
-        self, select: list[str], page_size: int = MAX_PAGE_SIZE, headers: Mapping[str, str] | None = None
+        self,
+        select: list[str],
+        page_size: int = MAX_PAGE_SIZE,
+        headers: Mapping[str, str] | None = None,
     ) -> Iterator[list[dict]]:
         """Groups, one page at a time."""
         return self._iter_directory("/groups", select, page_size, headers)
@@ -212,7 +259,8 @@ class GraphClient:
     def upsert_application(self, unique_name: str, body: dict) -> tuple[dict, bool]:
         """Create the app registration or update the existing one; (app, created).
 
-        PATCH by uniqueName with `Prefer: create-if-missing` is idempotent, unlike POST /applications.
+        PATCH by uniqueName with `Prefer: create-if-missing` is idempotent, unlike POST
+        /applications.
         """
         url = self._url(f"/applications(uniqueName='{odata_key(unique_name)}')")
         response = self._request(
@@ -229,16 +277,20 @@ class GraphClient:
             return response.json(), False
         # 204: it existed and was updated, with no body; read it back.
         app = self._until_replicated(
-            lambda: self._get_json(url, "Reading the app registration"), "Reading the app registration"
+            lambda: self._get_json(url, "Reading the app registration"),
+            "Reading the app registration",
         )
         return app, False
 
     # https://learn.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0
     def get_application(self, object_id: str) -> dict:
         """The app registration by object id."""
-        return self._get_json(self._url(f"/applications/{object_id}"), "Reading the app registration")
+        return self._get_json(
+            self._url(f"/applications/{object_id}"), "Reading the app registration"
+        )
 
-    # https://learn.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0 (uniqueName key)
+    # https://learn.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0 (uniqueName
+    # key)
     def find_application_by_unique_name(self, unique_name: str) -> dict | None:
         """The app registration with this uniqueName, or None."""
         url = self._url(f"/applications(uniqueName='{odata_key(unique_name)}')")
@@ -260,7 +312,8 @@ class GraphClient:
 
     # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-upsert?view=graph-rest-1.0
     def upsert_service_principal(self, app_id: str) -> dict:
-        """The app's service principal in this tenant, created if missing (retried while replicating)."""
+        """The app's service principal in this tenant, created if missing (retried while
+        replicating)."""
         url = self._url(f"/servicePrincipals(appId='{odata_key(app_id)}')")
         doing = "Creating the app's service principal"
 
@@ -320,7 +373,8 @@ class GraphClient:
     def ensure_delegated_grant(self, client_sp_id: str, resource_sp_id: str, scope: str) -> str:
         """Tenant-wide delegated consent with exactly `scope` (names, space separated).
 
-        Returns 'created', 'updated' or 'unchanged'. There is one grant per (client, resource): a 409
+        Returns 'created', 'updated' or 'unchanged'. There is one grant per (client, resource): a
+        409
         means it exists, so read it and PATCH its scope if it differs.
         """
         doing = "Granting delegated permissions"
@@ -333,7 +387,11 @@ class GraphClient:
 
         def attempt() -> str:
             response = self._request(
-                "POST", self._url("/oauth2PermissionGrants"), doing=doing, ok=(200, 201, 409), json=body
+                "POST",
+                self._url("/oauth2PermissionGrants"),
+                doing=doing,
+                ok=(200, 201, 409),
+                json=body,
             )
             if response.status_code != 409:
                 return "created"
@@ -379,11 +437,19 @@ class GraphClient:
     # --- client secrets -------------------------------------------------------------------------
 
     # https://learn.microsoft.com/en-us/graph/api/application-addpassword?view=graph-rest-1.0
-    def add_password(self, app_object_id: str, display_name: str, end_datetime: datetime | str) -> dict:
+    def add_password(
+        self, app_object_id: str, display_name: str, end_datetime: datetime | str
+    ) -> dict:
         """A new client secret; `secretText` is in this answer only, never again."""
-        body = {"passwordCredential": {"displayName": display_name, "endDateTime": graph_datetime(end_datetime)}}
+        body = {
+            "passwordCredential": {
+                "displayName": display_name,
+                "endDateTime": graph_datetime(end_datetime),
+            }
+        }
         doing = "Creating the client secret"
-        # Not idempotent (each call makes another secret): http.send must not repeat it after a timeout.
+        # Not idempotent (each call makes another secret): http.send must not repeat it after a
+        # timeout.
         return self._until_replicated(
             lambda: self._request(
                 "POST",
@@ -414,7 +480,9 @@ class GraphClient:
     def list_password_credentials(self, app_object_id: str) -> list[dict]:
         """The app's secrets (metadata only: keyId, hint, displayName, start/endDateTime)."""
         url = self._url(f"/applications/{app_object_id}", {"$select": "passwordCredentials"})
-        return self._get_json(url, "Reading the app's client secrets").get("passwordCredentials", [])
+        return self._get_json(url, "Reading the app's client secrets").get(
+            "passwordCredentials", []
+        )
 
     # --- tenant facts ---------------------------------------------------------------------------
 

@@ -69,8 +69,11 @@ class WrongTenant(SignInRefused):
     """A valid token, but from another directory (a customer's): never a staff member."""
 
     def __init__(self, tenant_id: str, identity_hint: str):
-        super().__init__(message="This account belongs to another organization's directory.",
-                         code="wrong_tenant", service=SERVICE)
+        super().__init__(
+            message="This account belongs to another organization's directory.",
+            code="wrong_tenant",
+            service=SERVICE,
+        )
         self.tenant_id, self.identity_hint = tenant_id, identity_hint
 
 
@@ -78,18 +81,27 @@ def _refused(code: str, message: str) -> SignInRefused:
     return SignInRefused(message=message, code=code, service=SERVICE)
 
 
-def _app(config: StaffSignInConfig,
-         session: requests.Session) -> msal.ConfidentialClientApplication:
+def _app(
+    config: StaffSignInConfig, session: requests.Session
+) -> msal.ConfidentialClientApplication:
     # A fresh app per step: its token cache would otherwise keep every person's tokens in memory.
     options = {} if is_microsoft_login_host(config.login_url) else {"instance_discovery": False}
     try:
         return msal.ConfidentialClientApplication(
-            config.client_id, client_credential=config.client_secret, authority=config.authority,
-            http_client=session, exclude_scopes=["offline_access"], token_cache=msal.TokenCache(),
-            **options)
+            config.client_id,
+            client_credential=config.client_secret,
+            authority=config.authority,
+            http_client=session,
+            exclude_scopes=["offline_access"],
+            token_cache=msal.TokenCache(),
+            **options,
+        )
     except (requests.RequestException, ValueError) as exc:
-        raise _refused("unavailable", "The Microsoft sign-in service could not be reached or "
-                       "does not know the configured tenant (STAFF_SIGNIN_TENANT_ID).") from exc
+        raise _refused(
+            "unavailable",
+            "The Microsoft sign-in service could not be reached or "
+            "does not know the configured tenant (STAFF_SIGNIN_TENANT_ID).",
+        ) from exc
 
 
 def browser_authorize_url(auth_uri: str, config: StaffSignInConfig) -> str:
@@ -106,38 +118,53 @@ def start(config: StaffSignInConfig, session: requests.Session) -> tuple[dict, s
     with warnings.catch_warnings():
         # msal recommends form_post; api.md fixes response_mode=query (the callback is a GET).
         warnings.simplefilter("ignore", UserWarning)
-        flow = app.initiate_auth_code_flow(SCOPES, redirect_uri=config.redirect_uri,
-                                           response_mode="query")
+        flow = app.initiate_auth_code_flow(
+            SCOPES, redirect_uri=config.redirect_uri, response_mode="query"
+        )
     return flow, browser_authorize_url(flow["auth_uri"], config)
 
 
-def finish(config: StaffSignInConfig, flow: dict, auth_response: dict, session: requests.Session,
-           outbound: OutboundConfig) -> StaffIdentity:
+def finish(
+    config: StaffSignInConfig,
+    flow: dict,
+    auth_response: dict,
+    session: requests.Session,
+    outbound: OutboundConfig,
+) -> StaffIdentity:
     """Check the callback against the flow, redeem the code, validate the id token."""
     app = _app(config, session)
     try:
         result = app.acquire_token_by_auth_code_flow(flow, auth_response)
     except ValueError as exc:  # msal: state missing or different from the flow's
-        raise _refused("state_mismatch", "This sign-in answer does not belong to the sign-in this "
-                       "browser started (state mismatch).") from exc
+        raise _refused(
+            "state_mismatch",
+            "This sign-in answer does not belong to the sign-in this "
+            "browser started (state mismatch).",
+        ) from exc
     except RuntimeError as exc:  # msal: the id token's nonce is not this flow's
-        raise _refused("nonce_mismatch", "The sign-in token was not issued for this sign-in "
-                       "(nonce mismatch).") from exc
+        raise _refused(
+            "nonce_mismatch", "The sign-in token was not issued for this sign-in (nonce mismatch)."
+        ) from exc
     except requests.RequestException as exc:
-        raise _refused("unavailable",
-                       "The Microsoft sign-in service could not be reached.") from exc
+        raise _refused(
+            "unavailable", "The Microsoft sign-in service could not be reached."
+        ) from exc
     if "error" in result:
-        raise _refused("signin_error" if auth_response.get("error") else "token_error",
-                       _first_line(result))
+        raise _refused(
+            "signin_error" if auth_response.get("error") else "token_error", _first_line(result)
+        )
     if not result.get("id_token"):
         raise _refused("token_error", "The Microsoft sign-in service returned no id token.")
     claims = validate_id_token(result["id_token"], config, session, outbound)
     roles = claims.get("roles") or []
     return StaffIdentity(
-        tenant_id=claims["tid"].lower(), object_id=claims["oid"].lower(),
-        username=str(claims.get("preferred_username") or ""), name=str(claims.get("name") or ""),
+        tenant_id=claims["tid"].lower(),
+        object_id=claims["oid"].lower(),
+        username=str(claims.get("preferred_username") or ""),
+        name=str(claims.get("name") or ""),
         email=str(claims.get("email") or ""),
-        roles=tuple(r for r in roles if isinstance(r, str) and r in ROLE_VALUES))
+        roles=tuple(r for r in roles if isinstance(r, str) and r in ROLE_VALUES),
+    )
 
 
 def _first_line(result: dict) -> str:
@@ -151,25 +178,35 @@ def _get_json(url: str, session: requests.Session, outbound: OutboundConfig) -> 
         response.raise_for_status()
         body = response.json()
     except (IntegrationError, requests.RequestException, ValueError) as exc:
-        raise _refused("unavailable", "The Microsoft sign-in service's keys could not be read; "
-                       "try again in a minute.") from exc
+        raise _refused(
+            "unavailable",
+            "The Microsoft sign-in service's keys could not be read; try again in a minute.",
+        ) from exc
     if not isinstance(body, dict):
         raise _refused("unavailable", "The Microsoft sign-in service gave an unreadable answer.")
     return body
 
 
-def validate_id_token(id_token: str, config: StaffSignInConfig, session: requests.Session,
-                      outbound: OutboundConfig) -> dict:
+def validate_id_token(
+    id_token: str, config: StaffSignInConfig, session: requests.Session, outbound: OutboundConfig
+) -> dict:
     """The token's claims once signature (RS256, key by kid from jwks_uri), aud, exp/nbf/iat, tid
     and iss are right: WrongTenant for another directory's token, SignInRefused for the rest."""
-    discovery = _get_json(f"{config.authority}/v2.0/.well-known/openid-configuration", session,
-                          outbound)
+    discovery = _get_json(
+        f"{config.authority}/v2.0/.well-known/openid-configuration", session, outbound
+    )
     keys = _get_json(str(discovery.get("jwks_uri", "")), session, outbound)
     try:
         kid = str(jwt.get_unverified_header(id_token).get("kid") or "")
         key = jwt.PyJWKSet.from_dict(keys)[kid]
-        claims = jwt.decode(id_token, key=key, algorithms=["RS256"], audience=config.client_id,
-                            leeway=CLOCK_SKEW_SECONDS, options={"require": REQUIRED_CLAIMS})
+        claims = jwt.decode(
+            id_token,
+            key=key,
+            algorithms=["RS256"],
+            audience=config.client_id,
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": REQUIRED_CLAIMS},
+        )
     except (jwt.PyJWTError, KeyError) as exc:
         raise _refused("invalid_id_token", f"The sign-in token is not valid: {_why(exc)}.") from exc
     if str(claims["tid"]).lower() != config.tenant_id.lower():

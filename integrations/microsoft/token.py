@@ -25,7 +25,9 @@ from integrations.errors import (
 from integrations.microsoft.discovery import is_microsoft_login_host, tenant_not_found
 
 SERVICE = "Microsoft Entra token endpoint"
-NATIONAL_GRAPH_HOSTS = frozenset({"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"})
+NATIONAL_GRAPH_HOSTS = frozenset(
+    {"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"}
+)
 CREDENTIAL_MESSAGES = {
     "AADSTS7000215": "The client secret was refused (invalid secret). A brand-new secret can take "
     "a minute to work; otherwise check that the stored secret is the current one.",
@@ -66,8 +68,11 @@ def _build_app(login_url: str, tenant_id: str, client_id: str, secret: str, sess
     )
 
 
-def confidential_app(login_url, tenant_id, client_id, secret, session) -> msal.ConfidentialClientApplication:
-    """The shared msal app for this tenant and client; rebuilt when the secret changes (rotation)."""
+def confidential_app(
+    login_url, tenant_id, client_id, secret, session
+) -> msal.ConfidentialClientApplication:
+    """The shared msal app for this tenant and client; rebuilt when the secret changes
+    (rotation)."""
     key = (login_url.rstrip("/").lower(), tenant_id.lower(), client_id.lower())
     with _apps_lock:
         cached = _apps.get(key)
@@ -93,7 +98,8 @@ def acquire_token(login_url, tenant_id, client_id, secret, scope, session) -> st
     try:
         result = _guarded(lambda: app.acquire_token_for_client(scopes=[scope]), tenant_id)
     except IntegrationError:
-        # msal replays a 429/5xx for its Retry-After (5 s by default) from the app's http cache; a fresh
+        # msal replays a 429/5xx for its Retry-After (5 s by default) from the app's http cache; a
+        # fresh
         # app lets the next attempt really ask.
         forget_app(login_url, tenant_id, client_id)
         raise
@@ -104,7 +110,8 @@ def acquire_token(login_url, tenant_id, client_id, secret, scope, session) -> st
 
 
 def _guarded(call, tenant_id: str):
-    """Run an msal call, turning what it raises (discovery failures, 5xx, network) into typed errors."""
+    """Run an msal call, turning what it raises (discovery failures, 5xx, network) into typed
+    errors."""
     try:
         return call()
     except IntegrationError:
@@ -122,7 +129,8 @@ def _guarded(call, tenant_id: str):
             service=SERVICE,
         ) from exc
     except ValueError as exc:  # msal: OIDC discovery answered 4xx, or the answer was not JSON
-        # msal re-raises the discovery failure with its own text; the server's answer is the context.
+        # msal re-raises the discovery failure with its own text; the server's answer is the
+        # context.
         text = f"{exc} {exc.__context__ or ''}"
         if "OIDC Discovery failed" in text or "authority configuration" in text:
             raise _discovery_failure(text, tenant_id) from exc
@@ -136,9 +144,15 @@ def _guarded(call, tenant_id: str):
 def _discovery_failure(text: str, tenant_id: str) -> IntegrationError:
     if "AADSTS90002" in text or "invalid_tenant" in text:
         return tenant_not_found(tenant_id)
-    if "HTTP status: 429" in text:  # msal does not retry a throttled discovery; a later attempt will work
-        return TransientError(message="The Microsoft sign-in service is throttling; try again later.",
-                              status=429, code="too_many_requests", service=SERVICE)
+    if (
+        "HTTP status: 429" in text
+    ):  # msal does not retry a throttled discovery; a later attempt will work
+        return TransientError(
+            message="The Microsoft sign-in service is throttling; try again later.",
+            status=429,
+            code="too_many_requests",
+            service=SERVICE,
+        )
     return PermanentError(
         message=f"The sign-in service refused the tenant {tenant_id}: {text[:300]}",
         code="discovery_failed",
@@ -172,7 +186,12 @@ def token_error(result: dict, tenant_id: str) -> IntegrationError:
             code=code or result.get("error", ""),
             **common,
         )
-    # Entra's own errors always carry a description; a bare answer (a 429/503 from a gateway) is transient.
+    # Entra's own errors always carry a description; a bare answer (a 429/503 from a gateway) is
+    # transient.
     if result.get("error") in TRANSIENT_OAUTH_ERRORS or not (description or code):
-        return TransientError(message=f"Token request throttled or failed: {first_line}", code=code, **common)
-    return PermanentError(message=f"The token request was refused: {first_line}", code=code, **common)
+        return TransientError(
+            message=f"Token request throttled or failed: {first_line}", code=code, **common
+        )
+    return PermanentError(
+        message=f"The token request was refused: {first_line}", code=code, **common
+    )

@@ -30,7 +30,13 @@ from integrations.errors import (
     TransientError,
 )
 from integrations.http import OutboundConfig, request_id_of, send
-from integrations.proofpoint.results import BatchResult, error_items, error_text, parse_batch, parse_timestamp
+from integrations.proofpoint.results import (
+    BatchResult,
+    error_items,
+    error_text,
+    parse_batch,
+    parse_timestamp,
+)
 
 __all__ = [
     "AZURE_SETTINGS_FIELDS",
@@ -67,7 +73,8 @@ _org_locks_guard = threading.Lock()
 
 
 def base_url_for_stack(stack: str, override: str | None = None) -> str:
-    """The API base for a stack (us1..us5, eu1, ...), unless configuration names one base for all."""
+    """The API base for a stack (us1..us5, eu1, ...), unless configuration names one base for
+    all."""
     if override:
         return override.rstrip("/")
     stack = stack.strip().lower()
@@ -90,7 +97,14 @@ def _org_lock(base_url: str, org: str) -> threading.RLock:
 class ProofpointClient:
     """Calls to one Proofpoint Essentials stack as the channel-admin API user."""
 
-    def __init__(self, base_url: str, user: str, password: str, session: requests.Session, config: OutboundConfig):
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        session: requests.Session,
+        config: OutboundConfig,
+    ):
         self.base_url = base_url.rstrip("/")
         self.user = user
         self._password = password  # never logged, never in an error message
@@ -157,26 +171,33 @@ class ProofpointClient:
     # GET /endpoints/{domain} (Proofpoint Essentials API v1, "Endpoints")
     def endpoint(self, domain: str) -> dict:
         """Which stack an org lives on (answers on any stack)."""
-        return self._json("GET", f"/endpoints/{_segment(domain)}", doing=f"Finding the stack of {domain}")
+        return self._json(
+            "GET", f"/endpoints/{_segment(domain)}", doing=f"Finding the stack of {domain}"
+        )
 
     # --- orgs and domains -----------------------------------------------------------------------
 
     # GET /orgs/{domain} (Proofpoint Essentials API v1, "Organizations")
     def get_org(self, domain: str) -> dict | None:
         """The org whose primary domain this is, or None."""
-        return self._optional(f"/orgs/{_segment(domain)}", doing=f"Reading the org {domain}", org=domain)
+        return self._optional(
+            f"/orgs/{_segment(domain)}", doing=f"Reading the org {domain}", org=domain
+        )
 
     # GET /orgs/{partner}/orgs (Proofpoint Essentials API v1, "Organizations")
     def list_child_orgs(self, partner: str) -> list[dict]:
         """Customer orgs under the partner org."""
-        body = self._json("GET", f"/orgs/{_segment(partner)}/orgs", doing="Listing customer orgs", org=partner)
+        body = self._json(
+            "GET", f"/orgs/{_segment(partner)}/orgs", doing="Listing customer orgs", org=partner
+        )
         return _items(body, "orgs")
 
     def iter_child_org_pages(self, partner: str, page_size: int = 200) -> Iterator[list[dict]]:
         """The customer orgs a page at a time, so 2,000 orgs never sit in memory at once.
 
         Paging is not documented (the list is one `{"orgs":[..]}`); `page`/`page_size` are sent and
-        followed while the answer names a `next_page`, and an answer without paging is the whole list.
+        followed while the answer names a `next_page`, and an answer without paging is the whole
+        list.
         """
         page: int | None = 1
         while page is not None:
@@ -214,7 +235,10 @@ class ProofpointClient:
     # GET /orgs/{org}/domains (Proofpoint Essentials API v1, "Domains")
     def list_domains(self, org: str) -> list[dict]:
         """The org's domains: {name, is_active, is_relay, destination, failovers}."""
-        return _items(self._json("GET", f"/orgs/{_segment(org)}/domains", doing="Listing domains", org=org), "domains")
+        return _items(
+            self._json("GET", f"/orgs/{_segment(org)}/domains", doing="Listing domains", org=org),
+            "domains",
+        )
 
     # POST /orgs/{org}/domains (Proofpoint Essentials API v1, "Domains")
     def add_domain(self, org: str, name: str, destination: str) -> bool:
@@ -241,7 +265,10 @@ class ProofpointClient:
     # GET /orgs/{org}/users (Proofpoint Essentials API v1, "Users"; no paging)
     def list_users(self, org: str) -> list[dict]:
         """Every account of the org."""
-        return _items(self._json("GET", f"/orgs/{_segment(org)}/users", doing="Listing users", org=org), "users")
+        return _items(
+            self._json("GET", f"/orgs/{_segment(org)}/users", doing="Listing users", org=org),
+            "users",
+        )
 
     # POST /orgs/{org}/users with a JSON list (Proofpoint Essentials API v1, "Users"; 201 or 207)
     def create_users(self, org: str, users: list[dict]) -> BatchResult:
@@ -249,7 +276,9 @@ class ProofpointClient:
         if not users:
             return BatchResult()
         path = f"/orgs/{_segment(org)}/users"
-        response = self._request("POST", path, doing="Creating users", org=org, ok=(200, 201, 207, 409), json=users)
+        response = self._request(
+            "POST", path, doing="Creating users", org=org, ok=(200, 201, 207, 409), json=users
+        )
         body = response.json() if response.content else None
         if response.status_code == 409 and not error_items(response):
             return self._create_one_by_one(org, users)  # which one exists is not said: ask per user
@@ -292,14 +321,20 @@ class ProofpointClient:
     # DELETE /orgs/{org}/users/{email} (Proofpoint Essentials API v1, "Users"; 204)
     def delete_user(self, org: str, email: str) -> bool:
         """Delete an account; False if it was already gone."""
-        return self._delete(f"/orgs/{_segment(org)}/users/{_segment(email)}", doing=f"Deleting {email}", org=org)
+        return self._delete(
+            f"/orgs/{_segment(org)}/users/{_segment(email)}", doing=f"Deleting {email}", org=org
+        )
 
     # --- Azure sync settings ---------------------------------------------------------------------
 
     # GET /orgs/{org}/settings/azure (Proofpoint Essentials API v1, "Azure AD sync")
     def get_azure_settings(self, org: str) -> dict | None:
         """The org's Azure sync settings (`ad_key` masked), or None if never set up."""
-        return self._optional(f"/orgs/{_segment(org)}/settings/azure", doing="Reading the Azure sync settings", org=org)
+        return self._optional(
+            f"/orgs/{_segment(org)}/settings/azure",
+            doing="Reading the Azure sync settings",
+            org=org,
+        )
 
     # PUT /orgs/{org}/settings/azure (Proofpoint Essentials API v1, "Azure AD sync"; 204)
     def put_azure_settings(self, org: str, settings: dict) -> None:
@@ -318,13 +353,19 @@ class ProofpointClient:
     # DELETE /orgs/{org}/settings/azure (Proofpoint Essentials API v1, "Azure AD sync"; 204)
     def delete_azure_settings(self, org: str) -> bool:
         """Remove the Azure sync settings; False if there were none."""
-        return self._delete(f"/orgs/{_segment(org)}/settings/azure", doing="Removing the Azure sync settings", org=org)
+        return self._delete(
+            f"/orgs/{_segment(org)}/settings/azure",
+            doing="Removing the Azure sync settings",
+            org=org,
+        )
 
     # GET /orgs/{org}/settings/azure/exemptions (Proofpoint Essentials API v1, "Azure AD sync")
     def list_exemptions(self, org: str) -> list[str]:
         """Addresses the sync leaves alone."""
         body = self._optional(
-            f"/orgs/{_segment(org)}/settings/azure/exemptions", doing="Reading the sync exemptions", org=org
+            f"/orgs/{_segment(org)}/settings/azure/exemptions",
+            doing="Reading the sync exemptions",
+            org=org,
         )
         items = _items(body, "exemptions")
         return [str(i.get("email", "")) if isinstance(i, dict) else str(i) for i in items]
@@ -353,7 +394,8 @@ class ProofpointClient:
 
 
 def check_azure_settings(settings: dict) -> None:
-    """Refuse settings Proofpoint would reject, or a masked secret that would overwrite the real one."""
+    """Refuse settings Proofpoint would reject, or a masked secret that would overwrite the real
+    one."""
     missing = [name for name in AZURE_SETTINGS_FIELDS if name not in settings]
     if missing:
         raise ValueError(f"Azure sync settings need all 15 fields; missing: {', '.join(missing)}")
@@ -393,7 +435,8 @@ def proofpoint_error(response: requests.Response, doing: str, user: str) -> Inte
 def _classify(status: int, user: str) -> tuple[type[IntegrationError], str]:
     if status == 401:
         return ProofpointAuthFailed, (
-            f"Proofpoint refused the API user's credentials ({user}). Check PROOFPOINT_API_USER and "
+            f"Proofpoint refused the API user's credentials ({user}). Check PROOFPOINT_API_USER "
+            "and "
             "PROOFPOINT_API_PASSWORD, and that the account is active and not locked."
         )
     if status == 403:

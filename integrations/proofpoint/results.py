@@ -55,7 +55,9 @@ class BatchResult:
     """Outcome of a bulk user create: per address, created, already there, or failed."""
 
     created: list[dict] = field(default_factory=list)
-    failed: list[tuple[str, int | None, str]] = field(default_factory=list)  # (email, status, reason)
+    failed: list[tuple[str, int | None, str]] = field(
+        default_factory=list
+    )  # (email, status, reason)
     existing: list[str] = field(default_factory=list)
 
     @property
@@ -87,12 +89,18 @@ def _add_item(result: BatchResult, item: dict, by_email: dict[str, dict]) -> Non
     elif status == 409:
         result.existing.append(email)
     else:
-        reason = item.get("error_message") or item.get("message") or item.get("error") or f"HTTP {status}"
+        reason = (
+            item.get("error_message")
+            or item.get("message")
+            or item.get("error")
+            or f"HTTP {status}"
+        )
         result.failed.append((email, status, str(reason)))
 
 
 def parse_batch(body, sent: list[dict]) -> BatchResult:
-    """Parse a 201/207 answer to a bulk create; addresses the answer never mentions count as failed."""
+    """Parse a 201/207 answer to a bulk create; addresses the answer never mentions count as
+    failed."""
     by_email = {_email_of(user): user for user in sent}
     result = BatchResult()
     if isinstance(body, dict):
@@ -109,11 +117,19 @@ def parse_batch(body, sent: list[dict]) -> BatchResult:
 
 
 def _mark_unreported(result: BatchResult, by_email: dict[str, dict]) -> None:
-    seen = {_email_of(u) for u in result.created} | set(result.existing) | {f[0] for f in result.failed}
+    seen = (
+        {_email_of(u) for u in result.created}
+        | set(result.existing)
+        | {f[0] for f in result.failed}
+    )
     for email in by_email:
         if email not in seen:
             result.failed.append(
-                (email, None, "Proofpoint's answer did not mention this address; check the org's user list.")
+                (
+                    email,
+                    None,
+                    "Proofpoint's answer did not mention this address; check the org's user list.",
+                )
             )
 
 

@@ -20,20 +20,31 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, kinds, current: dict, **kwargs):
         super().__init__(*args, **kwargs)
         for kind in kinds:
-            self.fields[kind.value] = forms.BooleanField(required=False, label=kind.label,
-                                                         initial=current.get(kind.value, True))
+            self.fields[kind.value] = forms.BooleanField(
+                required=False, label=kind.label, initial=current.get(kind.value, True)
+            )
 
 
 @staff_required
 def preferences(request):
     kinds = kinds_for(request.user)
-    current = dict(NotificationPreference.objects.filter(user=request.user).values_list("kind", "enabled"))
-    form = PreferencesForm(request.POST if request.method == "POST" else None, kinds=kinds, current=current)
+    current = dict(
+        NotificationPreference.objects.filter(user=request.user).values_list("kind", "enabled")
+    )
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None, kinds=kinds, current=current
+    )
     if request.method == "POST" and form.is_valid():
         for kind in kinds:
             NotificationPreference.objects.update_or_create(
-                user=request.user, kind=kind.value, defaults={"enabled": form.cleaned_data[kind.value]}
+                user=request.user,
+                kind=kind.value,
+                defaults={"enabled": form.cleaned_data[kind.value]},
             )
         messages.success(request, "Your email choices were saved.")
         return redirect("preferences")
-    return render(request, "notifications/preferences.html", {"form": form, "has_email": bool(request.user.email)})
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "has_email": bool(request.user.email)},
+    )

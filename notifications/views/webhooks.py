@@ -1,4 +1,5 @@
-"""Managers register webhook URLs; the secret is shown once, at creation; the delivery log shows answers."""
+"""Managers register webhook URLs; the secret is shown once, at creation; the delivery log shows
+answers."""
 
 from django import forms
 from django.contrib import messages
@@ -15,9 +16,14 @@ LOG_SIZE = 50
 
 
 class WebhookForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, label="URL", assume_scheme="https", validators=[validate_webhook_url],
-                         help_text="Job events are POSTed here as signed JSON. https:// only "
-                         "(http for localhost); public addresses only.")
+    url = forms.URLField(
+        max_length=500,
+        label="URL",
+        assume_scheme="https",
+        validators=[validate_webhook_url],
+        help_text="Job events are POSTed here as signed JSON. https:// only "
+        "(http for localhost); public addresses only.",
+    )
 
     def clean_url(self) -> str:
         """International host names are kept (and shown) in punycode: the host really called."""
@@ -25,7 +31,8 @@ class WebhookForm(forms.ModelForm):
             return targets.ascii_url(self.cleaned_data["url"])
         except targets.RefusedTarget:
             raise forms.ValidationError(
-                "The host name is not a valid international domain name.") from None
+                "The host name is not a valid international domain name."
+            ) from None
 
     class Meta:
         model = Webhook

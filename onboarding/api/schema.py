@@ -1,4 +1,5 @@
-"""The OpenAPI schema documents every answer a client can get, including the errors (api.md "Errors")."""
+"""The OpenAPI schema documents every answer a client can get, including the errors (api.md
+"Errors")."""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -9,10 +10,14 @@ from onboarding.api.serializers import DetailSerializer
 ERRORS = {
     "401": OpenApiResponse(DetailSerializer, description="Missing or bad token."),
     "403": OpenApiResponse(DetailSerializer, description="Your account may not use the API."),
-    "404": OpenApiResponse(DetailSerializer, description="Not found, or not visible to you (also a page past "
-                                                         "the last)."),
+    "404": OpenApiResponse(
+        DetailSerializer,
+        description="Not found, or not visible to you (also a page past the last).",
+    ),
 }
-VALIDATION = OpenApiResponse(OpenApiTypes.OBJECT, description="Validation failed: {field: [messages]}.")
+VALIDATION = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="Validation failed: {field: [messages]}."
+)
 
 
 class PortalAutoSchema(AutoSchema):
@@ -29,11 +34,15 @@ NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # what remains after trimming is not empty; no NUL
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # The last label is not all digits (tenants/validators.py); written without look-arounds.
-_TOP = (r"(?:[A-Za-z]|[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]|[0-9][A-Za-z0-9-]{0,61}[A-Za-z]"
-        r"|[0-9]{1,31}[A-Za-z-][A-Za-z0-9-]{0,30}[0-9])")
+_TOP = (
+    r"(?:[A-Za-z]|[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]|[0-9][A-Za-z0-9-]{0,61}[A-Za-z]"
+    r"|[0-9]{1,31}[A-Za-z-][A-Za-z0-9-]{0,30}[0-9])"
+)
 DOMAIN_PATTERN = rf"^\s*(?:{_LABEL}\.)+{_TOP}\.*\s*$"
-DOMAIN_RULE = ("A domain name: two or more labels of letters, digits and inner hyphens (at most 63 "
-               "characters each), the last not all digits; case and a trailing dot do not matter.")
+DOMAIN_RULE = (
+    "A domain name: two or more labels of letters, digits and inner hyphens (at most 63 "
+    "characters each), the last not all digits; case and a trailing dot do not matter."
+)
 
 
 def _stack_rules(properties: dict, custom_hosts: list[str], creating: bool) -> dict:
@@ -44,29 +53,44 @@ def _stack_rules(properties: dict, custom_hosts: list[str], creating: bool) -> d
     urls = ("proofpoint_api_url", "proofpoint_portal_url")
     if not custom_hosts:
         properties["proofpoint_stack"] = {
-            "type": "string", "enum": stacks,
+            "type": "string",
+            "enum": stacks,
             "description": "The Proofpoint Essentials stack. `custom` (white label) needs a host "
-                           "the operator lists in PROOFPOINT_CUSTOM_HOSTS; none are listed here."}
+            "the operator lists in PROOFPOINT_CUSTOM_HOSTS; none are listed here.",
+        }
         for name in urls:
-            properties[name] = {"type": "string", "pattern": r"^\s*$", "maxLength": 200,
-                                "description": "Empty: no white-label hosts are configured."}
+            properties[name] = {
+                "type": "string",
+                "pattern": r"^\s*$",
+                "maxLength": 200,
+                "description": "Empty: no white-label hosts are configured.",
+            }
         return {}
     hosts = "|".join(_host_pattern(host) for host in custom_hosts)
     url = rf"^\s*(?:https://(?:{hosts})(?:[/?#][A-Za-z0-9._~/?#=&%+-]*)?)?\s*$"
     for name in urls:
         properties[name] = {
-            "type": "string", "maxLength": 200, "pattern": url,
+            "type": "string",
+            "maxLength": 200,
+            "pattern": url,
             "description": f"White label only: an https:// URL on one of "
-                           f"{', '.join(custom_hosts)} (PROOFPOINT_CUSTOM_HOSTS). Changing it, or the "
-                           "stack, of an existing tenant is for managers (403 otherwise)."}
+            f"{', '.join(custom_hosts)} (PROOFPOINT_CUSTOM_HOSTS). Changing it, or the "
+            "stack, of an existing tenant is for managers (403 otherwise).",
+        }
     if not creating:
         return {}
-    return {"oneOf": [
-        {"properties": {"proofpoint_stack": {"type": "string", "enum": stacks}}},
-        {"properties": {"proofpoint_stack": {"type": "string", "enum": [ProofpointStack.CUSTOM]},
-                        **{name: {"type": "string", "minLength": 9} for name in urls}},
-         "required": list(urls)},
-    ]}
+    return {
+        "oneOf": [
+            {"properties": {"proofpoint_stack": {"type": "string", "enum": stacks}}},
+            {
+                "properties": {
+                    "proofpoint_stack": {"type": "string", "enum": [ProofpointStack.CUSTOM]},
+                    **{name: {"type": "string", "minLength": 9} for name in urls},
+                },
+                "required": list(urls),
+            },
+        ]
+    }
 
 
 def _host_pattern(entry: str) -> str:
@@ -95,10 +119,18 @@ def _selection_rules(schemas: dict) -> None:
     properties = selection.pop("properties")
     selection["description"] = "Choose rows by `ids` or by `filter`: exactly one of them, not both."
     selection["oneOf"] = [
-        {"type": "object", "properties": {"ids": properties["ids"]}, "required": ["ids"],
-         "additionalProperties": False},
-        {"type": "object", "properties": {"filter": properties["filter"]}, "required": ["filter"],
-         "additionalProperties": False},
+        {
+            "type": "object",
+            "properties": {"ids": properties["ids"]},
+            "required": ["ids"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"filter": properties["filter"]},
+            "required": ["filter"],
+            "additionalProperties": False,
+        },
     ]
     selection.pop("additionalProperties", None)
     schemas["ReportFilterRequest"]["properties"]["search"]["pattern"] = NOT_BLANK
@@ -125,7 +157,8 @@ def _query_rules(paths: dict) -> None:
 
 
 def state_the_rules(result, generator, request, public):
-    """drf-spectacular postprocessing hook: write into the schema what serializers and views check."""
+    """drf-spectacular postprocessing hook: write into the schema what serializers and views
+    check."""
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object":

@@ -1,4 +1,5 @@
-"""What the API reads and writes, in api.md's shapes. Tenant validation is TenantForm's, word for word."""
+"""What the API reads and writes, in api.md's shapes. Tenant validation is TenantForm's, word for
+word."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
@@ -43,7 +44,9 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
     live_since = serializers.DateTimeField(read_only=True, allow_null=True)
     health = serializers.SerializerMethodField()
     domains = serializers.ListField(
-        child=serializers.CharField(max_length=253), required=False, max_length=100,
+        child=serializers.CharField(max_length=253),
+        required=False,
+        max_length=100,
         help_text="Further email domains; lower-cased.",
     )
     proofpoint_api_url = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -52,10 +55,25 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = Tenant
         fields = [
-            "id", "name", "primary_domain", "domains", "entra_tenant_id", "proofpoint_stack",
-            "proofpoint_api_url", "proofpoint_portal_url", "create_proofpoint_org", "default_role",
-            "sync_frequency_hours", "allow_deletions", "customer_admin_name", "customer_admin_email", "notes",
-            "lifecycle", "live_since", "adopted", "health",
+            "id",
+            "name",
+            "primary_domain",
+            "domains",
+            "entra_tenant_id",
+            "proofpoint_stack",
+            "proofpoint_api_url",
+            "proofpoint_portal_url",
+            "create_proofpoint_org",
+            "default_role",
+            "sync_frequency_hours",
+            "allow_deletions",
+            "customer_admin_name",
+            "customer_admin_email",
+            "notes",
+            "lifecycle",
+            "live_since",
+            "adopted",
+            "health",
         ]
         read_only_fields = ["id", "entra_tenant_id", "lifecycle", "live_since", "adopted"]
         extra_kwargs = {
@@ -66,7 +84,8 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
 
     @extend_schema_field(HealthSerializer)
     def get_health(self, tenant) -> dict:
-        # A list view puts the page's findings in the context (one query); a single tenant reads its own.
+        # A list view puts the page's findings in the context (one query); a single tenant reads its
+        # own.
         return HealthSerializer(health_of(tenant, self.context.get("findings"))).data
 
     def validate(self, attrs):
@@ -77,7 +96,9 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
         data.update(attrs)
         data["domains"] = "\n".join(data.get("domains") or [])
         data = {name: ("" if value is None else value) for name, value in data.items()}
-        form = TenantForm(data=data, instance=Tenant() if self.instance is None else _copy(self.instance))
+        form = TenantForm(
+            data=data, instance=Tenant() if self.instance is None else _copy(self.instance)
+        )
         if not form.is_valid():
             errors = form.errors.as_data()
             taken = all(e.code == "domain_taken" for e in errors.get("primary_domain", []))
@@ -85,26 +106,32 @@ class TenantSerializer(StrictInput, serializers.ModelSerializer):
                 message = form.errors["primary_domain"][0]
                 raise DomainTaken({"detail": message, "primary_domain": [message]})
             raise serializers.ValidationError(
-                {("non_field_errors" if name == "__all__" else name): list(messages)
-                 for name, messages in form.errors.items()}
+                {
+                    ("non_field_errors" if name == "__all__" else name): list(messages)
+                    for name, messages in form.errors.items()
+                }
             )
         return {name: form.cleaned_data[name] for name in FORM_FIELDS if name in form.cleaned_data}
-
 
     def _check_proofpoint_target(self, attrs) -> None:
         """A technician may not change a tenant's stack or Proofpoint URLs: 403 with words."""
         request = self.context.get("request")
         if self.instance is None or request is None or is_manager(request.user):
             return
-        changed = [name for name in PROOFPOINT_TARGET_FIELDS
-                   if name in attrs and (attrs[name] or "") != (getattr(self.instance, name) or "")]
+        changed = [
+            name
+            for name in PROOFPOINT_TARGET_FIELDS
+            if name in attrs and (attrs[name] or "") != (getattr(self.instance, name) or "")
+        ]
         if changed:
             raise PermissionDenied(
-                f"{MANAGER_ONLY_MESSAGE} (You asked to change: {', '.join(changed)}.)")
+                f"{MANAGER_ONLY_MESSAGE} (You asked to change: {', '.join(changed)}.)"
+            )
 
 
 def _copy(tenant: Tenant) -> Tenant:
-    # The form writes cleaned values onto its instance while validating; keep the real one untouched.
+    # The form writes cleaned values onto its instance while validating; keep the real one
+    # untouched.
     return Tenant.objects.get(pk=tenant.pk)
 
 
@@ -119,14 +146,18 @@ class StepSerializer(serializers.Serializer):
 
 
 class ConsentSerializer(serializers.Serializer):
-    state = serializers.CharField(help_text="sent, opened, approved, declined, failed, revoked, expired, "
-                                            "skipped; not_sent or not_needed when no link exists.")
+    state = serializers.CharField(
+        help_text="sent, opened, approved, declined, failed, revoked, expired, "
+        "skipped; not_sent or not_needed when no link exists."
+    )
     sent_to = serializers.EmailField(allow_null=True)
     sent_at = serializers.DateTimeField(allow_null=True)
     opened_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
-    url = serializers.CharField(allow_null=True, help_text="The live link the customer was emailed (staff only).")
+    url = serializers.CharField(
+        allow_null=True, help_text="The live link the customer was emailed (staff only)."
+    )
 
 
 class AppSerializer(serializers.Serializer):
@@ -137,7 +168,8 @@ class AppSerializer(serializers.Serializer):
 
 
 class OnboardingSerializer(serializers.ModelSerializer):
-    """A job with its steps, consent and app. Reads only prefetched relations (see views.job_queryset)."""
+    """A job with its steps, consent and app. Reads only prefetched relations (see
+    views.job_queryset)."""
 
     tenant = serializers.IntegerField(source="tenant_id", read_only=True)
     state = serializers.ChoiceField(choices=JobState.choices, read_only=True)
@@ -148,8 +180,20 @@ class OnboardingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OnboardingJob
-        fields = ["id", "tenant", "kind", "state", "current_step", "started_by", "created_at",
-                  "finished_at", "routing_ready_at", "steps", "consent", "app"]
+        fields = [
+            "id",
+            "tenant",
+            "kind",
+            "state",
+            "current_step",
+            "started_by",
+            "created_at",
+            "finished_at",
+            "routing_ready_at",
+            "steps",
+            "consent",
+            "app",
+        ]
         read_only_fields = fields
 
     def get_started_by(self, job) -> str | None:
@@ -159,8 +203,15 @@ class OnboardingSerializer(serializers.ModelSerializer):
     def get_steps(self, job):
         titles = self.context.get("titles", {})
         return [
-            {"key": s.key, "title": titles.get(s.key, s.key), "state": s.state, "message": s.message,
-             "attempts": s.attempts, "started_at": _iso(s.started_at), "finished_at": _iso(s.finished_at)}
+            {
+                "key": s.key,
+                "title": titles.get(s.key, s.key),
+                "state": s.state,
+                "message": s.message,
+                "attempts": s.attempts,
+                "started_at": _iso(s.started_at),
+                "finished_at": _iso(s.finished_at),
+            }
             for s in job.steps.all()
         ]
 
@@ -173,8 +224,12 @@ class OnboardingSerializer(serializers.ModelSerializer):
         app = getattr(job.tenant, "entra_app", None) if _has_app(job.tenant) else None
         if app is None or not app.client_id:
             return None
-        return {"client_id": app.client_id, "tenant_id": job.tenant.entra_tenant_id,
-                "secret_hint": app.secret_hint, "secret_expires_at": _iso(app.secret_expires_at)}
+        return {
+            "client_id": app.client_id,
+            "tenant_id": job.tenant.entra_tenant_id,
+            "secret_hint": app.secret_hint,
+            "secret_expires_at": _iso(app.secret_expires_at),
+        }
 
 
 def _iso(value):
@@ -194,10 +249,14 @@ def _choice_words(choices) -> dict:
 
 
 class TenantFilterSerializer(serializers.Serializer):
-    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, required=False,
-                                        error_messages=_choice_words(Lifecycle.choices))
-    health = serializers.ChoiceField(choices=HealthState.choices, required=False,
-                                     error_messages=_choice_words(HealthState.choices))
+    lifecycle = serializers.ChoiceField(
+        choices=Lifecycle.choices, required=False, error_messages=_choice_words(Lifecycle.choices)
+    )
+    health = serializers.ChoiceField(
+        choices=HealthState.choices,
+        required=False,
+        error_messages=_choice_words(HealthState.choices),
+    )
 
 
 class OnboardingFilterSerializer(serializers.Serializer):
@@ -211,15 +270,26 @@ class ReportRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SyncReportRow
-        fields = ["id", "email", "display_name", "section", "kind", "licensed", "enabled", "guest", "aliases",
-                  "excluded"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "section",
+            "kind",
+            "licensed",
+            "enabled",
+            "guest",
+            "aliases",
+            "excluded",
+        ]
         read_only_fields = fields
 
 
 class ReportFilterSerializer(StrictInput, serializers.Serializer):
     section = serializers.ChoiceField(choices=Section.choices, required=False)
-    kind = serializers.ChoiceField(choices=[("user", "user"), ("functional", "functional"), ("group", "group")],
-                                   required=False)
+    kind = serializers.ChoiceField(
+        choices=[("user", "user"), ("functional", "functional"), ("group", "group")], required=False
+    )
     licensed = serializers.BooleanField(required=False)
     enabled = serializers.BooleanField(required=False)
     guest = serializers.BooleanField(required=False)
@@ -228,8 +298,11 @@ class ReportFilterSerializer(StrictInput, serializers.Serializer):
 
 
 class ReportSelectionSerializer(StrictInput, serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
-                                max_length=100_000)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=100_000,
+    )
     filter = ReportFilterSerializer(required=False)
 
     def validate(self, attrs):
@@ -258,4 +331,3 @@ class ReportSummarySerializer(serializers.Serializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
-

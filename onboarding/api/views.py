@@ -1,4 +1,5 @@
-"""The REST API (docs/api.md): the same access helpers, workflow calls and audit records as the pages.
+"""The REST API (docs/api.md): the same access helpers, workflow calls and audit records as the
+pages.
 
 Every view reaches tenants and jobs through onboarding.access (404 for what the caller may not see),
 answers a state that does not fit with 409 {"detail"}, and records every change in the audit trail
@@ -28,7 +29,9 @@ from onboarding.report.queries import ReportFilterError
 from onboarding.tenant_view import open_findings
 from tenants.forms import proofpoint_target_changes
 
-CONFLICT = OpenApiResponse(s.DetailSerializer, description="The onboarding's state does not allow this now.")
+CONFLICT = OpenApiResponse(
+    s.DetailSerializer, description="The onboarding's state does not allow this now."
+)
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you.")
 MAX_QUERY_LENGTH = 200
 FLEET_FILTERS = {*overview.FILTER_WORDS, "sort"}
@@ -54,7 +57,9 @@ class PortalAPIView:
         super().initial(request, *args, **kwargs)
         for name, value in request.query_params.items():
             if "\x00" in value or len(value) > MAX_PARAMETER_LENGTH:
-                raise ValidationError({name: ["This value contains characters or a length we cannot accept."]})
+                raise ValidationError(
+                    {name: ["This value contains characters or a length we cannot accept."]}
+                )
         for name in self.required_values:
             if name in request.query_params and not request.query_params[name].strip():
                 message = f"{name}= is empty: give a value, or leave {name} out."
@@ -69,9 +74,13 @@ class PortalAPIView:
 
 def job_queryset(user):
     """Jobs with everything the serializer reads, in a fixed number of queries for any page size."""
-    return jobs_for(user).select_related("tenant__entra_app").prefetch_related(
-        Prefetch("steps", queryset=Step.objects.order_by("order")),
-        Prefetch("consent_links", queryset=ConsentLink.objects.order_by("-created_at", "-pk")),
+    return (
+        jobs_for(user)
+        .select_related("tenant__entra_app")
+        .prefetch_related(
+            Prefetch("steps", queryset=Step.objects.order_by("order")),
+            Prefetch("consent_links", queryset=ConsentLink.objects.order_by("-created_at", "-pk")),
+        )
     )
 
 
@@ -81,7 +90,8 @@ def job_context(view) -> dict:
 
 @extend_schema(exclude=True)
 class NotFoundView(PortalAPIView, APIView):
-    """Anything else under /api/ (an unknown path, a negative id): 404 as JSON, never the HTML page."""
+    """Anything else under /api/ (an unknown path, a negative id): 404 as JSON, never the HTML
+    page."""
 
     def dispatch_not_found(self, request, *args, **kwargs):
         raise Http404
@@ -93,7 +103,8 @@ class NotFoundView(PortalAPIView, APIView):
 DOMAIN_TAKEN = OpenApiResponse(
     s.DetailSerializer,
     description="The primary domain already belongs to another tenant (also given as "
-                "{primary_domain: [message]}).")
+    "{primary_domain: [message]}).",
+)
 
 
 @extend_schema(tags=["tenants"])
@@ -104,14 +115,22 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
-    @extend_schema(parameters=[
-        OpenApiParameter("search", str, description="Name, domain or admin email."),
-        s.TenantFilterSerializer,
-        *[OpenApiParameter(name, str, description=f"Filter by {words}.")
-          for name, words in overview.FILTER_WORDS.items()],
-        OpenApiParameter("sort", str, description="name, lifecycle, health, secret_expiry, last_sync, "
-                         "licences or job; a leading - reverses."),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description="Name, domain or admin email."),
+            s.TenantFilterSerializer,
+            *[
+                OpenApiParameter(name, str, description=f"Filter by {words}.")
+                for name, words in overview.FILTER_WORDS.items()
+            ],
+            OpenApiParameter(
+                "sort",
+                str,
+                description="name, lifecycle, health, secret_expiry, last_sync, "
+                "licences or job; a leading - reverses.",
+            ),
+        ]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -140,17 +159,22 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
         term = self.request.query_params.get("search", "").strip()[:MAX_QUERY_LENGTH]
         if term:
             tenants = tenants.filter(
-                Q(name__icontains=term) | Q(primary_domain__icontains=term) | Q(customer_admin_email__icontains=term)
+                Q(name__icontains=term)
+                | Q(primary_domain__icontains=term)
+                | Q(customer_admin_email__icontains=term)
             )
         return tenants
 
     def perform_create(self, serializer):
         tenant = serializer.save(created_by=self.request.user)
-        audit.record("tenant.created", f"Created tenant {tenant}", request=self.request, tenant=tenant)
+        audit.record(
+            "tenant.created", f"Created tenant {tenant}", request=self.request, tenant=tenant
+        )
 
 
-@extend_schema(tags=["tenants"],
-               responses={200: s.TenantSerializer, 404: NOT_FOUND, 409: DOMAIN_TAKEN})
+@extend_schema(
+    tags=["tenants"], responses={200: s.TenantSerializer, 404: NOT_FOUND, 409: DOMAIN_TAKEN}
+)
 class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
     serializer_class = s.TenantSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -162,20 +186,34 @@ class TenantDetail(PortalAPIView, generics.RetrieveUpdateAPIView):
         before = {name: getattr(serializer.instance, name) for name in s.FORM_FIELDS}
         tenant = serializer.save()
         changed = [name for name in s.FORM_FIELDS if getattr(tenant, name) != before[name]]
-        audit.record("tenant.updated", f"Edited tenant {tenant}: {', '.join(changed) or 'no changes'}",
-                     request=self.request, tenant=tenant)
+        audit.record(
+            "tenant.updated",
+            f"Edited tenant {tenant}: {', '.join(changed) or 'no changes'}",
+            request=self.request,
+            tenant=tenant,
+        )
         target = proofpoint_target_changes(before, tenant)
         if target:
-            audit.record("tenant.proofpoint_target_changed",
-                         f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
-                         request=self.request, tenant=tenant)
+            audit.record(
+                "tenant.proofpoint_target_changed",
+                f"Changed where {tenant.name}'s Proofpoint calls go: {'; '.join(target)}",
+                request=self.request,
+                tenant=tenant,
+            )
 
 
 # --- onboardings ---------------------------------------------------------------------------------
-@extend_schema(tags=["onboardings"], request=None,
-               responses={201: s.OnboardingSerializer, 404: NOT_FOUND,
-                          409: OpenApiResponse(s.DetailSerializer, description="The tenant already has an "
-                                                                                 "active onboarding.")})
+@extend_schema(
+    tags=["onboardings"],
+    request=None,
+    responses={
+        201: s.OnboardingSerializer,
+        404: NOT_FOUND,
+        409: OpenApiResponse(
+            s.DetailSerializer, description="The tenant already has an active onboarding."
+        ),
+    },
+)
 class TenantOnboardings(PortalAPIView, generics.GenericAPIView):
     serializer_class = s.OnboardingSerializer
 
@@ -236,14 +274,19 @@ class JobAction(PortalAPIView, generics.GenericAPIView):
 
     def answer(self, job):
         job = job_queryset(self.request.user).get(pk=job.pk)
-        return Response(s.OnboardingSerializer(job, context=job_context(self)).data, status=self.status_code)
+        return Response(
+            s.OnboardingSerializer(job, context=job_context(self)).data, status=self.status_code
+        )
 
     def act(self, job) -> None:
         raise NotImplementedError
 
 
-ACTION_SCHEMA = extend_schema(tags=["onboardings"], request=None,
-                              responses={200: s.OnboardingSerializer, 404: NOT_FOUND, 409: CONFLICT})
+ACTION_SCHEMA = extend_schema(
+    tags=["onboardings"],
+    request=None,
+    responses={200: s.OnboardingSerializer, 404: NOT_FOUND, 409: CONFLICT},
+)
 
 
 @ACTION_SCHEMA
@@ -272,8 +315,11 @@ REPORT_PARAMETERS = [
     OpenApiParameter("kind", str, enum=["user", "functional", "group"]),
     *[OpenApiParameter(name, bool) for name in ("licensed", "enabled", "guest", "excluded")],
     OpenApiParameter("search", str, description="Part of the email address or the display name."),
-    OpenApiParameter("ordering", str, enum=[f"{sign}{field}" for field in report_queries.ORDERINGS
-                                            for sign in ("", "-")]),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=[f"{sign}{field}" for field in report_queries.ORDERINGS for sign in ("", "-")],
+    ),
 ]
 
 
@@ -300,7 +346,9 @@ class ReportList(PortalAPIView, generics.ListAPIView):
         job = self.get_object_by_pk(jobs_for(self.request.user))
         strict_report_query(self.request.query_params)
         try:
-            return report_queries.filter_rows(SyncReportRow.objects.filter(job=job), self.request.query_params)
+            return report_queries.filter_rows(
+                SyncReportRow.objects.filter(job=job), self.request.query_params
+            )
         except ReportFilterError as error:
             raise report_error(error) from None
 
@@ -324,8 +372,12 @@ class ReportSelection(PortalAPIView, generics.GenericAPIView):
         selection.is_valid(raise_exception=True)
         try:
             changed = report_queries.set_excluded(
-                job, excluded=self.excluded, ids=selection.validated_data.get("ids"),
-                filters=selection.validated_data.get("filter"), actor=request.user, request=request,
+                job,
+                excluded=self.excluded,
+                ids=selection.validated_data.get("ids"),
+                filters=selection.validated_data.get("filter"),
+                actor=request.user,
+                request=request,
             )
         except ReportFilterError as error:
             raise report_error(error) from None
@@ -334,8 +386,11 @@ class ReportSelection(PortalAPIView, generics.GenericAPIView):
         return Response({"changed": changed})
 
 
-SELECTION_SCHEMA = extend_schema(tags=["report"], request=s.ReportSelectionSerializer,
-                                 responses={200: s.ChangedSerializer, 404: NOT_FOUND, 409: CONFLICT})
+SELECTION_SCHEMA = extend_schema(
+    tags=["report"],
+    request=s.ReportSelectionSerializer,
+    responses={200: s.ChangedSerializer, 404: NOT_FOUND, 409: CONFLICT},
+)
 
 
 @SELECTION_SCHEMA
@@ -348,21 +403,30 @@ class ReportInclude(ReportSelection):
     excluded = False
 
 
-@extend_schema(tags=["report"], request=None,
-               responses={202: s.OnboardingSerializer, 404: NOT_FOUND, 409: CONFLICT})
+@extend_schema(
+    tags=["report"],
+    request=None,
+    responses={202: s.OnboardingSerializer, 404: NOT_FOUND, 409: CONFLICT},
+)
 class ReportApprove(JobAction):
     status_code = status.HTTP_202_ACCEPTED
 
     def act(self, job):
-        report_queries.approve(job, actor=self.request.user, request=self.request)  # records report.approved
-
+        report_queries.approve(
+            job, actor=self.request.user, request=self.request
+        )  # records report.approved
 
 
 # --- tenant health and repair (api.md v1.1) -------------------------------------------------------
-@extend_schema(tags=["tenants"], request=None,
-               responses={202: s.DetailSerializer, 404: NOT_FOUND,
-                          409: OpenApiResponse(s.DetailSerializer,
-                                               description="The tenant is not live.")})
+@extend_schema(
+    tags=["tenants"],
+    request=None,
+    responses={
+        202: s.DetailSerializer,
+        404: NOT_FOUND,
+        409: OpenApiResponse(s.DetailSerializer, description="The tenant is not live."),
+    },
+)
 class TenantHealthCheck(PortalAPIView, generics.GenericAPIView):
     """Run the health checks as a task; `health.checked_at` moves when they are done."""
 
@@ -378,11 +442,18 @@ class TenantHealthCheck(PortalAPIView, generics.GenericAPIView):
         return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(tags=["tenants"], request=None,
-               responses={201: s.OnboardingSerializer, 404: NOT_FOUND,
-                          409: OpenApiResponse(s.DetailSerializer,
-                                               description="The tenant has an active job, or no "
-                                               "finding repair can fix.")})
+@extend_schema(
+    tags=["tenants"],
+    request=None,
+    responses={
+        201: s.OnboardingSerializer,
+        404: NOT_FOUND,
+        409: OpenApiResponse(
+            s.DetailSerializer,
+            description="The tenant has an active job, or no finding repair can fix.",
+        ),
+    },
+)
 class TenantRepair(PortalAPIView, generics.GenericAPIView):
     """Start a job of kind `repair` (served at /api/v1/onboardings/{id}/)."""
 

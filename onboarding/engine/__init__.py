@@ -1,5 +1,7 @@
-"""The onboarding engine: runs a job's steps in order, claims each with a conditional UPDATE, retries
-transient errors, parks waiting steps, and recovers what dead workers and lost messages leave behind.
+"""The onboarding engine: runs a job's steps in order, claims each with a conditional UPDATE,
+retries
+transient errors, parks waiting steps, and recovers what dead workers and lost messages leave
+behind.
 
 Its public face, for pages, the API, tasks and services:
 - jobs: start_job, retry, cancel, resume (they write the audit rows themselves);
@@ -12,4 +14,13 @@ from onboarding.engine.jobs import cancel, resume, retry, start_job
 from onboarding.engine.runner import run_job
 from onboarding.engine.sweeper import sweep
 
-__all__ = ["JobAlreadyActive", "NotAllowedNow", "cancel", "resume", "retry", "run_job", "start_job", "sweep"]
+__all__ = [
+    "JobAlreadyActive",
+    "NotAllowedNow",
+    "cancel",
+    "resume",
+    "retry",
+    "run_job",
+    "start_job",
+    "sweep",
+]

@@ -23,8 +23,12 @@ def enqueue(task: str, args: list, delay: float = 0) -> None:
 
     def send() -> None:
         try:
-            current_app.send_task(task, args=args, countdown=max(0.0, delay) or None,
-                                  queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+            current_app.send_task(
+                task,
+                args=args,
+                countdown=max(0.0, delay) or None,
+                queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            )
         except Exception:  # noqa: BLE001  see the module docstring
             log.exception("Could not enqueue %s%s; it will be sent again later", task, args)
 

@@ -1,4 +1,5 @@
-"""Job events (started, step succeeded/failed, waiting, completed, ...) for notifications and webhooks.
+"""Job events (started, step succeeded/failed, waiting, completed, ...) for notifications and
+webhooks.
 
 The engine only announces; receivers (emails, webhooks) subscribe, so the engine knows none of them.
 """
@@ -13,7 +14,8 @@ job_event = Signal()
 tenant_health_changed = Signal()
 HEALTH_CHANGED = "tenant.health_changed"
 
-# Sent with: failures (list of {"tenant", "error"}) when the daily rotation could not rotate some secrets.
+# Sent with: failures (list of {"tenant", "error"}) when the daily rotation could not rotate some
+# secrets.
 secret_rotation_failed = Signal()
 
 STARTED = "job.started"

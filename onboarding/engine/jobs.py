@@ -1,4 +1,5 @@
-"""What people and timers do to a job: start it, resume a waiting step, retry a failed one, cancel it.
+"""What people and timers do to a job: start it, resume a waiting step, retry a failed one, cancel
+it.
 
 These are the service functions behind the pages and the API: each writes its own audit row, so the
 two cannot differ. `actor` is who asked (None: the system); `request` adds the address and via_api.
@@ -35,7 +36,8 @@ def start_job(tenant, actor=None, request=None, kind: str = JobKind.ONBOARDING) 
             )
     except IntegrityError:
         raise JobAlreadyActive(
-            f"{tenant.name} already has an onboarding or repair in progress.") from None
+            f"{tenant.name} already has an onboarding or repair in progress."
+        ) from None
     lifecycle.job_started(job)
     what = "repair" if kind == JobKind.REPAIR else "onboarding"
     audit.record("job.started", f"Started {what} #{job.pk}", request=request, user=actor, job=job)
@@ -45,7 +47,8 @@ def start_job(tenant, actor=None, request=None, kind: str = JobKind.ONBOARDING) 
 
 
 def resume(job: OnboardingJob, key: str | None = None, delay: float = 0) -> bool:
-    """Wake a waiting step (a callback came in, the review was approved). True when one was waiting."""
+    """Wake a waiting step (a callback came in, the review was approved). True when one was
+    waiting."""
     steps = Step.objects.filter(job=job, state=StepState.WAITING)
     if key:
         steps = steps.filter(key=key)
@@ -66,12 +69,21 @@ def retry(job: OnboardingJob, actor=None, request=None) -> Step:
         failed = Step.objects.filter(pk=step.pk, state=StepState.FAILED)
         if not failed.update(state=StepState.PENDING):
             raise NotAllowedNow("Only a failed onboarding can be retried (someone just did).")
-        update_step(step, state=StepState.PENDING, attempts=0, message="Retry requested.",
-                    finished_at=None, next_attempt_at=None, deadline_at=None)
+        update_step(
+            step,
+            state=StepState.PENDING,
+            attempts=0,
+            message="Retry requested.",
+            finished_at=None,
+            next_attempt_at=None,
+            deadline_at=None,
+        )
         set_job_state(job, JobState.RUNNING, current_step=step.key)
         spec = spec_for(step.key)
         title = spec.title if spec else step.key
-        audit.record("job.retried", f'Retried the step "{title}"', request=request, user=actor, job=job)
+        audit.record(
+            "job.retried", f'Retried the step "{title}"', request=request, user=actor, job=job
+        )
     dispatch(job.pk)
     return step
 
@@ -80,24 +92,29 @@ def cancel(job: OnboardingJob, actor=None, request=None) -> None:
     job.refresh_from_db()
     if job.is_finished:
         raise NotAllowedNow(f"This onboarding is already {job.get_state_display().lower()}.")
-    imported = job.steps.filter(key=StepKey.IMPORT_ACCOUNTS,
-                                state__in=[StepState.RUNNING, StepState.SUCCEEDED]).exists()
+    imported = job.steps.filter(
+        key=StepKey.IMPORT_ACCOUNTS, state__in=[StepState.RUNNING, StepState.SUCCEEDED]
+    ).exists()
     if imported:
-        raise NotAllowedNow("The accounts are already imported into Proofpoint, so cancelling would not undo "
-                            "anything; let the routing countdown finish.")
+        raise NotAllowedNow(
+            "The accounts are already imported into Proofpoint, so cancelling would not undo "
+            "anything; let the routing countdown finish."
+        )
     now = timezone.now()
     with transaction.atomic():
         # Conditional: of two cancels at once, one wins and the other is told (one audit row).
         unfinished = OnboardingJob.objects.filter(pk=job.pk).exclude(state__in=FINISHED_JOB_STATES)
-        if not unfinished.update(
-            state=JobState.CANCELLED, finished_at=now, state_changed_at=now
-        ):
+        if not unfinished.update(state=JobState.CANCELLED, finished_at=now, state_changed_at=now):
             raise NotAllowedNow("This onboarding is already finished or was just cancelled.")
         job.steps.filter(state__in=[StepState.PENDING, StepState.WAITING]).update(
             state=StepState.SKIPPED, message="Cancelled.", wake_at=None, next_attempt_at=None
         )
-        audit.record("job.cancelled", "Cancelled the onboarding", request=request, user=actor, job=job)
+        audit.record(
+            "job.cancelled", "Cancelled the onboarding", request=request, user=actor, job=job
+        )
         lifecycle.job_cancelled(job)
-        undo.request_restore(job)  # put back the Proofpoint settings the job changed (sent on commit)
+        undo.request_restore(
+            job
+        )  # put back the Proofpoint settings the job changed (sent on commit)
     job.refresh_from_db()
     events.emit(job, events.CANCELLED)

@@ -1,4 +1,5 @@
-"""Running a job: its steps in order, each claimed, run, and its outcome recorded (no HTTP, no Celery).
+"""Running a job: its steps in order, each claimed, run, and its outcome recorded (no HTTP, no
+Celery).
 
 Each step function is idempotent: it may run again after a crash at any line. A step is claimed with
 a conditional UPDATE so that two workers never run it at once; transient errors are retried with
@@ -27,7 +28,8 @@ MAX_BACKOFF_SECONDS = 300
 
 # --- running -------------------------------------------------------------------------------------
 def run_job(job_id: int) -> None:
-    """Run the job's steps in order until one waits, fails, is held by another worker, or all are done."""
+    """Run the job's steps in order until one waits, fails, is held by another worker, or all are
+    done."""
     for _ in range(len(all_specs()) + 1):
         job = OnboardingJob.objects.select_related("tenant").filter(pk=job_id).first()
         if job is None or job.state in HALTED_JOB_STATES:
@@ -61,7 +63,9 @@ def _claim(step: Step) -> bool:
 
 def _lease_seconds(key: str) -> int:
     spec = spec_for(key)
-    return (spec.lease_seconds if spec and spec.lease_seconds else None) or settings.STEP_LEASE_SECONDS
+    return (
+        spec.lease_seconds if spec and spec.lease_seconds else None
+    ) or settings.STEP_LEASE_SECONDS
 
 
 def _execute(job: OnboardingJob, step: Step) -> bool:
@@ -78,9 +82,13 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
         message = f"Stopped after {interrupted} interrupted attempts. {step.message}"
         return fail_step(job, step, message)
     try:
-        outcome = spec.run(StepContext(job=job, step=step, lease_seconds=_lease_seconds(step.key), claimed=True))
+        outcome = spec.run(
+            StepContext(job=job, step=step, lease_seconds=_lease_seconds(step.key), claimed=True)
+        )
     except LeaseLost:
-        log.warning("Step %s of job %s outlived its lease; another worker owns it now", step.key, job.pk)
+        log.warning(
+            "Step %s of job %s outlived its lease; another worker owns it now", step.key, job.pk
+        )
         return False
     except TransientError as error:
         return _retry_later(job, step, error)
@@ -88,7 +96,11 @@ def _execute(job: OnboardingJob, step: Step) -> bool:
         return fail_step(job, step, str(error))
     except Exception as error:  # noqa: BLE001  a bug must fail the step visibly, not kill the worker loop
         log.exception("Step %s of job %s crashed", step.key, job.pk)
-        return fail_step(job, step, f"Unexpected error ({type(error).__name__}): {error}. Retry, or tell an admin.")
+        return fail_step(
+            job,
+            step,
+            f"Unexpected error ({type(error).__name__}): {error}. Retry, or tell an admin.",
+        )
     return _record(job, step, outcome)
 
 
@@ -96,16 +108,31 @@ def _record(job: OnboardingJob, step: Step, outcome: Outcome) -> bool:
     now = timezone.now()
     cleared = _without_trouble(step)
     if isinstance(outcome, Wait):
-        if not _settle(step, state=StepState.WAITING, message=outcome.message, wake_at=outcome.wake_at,
-                       deadline_at=outcome.deadline_at or step.deadline_at, lease_expires_at=None,
-                       attempts=0, **cleared):
+        if not _settle(
+            step,
+            state=StepState.WAITING,
+            message=outcome.message,
+            wake_at=outcome.wake_at,
+            deadline_at=outcome.deadline_at or step.deadline_at,
+            lease_expires_at=None,
+            attempts=0,
+            **cleared,
+        ):
             return False
         if set_job_state(job, outcome.job_state, current_step=step.key):
             events.emit(job, events.WAITING, step)
         return False
     state = StepState.SKIPPED if isinstance(outcome, Skipped) else StepState.SUCCEEDED
-    if not _settle(step, state=state, message=outcome.message, finished_at=now, lease_expires_at=None,
-                   wake_at=None, deadline_at=None, **cleared):
+    if not _settle(
+        step,
+        state=state,
+        message=outcome.message,
+        finished_at=now,
+        lease_expires_at=None,
+        wake_at=None,
+        deadline_at=None,
+        **cleared,
+    ):
         return False
     events.emit(job, events.STEP_SUCCEEDED, step)
     job.refresh_from_db(fields=["state"])
@@ -130,8 +157,14 @@ def _retry_later(job: OnboardingJob, step: Step, error: TransientError) -> bool:
     when = now + timedelta(seconds=delay)
     trouble.update(tries=tries, attempt=step.attempts)
     message = budgets.waiting_message(kind, error, since, when, budget, tries)
-    if _settle(step, state=StepState.PENDING, message=message, next_attempt_at=when,
-               lease_expires_at=None, data={**step.data, "trouble": trouble}):
+    if _settle(
+        step,
+        state=StepState.PENDING,
+        message=message,
+        next_attempt_at=when,
+        lease_expires_at=None,
+        data={**step.data, "trouble": trouble},
+    ):
         dispatch(job.pk, delay)
     return False
 
@@ -154,9 +187,16 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
 
 
 def fail_step(job: OnboardingJob, step: Step, message: str, held: bool = True) -> bool:
-    """Fail the step. `held`: this worker claimed it, so write only while the claim is still ours."""
-    fields = {"state": StepState.FAILED, "message": message, "finished_at": timezone.now(),
-              "lease_expires_at": None, "next_attempt_at": None, **_without_trouble(step)}
+    """Fail the step. `held`: this worker claimed it, so write only while the claim is still
+    ours."""
+    fields = {
+        "state": StepState.FAILED,
+        "message": message,
+        "finished_at": timezone.now(),
+        "lease_expires_at": None,
+        "next_attempt_at": None,
+        **_without_trouble(step),
+    }
     if held and not _settle(step, **fields):
         return False
     if not held:
@@ -169,10 +209,9 @@ def fail_step(job: OnboardingJob, step: Step, message: str, held: bool = True) -
 
 def _complete(job: OnboardingJob) -> None:
     now = timezone.now()
-    done = OnboardingJob.objects.filter(pk=job.pk, state__in=[JobState.RUNNING, JobState.QUEUED,
-                                                              JobState.COUNTDOWN]).update(
-        state=JobState.COMPLETED, current_step="", finished_at=now, state_changed_at=now
-    )
+    done = OnboardingJob.objects.filter(
+        pk=job.pk, state__in=[JobState.RUNNING, JobState.QUEUED, JobState.COUNTDOWN]
+    ).update(state=JobState.COMPLETED, current_step="", finished_at=now, state_changed_at=now)
     if done:
         job.refresh_from_db()
         lifecycle.job_completed(job)
@@ -180,11 +219,19 @@ def _complete(job: OnboardingJob) -> None:
 
 
 def _settle(step: Step, **fields) -> bool:
-    """Record a claimed step's outcome, fenced by the claim: when the lease ran out and the sweeper gave
-    the step to another worker (attempts moved on), this late outcome is dropped, not written over it."""
-    held = Step.objects.filter(pk=step.pk, state=StepState.RUNNING, attempts=step.attempts).update(**fields)
+    """Record a claimed step's outcome, fenced by the claim: when the lease ran out and the sweeper
+    gave
+    the step to another worker (attempts moved on), this late outcome is dropped, not written over
+    it."""
+    held = Step.objects.filter(pk=step.pk, state=StepState.RUNNING, attempts=step.attempts).update(
+        **fields
+    )
     if not held:
-        log.warning("Dropped the outcome of step %s (attempt %s): its lease had passed", step.key, step.attempts)
+        log.warning(
+            "Dropped the outcome of step %s (attempt %s): its lease had passed",
+            step.key,
+            step.attempts,
+        )
         return False
     for name, value in fields.items():
         setattr(step, name, value)
@@ -205,7 +252,9 @@ def set_job_state(job: OnboardingJob, state: str, current_step: str | None = Non
     changed = job.state != state
     if changed:
         fields["state_changed_at"] = timezone.now()
-    updated = OnboardingJob.objects.filter(pk=job.pk).exclude(state=JobState.CANCELLED).update(**fields)
+    updated = (
+        OnboardingJob.objects.filter(pk=job.pk).exclude(state=JobState.CANCELLED).update(**fields)
+    )
     if updated:
         for name, value in fields.items():
             setattr(job, name, value)

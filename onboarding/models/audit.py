@@ -16,8 +16,12 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(max_length=150, help_text="Username, 'system' or 'customer'.")
     action = models.CharField(max_length=60, db_index=True)
     description = models.TextField()
-    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    job = models.ForeignKey(OnboardingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    job = models.ForeignKey(
+        OnboardingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     via_api = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

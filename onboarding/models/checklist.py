@@ -13,8 +13,9 @@ class NextStepTick(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="next_step_ticks")
     # "transport_rule", "inbound_connector", "outbound_connector", "spf", "dkim", "mx:<domain>"
     item = models.CharField(max_length=300)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     done_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -33,9 +33,12 @@ class ConsentLink(models.Model):
     """One emailed link. Only the token's hash is stored: a database leak reveals no usable link."""
 
     job = models.ForeignKey(OnboardingJob, on_delete=models.CASCADE, related_name="consent_links")
-    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices, default=ConsentPurpose.MSP_APP)
+    purpose = models.CharField(
+        max_length=20, choices=ConsentPurpose.choices, default=ConsentPurpose.MSP_APP
+    )
     token_hash = models.CharField(max_length=64, unique=True)
-    # Kept encrypted so staff can copy the live link again; cleared once the link is used or revoked.
+    # Kept encrypted so staff can copy the live link again; cleared once the link is used or
+    # revoked.
     token = EncryptedTextField(blank=True)
     state = models.CharField(max_length=20, choices=ConsentState.choices, default=ConsentState.SENT)
     sent_to = models.EmailField(blank=True)
@@ -54,4 +57,7 @@ class ConsentLink(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.state in (ConsentState.SENT, ConsentState.OPENED) and self.expires_at > timezone.now()
+        return (
+            self.state in (ConsentState.SENT, ConsentState.OPENED)
+            and self.expires_at > timezone.now()
+        )

@@ -27,7 +27,8 @@ class JobState(models.TextChoices):
 FINISHED_JOB_STATES = (JobState.COMPLETED, JobState.CANCELLED)
 # Active: not finished. A failed job is active: it can be retried, so it still blocks a second one.
 ACTIVE_JOB_STATES = tuple(state for state in JobState if state not in FINISHED_JOB_STATES)
-# Halted: no worker moves it on by itself (finished, or failed until a person retries or cancels it).
+# Halted: no worker moves it on by itself (finished, or failed until a person retries or cancels
+# it).
 HALTED_JOB_STATES = (*FINISHED_JOB_STATES, JobState.FAILED)
 
 
@@ -37,7 +38,8 @@ class JobKind(models.TextChoices):
 
 
 class StepKey(models.TextChoices):
-    """Each step's key (stored on Step.key) and title (shown on the job page, in emails and the API)."""
+    """Each step's key (stored on Step.key) and title (shown on the job page, in emails and the
+    API)."""
 
     RESOLVE_TENANT = "resolve_tenant", "Find the customer's Microsoft Entra tenant"
     CUSTOMER_CONSENT = "customer_consent", "Customer approves the onboarding app"
@@ -72,7 +74,9 @@ class StepState(models.TextChoices):
 class OnboardingJob(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=20, choices=JobKind.choices, default=JobKind.ONBOARDING)
-    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
+    state = models.CharField(
+        max_length=20, choices=JobState.choices, default=JobState.QUEUED, db_index=True
+    )
     current_step = models.CharField(max_length=40, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -87,11 +91,15 @@ class OnboardingJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant"], condition=Q(state__in=ACTIVE_JOB_STATES), name="one_active_job_per_tenant"
+                fields=["tenant"],
+                condition=Q(state__in=ACTIVE_JOB_STATES),
+                name="one_active_job_per_tenant",
             )
         ]
         # "The latest job of each tenant" (tenant list, dashboard) is one index probe per tenant.
-        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="job_latest_per_tenant")]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="job_latest_per_tenant")
+        ]
 
     def __str__(self) -> str:
         return f"Onboarding #{self.pk} of {self.tenant.name}"
@@ -128,7 +136,10 @@ class Step(models.Model):
     class Meta:
         ordering = ["job", "order"]
         constraints = [models.UniqueConstraint(fields=["job", "key"], name="one_step_per_key")]
-        indexes = [models.Index(fields=["state", "lease_expires_at"]), models.Index(fields=["state", "wake_at"])]
+        indexes = [
+            models.Index(fields=["state", "lease_expires_at"]),
+            models.Index(fields=["state", "wake_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.state})"

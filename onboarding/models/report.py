@@ -40,15 +40,21 @@ class SyncReportRow(models.Model):
     guest = models.BooleanField(default=False)
     aliases = models.JSONField(default=list, blank=True)
     excluded = models.BooleanField(default=False)
-    import_state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.PENDING)
+    import_state = models.CharField(
+        max_length=10, choices=ImportState.choices, default=ImportState.PENDING
+    )
     import_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["email"]
-        constraints = [models.UniqueConstraint(fields=["job", "email"], name="one_report_row_per_email")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "email"], name="one_report_row_per_email")
+        ]
         indexes = [
             models.Index(fields=["job", "section", "email"]),
-            models.Index(fields=["job", "section", "excluded"]),  # the summary counts, from the index alone
+            models.Index(
+                fields=["job", "section", "excluded"]
+            ),  # the summary counts, from the index alone
             models.Index(fields=["job", "display_name"]),
             models.Index(fields=["job", "import_state"]),
         ]

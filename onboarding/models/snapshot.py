@@ -19,14 +19,17 @@ class RestoreState(models.TextChoices):
 
 
 class SettingsSnapshot(models.Model):
-    job = models.OneToOneField(OnboardingJob, on_delete=models.CASCADE, related_name="settings_snapshot")
+    job = models.OneToOneField(
+        OnboardingJob, on_delete=models.CASCADE, related_name="settings_snapshot"
+    )
     # False: the org had no Azure sync settings before the job (a restore deletes them).
     existed = models.BooleanField(default=False)
     # The settings as Proofpoint returned them, without `ad_key`.
     settings = models.JSONField(default=dict, blank=True)
     taken_at = models.DateTimeField(auto_now_add=True)
-    restore_state = models.CharField(max_length=20, choices=RestoreState.choices,
-                                     default=RestoreState.NOT_NEEDED, db_index=True)
+    restore_state = models.CharField(
+        max_length=20, choices=RestoreState.choices, default=RestoreState.NOT_NEEDED, db_index=True
+    )
     restore_requested_at = models.DateTimeField(null=True, blank=True)
     restored_at = models.DateTimeField(null=True, blank=True)
     restore_error = models.TextField(blank=True)

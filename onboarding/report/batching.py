@@ -1,4 +1,5 @@
-"""Cut a stream into lists of at most `size` items, without reading it all first (for 100,000 rows)."""
+"""Cut a stream into lists of at most `size` items, without reading it all first (for 100,000
+rows)."""
 
 from collections.abc import Iterable, Iterator
 from itertools import islice

@@ -75,16 +75,25 @@ def section_tabs(counts: dict) -> list[dict]:
     tabs = []
     for value, label in Section.choices:
         excluded = counts["excluded"][value] if value != Section.EXEMPT else 0
-        tabs.append({"value": value, "label": label, "count": counts["sections"][value] - excluded,
-                     "excluded": excluded})
+        tabs.append(
+            {
+                "value": value,
+                "label": label,
+                "count": counts["sections"][value] - excluded,
+                "excluded": excluded,
+            }
+        )
     return tabs
 
 
 def summary_line(counts: dict, allow_deletions: bool) -> str:
     """ "Adding 36 · 4 excluded, updating 3, deleting 0, 6 already exempt from sync"."""
     parts = []
-    for value, label in ((Section.ADDING, "Adding"), (Section.UPDATING, "Updating"),
-                         (Section.DELETING, "Deleting")):
+    for value, label in (
+        (Section.ADDING, "Adding"),
+        (Section.UPDATING, "Updating"),
+        (Section.DELETING, "Deleting"),
+    ):
         excluded = counts["excluded"][value]
         text = f"{label} {number(counts['sections'][value] - excluded)}"
         if excluded:
@@ -118,12 +127,18 @@ def outcome(job) -> dict:
 
 def billable_after(job) -> int:
     """Billable users the report adds (users, not functional accounts), net of exclusions."""
-    return SyncReportRow.objects.filter(job=job, section=Section.ADDING, excluded=False, kind=AccountKind.USER,
-                                        guest=False).exclude(proofpoint_type=FUNCTIONAL).count()
+    return (
+        SyncReportRow.objects.filter(
+            job=job, section=Section.ADDING, excluded=False, kind=AccountKind.USER, guest=False
+        )
+        .exclude(proofpoint_type=FUNCTIONAL)
+        .count()
+    )
 
 
 def licence_fit(job, org: dict | None) -> dict | None:
-    """Billable accounts against the org's licences (`user_licenses`, `active_users` of GET /orgs/{d});
+    """Billable accounts against the org's licences (`user_licenses`, `active_users` of GET
+    /orgs/{d});
     None when the org's figures are unknown."""
     if not org:
         return None
@@ -138,8 +153,20 @@ def licence_fit(job, org: dict | None) -> dict | None:
     adding = billable_after(job)
     deleting = 0
     if job.tenant.allow_deletions:
-        deleting = SyncReportRow.objects.filter(job=job, section=Section.DELETING, excluded=False,
-                                                kind=AccountKind.USER).exclude(proofpoint_type=FUNCTIONAL).count()
+        deleting = (
+            SyncReportRow.objects.filter(
+                job=job, section=Section.DELETING, excluded=False, kind=AccountKind.USER
+            )
+            .exclude(proofpoint_type=FUNCTIONAL)
+            .count()
+        )
     after = max(0, active + adding - deleting)
-    return {"licences": licences, "active": active, "adding": adding, "deleting": deleting, "after": after,
-            "fits": after <= licences, "short": max(0, after - licences)}
+    return {
+        "licences": licences,
+        "active": active,
+        "adding": adding,
+        "deleting": deleting,
+        "after": after,
+        "fits": after <= licences,
+        "short": max(0, after - licences),
+    }

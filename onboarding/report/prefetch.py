@@ -4,10 +4,14 @@
         for page in ahead:
             ...
 
-At most `depth` items wait in the queue, plus the one the thread is reading: memory stays bounded. Items
-arrive in order. An exception raised by the iterator is raised again here, from the loop, with its own type
-(the engine's retry rules see what they would have seen). Leaving the `with` block, normally or by an
-exception, stops the thread and waits for it: it never outlives the block. The thread touches no database
+At most `depth` items wait in the queue, plus the one the thread is reading: memory stays bounded.
+Items
+arrive in order. An exception raised by the iterator is raised again here, from the loop, with its
+own type
+(the engine's retry rules see what they would have seen). Leaving the `with` block, normally or by
+an
+exception, stops the thread and waits for it: it never outlives the block. The thread touches no
+database
 (Django's connections are per thread); it only advances the iterator.
 """
 

@@ -1,9 +1,11 @@
-"""The sync report's reads and changes, shared by the review page and the REST API (api.md, "The report").
+"""The sync report's reads and changes, shared by the review page and the REST API (api.md, "The
+report").
 
 Filters arrive as strings from a query string or JSON (or as real booleans from JSON); anything that
 does not fit raises ReportFilterError(field, message), which pages show as a message and the API as
 `400 {field: [message]}`. Never a 500 for any input.
 """
+
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
@@ -12,7 +14,15 @@ from django.utils import timezone
 
 from onboarding import audit, engine
 from onboarding.engine.dispatch import dispatch
-from onboarding.models import AccountKind, JobState, OnboardingJob, Section, StepKey, StepState, SyncReportRow
+from onboarding.models import (
+    AccountKind,
+    JobState,
+    OnboardingJob,
+    Section,
+    StepKey,
+    StepState,
+    SyncReportRow,
+)
 
 REPORT_FILTERS = ("section", "kind", "licensed", "enabled", "guest", "excluded")
 BOOLEAN_FILTERS = ("licensed", "enabled", "guest", "excluded")
@@ -73,7 +83,9 @@ def clean_filters(params: Mapping | None) -> dict:
     search = _get(params, "search")
     if search is not None:
         if not isinstance(search, str) or len(search) > MAX_SEARCH_LENGTH:
-            raise ReportFilterError("search", f"Search with text of at most {MAX_SEARCH_LENGTH} characters.")
+            raise ReportFilterError(
+                "search", f"Search with text of at most {MAX_SEARCH_LENGTH} characters."
+            )
         if "\x00" in search:
             raise ReportFilterError("search", "Search text cannot contain NUL characters.")
         cleaned["search"] = search.strip()
@@ -81,7 +93,9 @@ def clean_filters(params: Mapping | None) -> dict:
     if ordering is not None:
         if str(ordering).lstrip("-") not in ORDERINGS:
             allowed = ", ".join(ORDERINGS)
-            raise ReportFilterError("ordering", f"Sort by one of {allowed} (a leading - reverses it).")
+            raise ReportFilterError(
+                "ordering", f"Sort by one of {allowed} (a leading - reverses it)."
+            )
         cleaned["ordering"] = str(ordering)
     return cleaned
 
@@ -96,7 +110,11 @@ def filter_rows(rows: QuerySet, params: Mapping | None) -> QuerySet:
         rows = rows.filter(Q(email__icontains=term) | Q(display_name__icontains=term))
     ordering = cleaned.get("ordering", "email")
     # email is unique per job, so it makes any ordering total (stable pages).
-    return rows.order_by(ordering, "email") if ordering.lstrip("-") != "email" else rows.order_by(ordering)
+    return (
+        rows.order_by(ordering, "email")
+        if ordering.lstrip("-") != "email"
+        else rows.order_by(ordering)
+    )
 
 
 def active_filters(params: Mapping | None) -> dict:
@@ -143,12 +161,16 @@ def _clean_ids(ids: Iterable) -> list[int]:
     if len(cleaned) > MAX_IDS:
         raise ReportFilterError("ids", f"Choose at most {MAX_IDS:,} rows at a time.")
     if any(not 0 < value <= MAX_ROW_ID for value in cleaned):
-        raise ReportFilterError("ids", f"Row ids are whole numbers from 1 to {MAX_ROW_ID}; "
-                                "reload the report and try again.")
+        raise ReportFilterError(
+            "ids",
+            f"Row ids are whole numbers from 1 to {MAX_ROW_ID}; reload the report and try again.",
+        )
     return cleaned
 
 
-def set_excluded(job: OnboardingJob, *, excluded: bool, ids=None, filters=None, actor=None, request=None) -> int:
+def set_excluded(
+    job: OnboardingJob, *, excluded: bool, ids=None, filters=None, actor=None, request=None
+) -> int:
     """Exclude (or include again) rows chosen by id or by filter. Returns how many rows changed."""
     if ids is None and filters is None:
         raise ReportFilterError("ids", "Choose rows by ids or by a filter.")
@@ -163,9 +185,13 @@ def set_excluded(job: OnboardingJob, *, excluded: bool, ids=None, filters=None, 
     changed = rows.exclude(excluded=excluded).update(excluded=excluded)
     verb = "Excluded" if excluded else "Included again"
     how = f"{len(ids)} chosen row(s)" if ids is not None else f"filter {_describe(filters)}"
-    audit.record("report.excluded" if excluded else "report.included",
-                 f"{verb} {changed} account(s) of the sync report ({how})",
-                 request=request, user=actor, job=job)
+    audit.record(
+        "report.excluded" if excluded else "report.included",
+        f"{verb} {changed} account(s) of the sync report ({how})",
+        request=request,
+        user=actor,
+        job=job,
+    )
     return changed
 
 
@@ -175,7 +201,8 @@ def _describe(filters: Mapping | None) -> str:
 
 
 def approve(job: OnboardingJob, actor=None, request=None) -> None:
-    """Record who approved the report and when, then wake the review step (which starts the import)."""
+    """Record who approved the report and when, then wake the review step (which starts the
+    import)."""
     with transaction.atomic():
         locked = OnboardingJob.objects.select_for_update().get(pk=job.pk)
         if locked.state != JobState.WAITING_REVIEW:
@@ -186,17 +213,28 @@ def approve(job: OnboardingJob, actor=None, request=None) -> None:
         step = locked.steps.get(key=StepKey.REVIEW)
         if step.data.get("approved_at"):
             raise engine.NotAllowedNow(
-                f"This report was already approved by {step.data.get('approved_by')}; the import is starting."
+                f"This report was already approved by {step.data.get('approved_by')}; the import "
+                "is starting."
             )
-        who = actor or (request.user if request is not None and request.user.is_authenticated else None)
-        step.data = {**step.data, "approved_at": timezone.now().isoformat(),
-                     "approved_by": who.get_username() if who else "system",
-                     "approved_by_id": who.pk if who else None}
+        who = actor or (
+            request.user if request is not None and request.user.is_authenticated else None
+        )
+        step.data = {
+            **step.data,
+            "approved_at": timezone.now().isoformat(),
+            "approved_by": who.get_username() if who else "system",
+            "approved_by_id": who.pk if who else None,
+        }
         step.save(update_fields=["data"])
     counts = summary(job)
-    audit.record("report.approved",
-                 f"Approved the sync report ({counts['total']} accounts, {counts['excluded_total']} excluded)",
-                 request=request, user=actor, job=job)
+    audit.record(
+        "report.approved",
+        f"Approved the sync report ({counts['total']} accounts, {counts['excluded_total']} "
+        "excluded)",
+        request=request,
+        user=actor,
+        job=job,
+    )
     engine.resume(job, StepKey.REVIEW)
 
 
@@ -207,15 +245,31 @@ def rebuild_report(job: OnboardingJob, actor, request=None) -> None:
         allowed = (JobState.WAITING_REVIEW, JobState.FAILED)
         review = locked.steps.filter(key=StepKey.REVIEW).first()
         if locked.state not in allowed or review is None or review.data.get("approved_at"):
-            raise engine.NotAllowedNow("Only a report that has not been approved yet can be rebuilt.")
+            raise engine.NotAllowedNow(
+                "Only a report that has not been approved yet can be rebuilt."
+            )
         locked.steps.filter(key__in=[StepKey.BUILD_REPORT, StepKey.REVIEW]).update(
-            state=StepState.PENDING, message="Rebuild requested.", attempts=0, data={}, finished_at=None,
-            wake_at=None, deadline_at=None, next_attempt_at=None, lease_expires_at=None,
+            state=StepState.PENDING,
+            message="Rebuild requested.",
+            attempts=0,
+            data={},
+            finished_at=None,
+            wake_at=None,
+            deadline_at=None,
+            next_attempt_at=None,
+            lease_expires_at=None,
         )
         OnboardingJob.objects.filter(pk=locked.pk).update(
-            state=JobState.RUNNING, current_step=StepKey.BUILD_REPORT, state_changed_at=timezone.now()
+            state=JobState.RUNNING,
+            current_step=StepKey.BUILD_REPORT,
+            state_changed_at=timezone.now(),
         )
-    audit.record("report.rebuilt", "Asked for the sync report to be built again",
-                 request=request, user=actor, job=job)
+    audit.record(
+        "report.rebuilt",
+        "Asked for the sync report to be built again",
+        request=request,
+        user=actor,
+        job=job,
+    )
     job.refresh_from_db()
     dispatch(job.pk)

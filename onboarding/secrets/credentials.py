@@ -1,7 +1,8 @@
 """The sync app's client secrets in Entra (domain.md §3): add one with the lifetime-policy fallback,
 remove our leftovers, tell a secret that is still spreading from a bad one.
 
-Shared by the onboarding's create/verify steps (steps/entra.py) and the secret rotation (rotation.py).
+Shared by the onboarding's create/verify steps (steps/entra.py) and the secret rotation
+(rotation.py).
 Every secret the portal makes carries SECRET_PREFIX in its display name, so an interrupted attempt
 (whose secretText we never stored) is recognisable and removable afterwards.
 """
@@ -35,8 +36,11 @@ def _policy_max_days(error: PermanentError) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def add_password(graph, app: EntraApplication, name: str, log: Callable[[str], None]) -> tuple[dict, str]:
-    """addPassword for two years (seed step 17); if a policy refuses, its stated maximum, else 12/6/3 months.
+def add_password(
+    graph, app: EntraApplication, name: str, log: Callable[[str], None]
+) -> tuple[dict, str]:
+    """addPassword for two years (seed step 17); if a policy refuses, its stated maximum, else
+    12/6/3 months.
 
     Returns Graph's answer (with the one-time `secretText`) and the lifetime in words.
     """
@@ -51,16 +55,21 @@ def add_password(graph, app: EntraApplication, name: str, log: Callable[[str], N
     tries += [days for days in SECRET_FALLBACK_DAYS if not most or days < most]
     for days in tries:
         try:
-            return graph.add_password(app.object_id, name, now + timedelta(days=days)), f"{days} days"
+            return graph.add_password(
+                app.object_id, name, now + timedelta(days=days)
+            ), f"{days} days"
         except SecretLifetimeRefused:
             log(f"The customer's app policy refused a secret valid for {days} days.")
-    raise PermanentError(message="The customer's app policy refuses every client secret lifetime down to three "
-                         "months. Ask their administrator to allow a longer one for this app.",
-                         code="secret_lifetime_refused")
+    raise PermanentError(
+        message="The customer's app policy refuses every client secret lifetime down to three "
+        "months. Ask their administrator to allow a longer one for this app.",
+        code="secret_lifetime_refused",
+    )
 
 
-def remove_leftovers(graph, app: EntraApplication, keep: Iterable[str | None],
-                     record: Callable[[str, str], None]) -> None:
+def remove_leftovers(
+    graph, app: EntraApplication, keep: Iterable[str | None], record: Callable[[str, str], None]
+) -> None:
     """Remove every secret with our display-name prefix except those we hold (`keep`: keyIds)."""
     held = {key for key in keep if key}
     for credential in graph.list_password_credentials(app.object_id):
@@ -68,12 +77,16 @@ def remove_leftovers(graph, app: EntraApplication, keep: Iterable[str | None],
         if name.startswith(SECRET_PREFIX) and credential.get("keyId") not in held:
             # https://learn.microsoft.com/en-us/graph/api/application-removepassword
             graph.remove_password(app.object_id, credential["keyId"])
-            record("entra.secret_removed", f"Removed an unusable client secret '{name}' "
-                   f"(keyId {credential['keyId']}) left by an interrupted attempt.")
+            record(
+                "entra.secret_removed",
+                f"Removed an unusable client secret '{name}' "
+                f"(keyId {credential['keyId']}) left by an interrupted attempt.",
+            )
 
 
 def still_spreading(error: PermanentError) -> bool:
-    """A refusal a brand-new secret gets for seconds while Entra replicates it (AADSTS7000215, §3)."""
+    """A refusal a brand-new secret gets for seconds while Entra replicates it (AADSTS7000215,
+    §3)."""
     return isinstance(error, InsufficientPrivileges) or error.code in PROPAGATION_CODES
 
 
@@ -83,5 +96,6 @@ def store_secret(app: EntraApplication, created: dict) -> None:
     app.secret_key_id = created["keyId"]
     app.secret_hint = created.get("hint") or ""
     app.secret_expires_at = parse_datetime(created.get("endDateTime") or "")
-    app.save(update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at",
-                            "updated_at"])
+    app.save(
+        update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at", "updated_at"]
+    )

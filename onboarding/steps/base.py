@@ -1,4 +1,5 @@
-"""The contract between the engine and a step: what a step function gets (StepContext: its job, tenant
+"""The contract between the engine and a step: what a step function gets (StepContext: its job,
+tenant
 and step, a log, the audit trail, a place to keep its own state) and what it returns (Done, Skipped,
 Wait), or raises (integrations.errors' TransientError and PermanentError).
 
@@ -29,7 +30,9 @@ class StepContext:
     job: OnboardingJob
     step: Step
     lease_seconds: int
-    claimed: bool = False  # run by the engine under a claim (tests and benchmarks call steps directly)
+    claimed: bool = (
+        False  # run by the engine under a claim (tests and benchmarks call steps directly)
+    )
 
     @property
     def tenant(self) -> Tenant:
@@ -46,7 +49,8 @@ class StepContext:
         Step.objects.filter(pk=self.step.pk).update(log=self.step.log)
 
     def record(self, action: str, text: str) -> None:
-        """An external change: a line in the step log and a row in the audit trail (actor "system")."""
+        """An external change: a line in the step log and a row in the audit trail (actor
+        "system")."""
         self.log(text)
         audit.record(action, text, job=self.job)
 
@@ -56,7 +60,8 @@ class StepContext:
         Step.objects.filter(pk=self.step.pk).update(data=self.step.data)
 
     def heartbeat(self) -> None:
-        """Extend the lease during long work so the sweeper does not hand the step to another worker.
+        """Extend the lease during long work so the sweeper does not hand the step to another
+        worker.
 
         Raises LeaseLost when that already happened: the other worker's run is the one that counts.
         """
@@ -95,11 +100,13 @@ Outcome = Done | Skipped | Wait
 
 
 def tenant_id_of(ctx: StepContext) -> str:
-    """The customer's Entra tenant id, found by the first step; a clear error when it is not known."""
+    """The customer's Entra tenant id, found by the first step; a clear error when it is not
+    known."""
     ctx.tenant.refresh_from_db(fields=["entra_tenant_id"])
     if not ctx.tenant.entra_tenant_id:
         raise PermanentError(
-            message="The customer's Entra tenant is not known yet: run 'Find the customer's Microsoft "
+            message="The customer's Entra tenant is not known yet: run 'Find the customer's "
+            "Microsoft "
             "Entra tenant' first.",
             code="no_tenant_id",
         )

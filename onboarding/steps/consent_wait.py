@@ -26,25 +26,35 @@ APPROVAL_SETTLE_SECONDS = 5
 
 
 def msp_consent_missing(tenant_id: str) -> str | None:
-    """None when the MSP app gets a token in the tenant and reads Graph; else why not, in plain words."""
+    """None when the MSP app gets a token in the tenant and reads Graph; else why not, in plain
+    words."""
     graph = clients.msp_graph(tenant_id)
     try:
         graph.first_user()
         return None
     except InvalidClientCredentials as error:
         if error.code not in NOT_CONSENTED_CODES:
-            raise PermanentError(message=f"Microsoft refused the MSP onboarding app's own credentials: {error.message} "
-                                 "Check MSP_APP_CLIENT_ID and MSP_APP_CLIENT_SECRET.", code=error.code) from error
+            raise PermanentError(
+                message="Microsoft refused the MSP onboarding app's own credentials: "
+                f"{error.message} "
+                "Check MSP_APP_CLIENT_ID and MSP_APP_CLIENT_SECRET.",
+                code=error.code,
+            ) from error
         why = "the onboarding app is not approved in the customer's tenant yet"
     except ConsentMissing:
         why = "the customer's administrator has not approved the onboarding app yet"
     except InsufficientPrivileges:
-        why = "the onboarding app cannot read the customer's directory yet (consent missing or still spreading)"
+        why = (
+            "the onboarding app cannot read the customer's directory yet "
+            "(consent missing or still spreading)"
+        )
     except PermanentError as error:
         if error.code not in NOT_CONSENTED_CODES:
             raise
         why = "the onboarding app is not approved in the customer's tenant yet"
-    clients.forget_token(tenant_id, graph.client_id)  # a token without the new roles must not be reused
+    clients.forget_token(
+        tenant_id, graph.client_id
+    )  # a token without the new roles must not be reused
     return why
 
 
@@ -61,13 +71,20 @@ def wait_for_customer(ctx: StepContext, link: ConsentLink, why_not: str) -> Wait
             # the customer again: an answer that claims consent can never fail the job.
             raise ReplicationPending(
                 message=f"The customer approved; Microsoft Entra is still applying it ({why_not}).",
-                retry_after=min(APPROVAL_SETTLE_SECONDS, left))
-        message = (f"The customer's answer said consent was granted, but the portal still cannot work in their "
-                   f"tenant after {settings.ENTRA_REPLICATION_SECONDS} s: {why_not}. A Global "
-                   "Administrator of the customer's own tenant must approve; resend the link.")
+                retry_after=min(APPROVAL_SETTLE_SECONDS, left),
+            )
+        message = (
+            "The customer's answer said consent was granted, but the portal still cannot work in "
+            "their "
+            f"tenant after {settings.ENTRA_REPLICATION_SECONDS} s: {why_not}. A Global "
+            "Administrator of the customer's own tenant must approve; resend the link."
+        )
     elif link.state == ConsentState.DECLINED:
-        message = (f"The customer's administrator declined consent ({link.outcome_message}). Resend the link "
-                   "when they are ready.")
+        message = (
+            f"The customer's administrator declined consent ({link.outcome_message}). Resend the "
+            "link "
+            "when they are ready."
+        )
     elif link.state == ConsentState.FAILED:
         message = f"The consent did not work: {link.outcome_message} Resend the link."
     elif link.state == ConsentState.REVOKED:
@@ -76,13 +93,16 @@ def wait_for_customer(ctx: StepContext, link: ConsentLink, why_not: str) -> Wait
         message = "The consent link expired before the customer used it. Resend a new link."
     else:
         opened = f", opened {link.opened_at:%Y-%m-%d %H:%M %Z}" if link.opened_at else ""
-        message = (f"Waiting for the customer: consent link emailed to {link.sent_to}{opened}; it expires "
-                   f"{link.expires_at:%Y-%m-%d %H:%M} UTC.")
+        message = (
+            f"Waiting for the customer: consent link emailed to {link.sent_to}{opened}; it expires "
+            f"{link.expires_at:%Y-%m-%d %H:%M} UTC."
+        )
     return Wait(message, job_state=JobState.WAITING_CUSTOMER, deadline_at=deadline)
 
 
 def ensure_link_sent(ctx: StepContext, purpose: str) -> ConsentLink:
-    """The job's link for `purpose`: issued and emailed once; a crash before the email sends it now."""
+    """The job's link for `purpose`: issued and emailed once; a crash before the email sends it
+    now."""
     link = links.latest_link(ctx.job, purpose)
     if link is None:
         link = links.issue_link(ctx.job, purpose)

@@ -1,4 +1,5 @@
-"""Step 3: the "ProofPoint" app registration and its service principal (seed steps 1-12, domain.md §1).
+"""Step 3: the "ProofPoint" app registration and its service principal (seed steps 1-12, domain.md
+§1).
 
 Idempotent through Graph's uniqueName upsert: a re-run after a crash finds and updates the same app.
 Each external change goes to the step log and to the audit trail as "system"."""

@@ -23,7 +23,8 @@ from onboarding.sync_app import find_sync_app
 from tenants.models import EntraApplication
 
 
-# --- 5. the client secret ------------------------------------------------------------------------------
+# --- 5. the client secret
+# ------------------------------------------------------------------------------
 def _audit_for(ctx: StepContext) -> Callable[[str, str], None]:
     return ctx.record
 
@@ -33,7 +34,9 @@ def _store_secret(app: EntraApplication, created: dict) -> None:
     app.secret_key_id = created["keyId"]
     app.secret_hint = created.get("hint") or ""
     app.secret_expires_at = parse_datetime(created.get("endDateTime") or "")
-    app.save(update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at", "updated_at"])
+    app.save(
+        update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at", "updated_at"]
+    )
 
 
 def create_secret(ctx: StepContext) -> Outcome:
@@ -42,17 +45,30 @@ def create_secret(ctx: StepContext) -> Outcome:
     held = app.secret_key_id if app.secret else None
     if held and any(c.get("keyId") == held for c in graph.list_password_credentials(app.object_id)):
         remove_leftovers(graph, app, [held], _audit_for(ctx))
-        return Done(f"A client secret is already stored (hint {app.secret_hint}…, expires "
-                    f"{app.secret_expires_at:%Y-%m-%d}).")
+        return Done(
+            f"A client secret is already stored (hint {app.secret_hint}…, expires "
+            f"{app.secret_expires_at:%Y-%m-%d})."
+        )
     # Whatever carries our prefix now is unusable to us: we do not hold its secretText.
     remove_leftovers(graph, app, [], _audit_for(ctx))
     name = f"{SECRET_PREFIX}{ctx.job.pk}-{uuid.uuid4().hex[:12]}"
-    ctx.save_data(secret_display_name=name)  # before addPassword, so a crash right after it is recognisable
+    ctx.save_data(
+        secret_display_name=name
+    )  # before addPassword, so a crash right after it is recognisable
     # https://learn.microsoft.com/en-us/graph/api/application-addpassword
     created, lifetime = add_password(graph, app, name, ctx.log)
     _store_secret(app, created)
-    ctx.record("entra.secret_created", f"Created the client secret '{name}' (keyId {created['keyId']}, valid "
-            f"{lifetime}, expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.")
-    shorter = "" if lifetime == TWO_YEARS else (
-        f" The customer's app policy refused two years, so it is valid for {lifetime} only: plan its rotation.")
+    ctx.record(
+        "entra.secret_created",
+        f"Created the client secret '{name}' (keyId {created['keyId']}, valid "
+        f"{lifetime}, expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.",
+    )
+    shorter = (
+        ""
+        if lifetime == TWO_YEARS
+        else (
+            f" The customer's app policy refused two years, so it is valid for {lifetime} only: "
+            "plan its rotation."
+        )
+    )
     return Done(f"Client secret created, valid until {app.secret_expires_at:%Y-%m-%d}.{shorter}")

@@ -22,7 +22,8 @@ from onboarding.sync_app import (
 from tenants.models import EntraApplication
 
 
-# --- 4. admin consent for its permissions -----------------------------------------------------------
+# --- 4. admin consent for its permissions
+# -----------------------------------------------------------
 def grant_consent(ctx: StepContext):
     tenant_id = tenant_id_of(ctx)
     app = find_sync_app(ctx.tenant, registered=True)
@@ -35,18 +36,26 @@ def grant_consent(ctx: StepContext):
         grant_permissions(graph, app, graph_sp["id"], role_id, ctx.record)
     except InsufficientPrivileges as error:
         return _ask_customer_for_sync_app_consent(ctx, graph, app, str(error))
-    return Done("Admin consent granted for Directory.Read.All (application) and " + GRANT_SCOPE + " (delegated).")
+    return Done(
+        "Admin consent granted for Directory.Read.All (application) and "
+        + GRANT_SCOPE
+        + " (delegated)."
+    )
 
 
 def _ask_customer_for_sync_app_consent(ctx: StepContext, graph, app: EntraApplication, why: str):
     """The MSP app may not grant consent here: the customer approves the sync app directly."""
     link = links.latest_link(ctx.job, ConsentPurpose.SYNC_APP)
     if link is None:
-        # Microsoft sends the admin back only to a redirect URI registered on the app being consented to.
+        # Microsoft sends the admin back only to a redirect URI registered on the app being
+        # consented to.
         body = sync_app_body(ctx.tenant, (clients.consent_redirect_uri(),))
         graph.upsert_application(app.unique_name, body)
-        ctx.log("The onboarding app may not grant consent in this tenant; asking the customer to approve the "
-                "sync app directly.")
+        ctx.log(
+            "The onboarding app may not grant consent in this tenant; asking the customer to "
+            "approve the "
+            "sync app directly."
+        )
     link = ensure_link_sent(ctx, ConsentPurpose.SYNC_APP)
     if link.state != ConsentState.APPROVED:
         why = "the sync app's permissions are not approved yet"

@@ -1,11 +1,14 @@
-"""Import the approved report into Proofpoint: the portal's "Sync Active Directory" (domain.md §4, §5).
+"""Import the approved report into Proofpoint: the portal's "Sync Active Directory" (domain.md §4,
+§5).
 
 Order: exemptions for excluded accounts first (so no scheduled sync can touch them), then creates in
-batches, updates, deletes (only with tenant.allow_deletions), and finally the Azure sync switched on at
+batches, updates, deletes (only with tenant.allow_deletions), and finally the Azure sync switched on
+at
 the tenant's frequency. Every row records its import_state and, on failure, Proofpoint's reason.
 
 Never a duplicate account after a crash: each run re-lists the org's accounts first and skips those
-present, only rows still `pending` are worked on, and Proofpoint's "already exists" counts as done once
+present, only rows still `pending` are worked on, and Proofpoint's "already exists" counts as done
+once
 the account is seen in this org.
 
 Accounts Proofpoint refuses do not fail the step: the import succeeds with a warning that names the
@@ -28,8 +31,10 @@ from onboarding.sync_app import save_azure_settings
 
 EXEMPTION_CHUNK = 500
 HEARTBEAT_EVERY = 50
-ELSEWHERE = ("Proofpoint answered that this address already exists, but it is not an account of this "
-             "organisation: another organisation or another account's alias uses it.")
+ELSEWHERE = (
+    "Proofpoint answered that this address already exists, but it is not an account of this "
+    "organisation: another organisation or another account's alias uses it."
+)
 
 
 class _Import:
@@ -40,7 +45,9 @@ class _Import:
         self.client = proofpoint_client(ctx.tenant)
         self.rows = SyncReportRow.objects.filter(job=ctx.job)
         self.present = self._list_present()
-        self.org_domains = {str(d.get("name", "")).lower() for d in self.client.list_domains(self.org)}
+        self.org_domains = {
+            str(d.get("name", "")).lower() for d in self.client.list_domains(self.org)
+        }
         self.batch_size = settings.PROOFPOINT_IMPORT_BATCH_SIZE
         self.counts = {"added": 0, "updated": 0, "deleted": 0, "exempted": 0}
 
@@ -48,23 +55,40 @@ class _Import:
         return {str(u.get("primary_email", "")).lower() for u in self.client.list_users(self.org)}
 
     def pending(self, section: str, excluded: bool = False):
-        return self.rows.filter(section=section, excluded=excluded, import_state=ImportState.PENDING).order_by("pk")
+        return self.rows.filter(
+            section=section, excluded=excluded, import_state=ImportState.PENDING
+        ).order_by("pk")
 
     def mark(self, ids, state: str, error: str = "") -> None:
         if ids:
-            SyncReportRow.objects.filter(pk__in=list(ids)).update(import_state=state, import_error=error[:2000])
+            SyncReportRow.objects.filter(pk__in=list(ids)).update(
+                import_state=state, import_error=error[:2000]
+            )
 
-    # --- the four phases ---------------------------------------------------------------------------
+    # --- the four phases
+    # ---------------------------------------------------------------------------
     def exempt_excluded(self) -> None:
-        """Excluded accounts become exemptions first; exempt rows (guests, admins...) are left alone."""
-        self.mark(self.rows.filter(section=Section.EXEMPT, import_state=ImportState.PENDING)
-                  .values_list("pk", flat=True), ImportState.SKIPPED, "Exempt from sync: left alone.")
+        """Excluded accounts become exemptions first; exempt rows (guests, admins...) are left
+        alone."""
+        self.mark(
+            self.rows.filter(section=Section.EXEMPT, import_state=ImportState.PENDING).values_list(
+                "pk", flat=True
+            ),
+            ImportState.SKIPPED,
+            "Exempt from sync: left alone.",
+        )
         already = {e.lower() for e in self.client.list_exemptions(self.org)}
-        excluded = self.rows.filter(excluded=True, import_state=ImportState.PENDING).exclude(section=Section.EXEMPT)
+        excluded = self.rows.filter(excluded=True, import_state=ImportState.PENDING).exclude(
+            section=Section.EXEMPT
+        )
         for chunk in chunks(excluded.order_by("pk").values_list("pk", "email"), EXEMPTION_CHUNK):
             new = [email for _, email in chunk if email not in already]
             self.client.add_exemptions(self.org, new)
-            self.mark([pk for pk, _ in chunk], ImportState.SKIPPED, "Excluded in the review: exempt from sync.")
+            self.mark(
+                [pk for pk, _ in chunk],
+                ImportState.SKIPPED,
+                "Excluded in the review: exempt from sync.",
+            )
             self.counts["exempted"] += len(chunk)
             self.ctx.heartbeat()
 
@@ -87,22 +111,30 @@ class _Import:
         self.mark(there, ImportState.DONE)
         todo = [self._body(row) for row in batch if row.email not in self.present]
         result = self.client.create_users(self.org, todo)
-        created = [by_email[u["primary_email"].lower()].pk for u in result.created
-                   if str(u.get("primary_email", "")).lower() in by_email]
+        created = [
+            by_email[u["primary_email"].lower()].pk
+            for u in result.created
+            if str(u.get("primary_email", "")).lower() in by_email
+        ]
         self.mark(created, ImportState.DONE)
         self.counts["added"] += len(created)
         self.present.update(row.email for row in batch if row.pk in set(created))
         for email, status, reason in result.failed:
             if email in by_email:
-                self.mark([by_email[email].pk], ImportState.FAILED, f"{reason} (HTTP {status or '?'})")
+                self.mark(
+                    [by_email[email].pk], ImportState.FAILED, f"{reason} (HTTP {status or '?'})"
+                )
         return [by_email[e].pk for e in result.existing if e in by_email]
 
     def _verify_existing(self, ids: list[int]) -> None:
-        """"Already exists" is done only if the account is in THIS org (a crash after the create, or a race)."""
+        """ "Already exists" is done only if the account is in THIS org (a crash after the create,
+        or a race)."""
         self.present = self._list_present()
         rows = SyncReportRow.objects.filter(pk__in=ids).values_list("pk", "email")
         self.mark([pk for pk, email in rows if email in self.present], ImportState.DONE)
-        self.mark([pk for pk, email in rows if email not in self.present], ImportState.FAILED, ELSEWHERE)
+        self.mark(
+            [pk for pk, email in rows if email not in self.present], ImportState.FAILED, ELSEWHERE
+        )
 
     def update(self) -> None:
         for index, row in enumerate(self.pending(Section.UPDATING).iterator(chunk_size=500)):
@@ -121,8 +153,11 @@ class _Import:
     def delete(self) -> None:
         rows = self.pending(Section.DELETING)
         if not self.tenant.allow_deletions:
-            self.mark(rows.values_list("pk", flat=True), ImportState.SKIPPED,
-                      "Deletions are off for this tenant: the account was left alone.")
+            self.mark(
+                rows.values_list("pk", flat=True),
+                ImportState.SKIPPED,
+                "Deletions are off for this tenant: the account was left alone.",
+            )
             return
         for index, row in enumerate(rows.iterator(chunk_size=500)):
             try:
@@ -137,7 +172,8 @@ class _Import:
 
     def _body(self, row: SyncReportRow, creating: bool = True) -> dict:
         body = proofpoint_body(row)
-        # Proofpoint refuses aliases outside the org's domains (e.g. the tenant's onmicrosoft.com name).
+        # Proofpoint refuses aliases outside the org's domains (e.g. the tenant's onmicrosoft.com
+        # name).
         body["alias_emails"] = [a for a in row.aliases if a.rsplit("@", 1)[-1] in self.org_domains]
         if not creating:
             body.pop("send_welcome_email", None)
@@ -153,8 +189,9 @@ def done_counts(rows) -> tuple[dict, int]:
         added=Count("pk", filter=Q(section=Section.ADDING, import_state=done)),
         updated=Count("pk", filter=Q(section=Section.UPDATING, import_state=done)),
         deleted=Count("pk", filter=Q(section=Section.DELETING, import_state=done)),
-        exempted=Count("pk", filter=Q(excluded=True, import_state=skipped)
-                       & ~Q(section=Section.EXEMPT)),
+        exempted=Count(
+            "pk", filter=Q(excluded=True, import_state=skipped) & ~Q(section=Section.EXEMPT)
+        ),
         failed=Count("pk", filter=Q(import_state=ImportState.FAILED)),
     )
     failed = totals.pop("failed")
@@ -167,14 +204,25 @@ def import_accounts(ctx: StepContext) -> Outcome:
     run.create()
     run.update()
     run.delete()
-    # Switch the scheduled sync on at the tenant's frequency (domain.md §4: at approval), real secret again.
-    save_azure_settings(ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts,
-                        job=ctx.job)
+    # Switch the scheduled sync on at the tenant's frequency (domain.md §4: at approval), real
+    # secret again.
+    save_azure_settings(
+        ctx.tenant,
+        frequency=ctx.tenant.sync_frequency_hours,
+        attempt=ctx.step.attempts,
+        job=ctx.job,
+    )
     counts, failed = done_counts(run.rows)
-    message = (f"{counts['added']} added, {counts['updated']} updated, {counts['deleted']} deleted, "
-               f"{counts['exempted']} exempted; Azure sync now runs every {ctx.tenant.sync_frequency_hours} h.")
+    message = (
+        f"{counts['added']} added, {counts['updated']} updated, {counts['deleted']} deleted, "
+        f"{counts['exempted']} exempted; Azure sync now runs every "
+        f"{ctx.tenant.sync_frequency_hours} h."
+    )
     if failed:
-        message += (f" Warning: {failed} account(s) were refused by Proofpoint and not imported. They are listed "
-                    "on this page with the reason: fix them in Proofpoint.")
+        message += (
+            f" Warning: {failed} account(s) were refused by Proofpoint and not imported. They are "
+            "listed "
+            "on this page with the reason: fix them in Proofpoint."
+        )
     ctx.save_data(counts=counts, failed=failed)
     return Done(message)

@@ -17,8 +17,10 @@ def resolve_tenant(ctx: StepContext) -> Outcome:
     info = clients.find_tenant(tenant.primary_domain)
     if info.is_national_cloud:
         raise PermanentError(
-            message=f"{tenant.primary_domain} is in a US Government (GCC High / DoD) or other national cloud "
-            f"({info.cloud_instance_name or info.tenant_region_scope}). Proofpoint Essentials' Azure sync does "
+            message=f"{tenant.primary_domain} is in a US Government (GCC High / DoD) or other "
+            "national cloud "
+            f"({info.cloud_instance_name or info.tenant_region_scope}). Proofpoint Essentials' "
+            "Azure sync does "
             "not support GCC High, so this customer cannot be onboarded this way.",
             code="national_cloud",
         )

@@ -20,5 +20,8 @@ def review(ctx: StepContext) -> Outcome:
         when = approved_at[:16].replace("T", " ")
         return Done(f"Approved by {ctx.data.get('approved_by', 'someone')} at {when} UTC.")
     deadline = ctx.step.deadline_at or timezone.now() + timedelta(days=settings.REVIEW_WAIT_DAYS)
-    return Wait("Review the sync report, exclude what should not be imported, then approve.",
-                job_state=JobState.WAITING_REVIEW, deadline_at=deadline)
+    return Wait(
+        "Review the sync report, exclude what should not be imported, then approve.",
+        job_state=JobState.WAITING_REVIEW,
+        deadline_at=deadline,
+    )

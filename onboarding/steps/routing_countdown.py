@@ -1,5 +1,6 @@
 """Step 12: wait ROUTING_WAIT_SECONDS after the import before mail routing may change (seed: an hour
-while Proofpoint publishes the domains), then finish (the job's completion emails the technician once)."""
+while Proofpoint publishes the domains), then finish (the job's completion emails the technician
+once)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def routing_ready_at(job: OnboardingJob):
         imported = Step.objects.filter(job=job, key=StepKey.IMPORT_ACCOUNTS)
         finished = imported.values_list("finished_at", flat=True).first()
         ready = (finished or timezone.now()) + timedelta(seconds=settings.ROUTING_WAIT_SECONDS)
-        OnboardingJob.objects.filter(pk=job.pk, routing_ready_at__isnull=True).update(routing_ready_at=ready)
+        OnboardingJob.objects.filter(pk=job.pk, routing_ready_at__isnull=True).update(
+            routing_ready_at=ready
+        )
         job.refresh_from_db(fields=["routing_ready_at"])
     return job.routing_ready_at
 
@@ -27,9 +30,13 @@ def routing_ready_at(job: OnboardingJob):
 def routing_countdown(ctx: StepContext) -> Outcome:
     ready = routing_ready_at(ctx.job)
     if timezone.now() < ready:
-        return Wait(f"Proofpoint is publishing the domains to its mail servers. Do not change MX records or "
-                    f"connectors before {timezone.localtime(ready):%H:%M %Z}.", job_state=JobState.COUNTDOWN,
-                    wake_at=ready)
+        return Wait(
+            "Proofpoint is publishing the domains to its mail servers. Do not change MX records "
+            "or "
+            f"connectors before {timezone.localtime(ready):%H:%M %Z}.",
+            job_state=JobState.COUNTDOWN,
+            wake_at=ready,
+        )
     # The one "routing is ready" email is the technician's notification sent when the job completes
     # (notifications/emails.py, with a link to Next steps), so it honours their email preferences.
     return Done("Mail routing can be changed now: see the next steps page.")

@@ -24,8 +24,14 @@ def when(value: datetime | None, style: str = "datetime") -> str:
     zone = local.tzname() or ""
     shown = local.strftime(FORMATS.get(style, FORMATS["datetime"]))
     full = local.strftime("%A %d %B %Y, %H:%M:%S ") + zone
-    return format_html('<time datetime="{}" data-style="{}" title="{}">{} {}</time>',
-                       value.isoformat(), style if style in FORMATS else "datetime", full.strip(), shown, zone)
+    return format_html(
+        '<time datetime="{}" data-style="{}" title="{}">{} {}</time>',
+        value.isoformat(),
+        style if style in FORMATS else "datetime",
+        full.strip(),
+        shown,
+        zone,
+    )
 
 
 @register.filter

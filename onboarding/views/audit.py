@@ -1,4 +1,5 @@
-"""The audit trail: per tenant for staff, across every tenant for managers; filters and CSV export."""
+"""The audit trail: per tenant for staff, across every tenant for managers; filters and CSV
+export."""
 
 from datetime import datetime, time
 
@@ -22,10 +23,17 @@ class AuditFilter(forms.Form):
     actor = forms.CharField(required=False, max_length=150, label="Who")
     action = forms.CharField(required=False, max_length=60, label="Action")
     tenant = forms.CharField(required=False, max_length=200, label="Tenant")
-    via = forms.ChoiceField(required=False, label="Through", choices=[("", "Anywhere"), ("api", "API"),
-                                                                      ("web", "Pages and system")])
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until")
+    via = forms.ChoiceField(
+        required=False,
+        label="Through",
+        choices=[("", "Anywhere"), ("api", "API"), ("web", "Pages and system")],
+    )
+    since = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
+    )
+    until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until"
+    )
 
 
 def filtered(events, form):
@@ -39,8 +47,10 @@ def filtered(events, form):
     if data["action"]:
         events = events.filter(action__istartswith=data["action"])
     if data.get("tenant"):
-        events = events.filter(Q(tenant__name__icontains=data["tenant"]) |
-                               Q(tenant__primary_domain__icontains=data["tenant"]))
+        events = events.filter(
+            Q(tenant__name__icontains=data["tenant"])
+            | Q(tenant__primary_domain__icontains=data["tenant"])
+        )
     if data["via"]:
         events = events.filter(via_api=data["via"] == "api")
     zone = timezone.get_current_timezone()
@@ -60,8 +70,13 @@ def audit_page(request, events, template_context: dict):
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "extra_query": query.urlencode(), "show_ip": show_ip,
-               **template_context}
+    context = {
+        "form": form,
+        "page": page,
+        "extra_query": query.urlencode(),
+        "show_ip": show_ip,
+        **template_context,
+    }
     return render(request, "audit/audit_list.html", context)
 
 
@@ -69,9 +84,16 @@ def export_csv(events, show_ip: bool = False):
     ip_header = ["ip address"] if show_ip else []
     header = ["when", "who", "action", "description", "tenant", "job", *ip_header, "via api"]
     rows = (
-        [event.created_at.isoformat(), event.actor_label, event.action, event.description,
-         event.tenant.name if event.tenant else "", event.job_id or "",
-         *([event.ip_address or ""] if show_ip else []), "yes" if event.via_api else "no"]
+        [
+            event.created_at.isoformat(),
+            event.actor_label,
+            event.action,
+            event.description,
+            event.tenant.name if event.tenant else "",
+            event.job_id or "",
+            *([event.ip_address or ""] if show_ip else []),
+            "yes" if event.via_api else "no",
+        ]
         for event in events.iterator(chunk_size=2000)
     )
     return csv_response(f"audit-{timezone.now():%Y%m%d-%H%M}.csv", header, rows)

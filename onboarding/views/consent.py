@@ -1,6 +1,7 @@
 """Consent pages: what the customer's admin opens from the email (public), and the staff actions.
 
-Public pages (no login, rate-limited per IP): the landing page explaining the request, the button that
+Public pages (no login, rate-limited per IP): the landing page explaining the request, the button
+that
 sends the admin to Microsoft's admin-consent page, and the callback Microsoft sends them back to.
 The callback checks `error` first, then `state` (signed, single use, expiring, bound to one link and
 job); it never trusts the returned `tenant`: the waiting step proves consent with a token.
@@ -31,7 +32,9 @@ def public(view):
 
 
 def _problem(request, kind: str):
-    return render(request, "consent/problem.html", {"kind": kind}, status=PROBLEM_STATUS.get(kind, 400))
+    return render(
+        request, "consent/problem.html", {"kind": kind}, status=PROBLEM_STATUS.get(kind, 400)
+    )
 
 
 def _landing_context(link) -> dict:
@@ -39,7 +42,10 @@ def _landing_context(link) -> dict:
     asker = job.started_by
     sync_app = link.purpose == ConsentPurpose.SYNC_APP
     return {
-        "link": link, "tenant": job.tenant, "sync_app": sync_app, "app_name": settings.SYNC_APP_DISPLAY_NAME,
+        "link": link,
+        "tenant": job.tenant,
+        "sync_app": sync_app,
+        "app_name": settings.SYNC_APP_DISPLAY_NAME,
         "technician": (asker.get_full_name() or asker.get_username()) if asker else "",
         "permissions": links.SYNC_APP_PERMISSIONS if sync_app else links.MSP_APP_PERMISSIONS,
     }
@@ -80,8 +86,11 @@ def consent_callback(request):
     except links.ConsentLinkProblem as problem:
         # An error answer with a state we cannot use: say what Microsoft said, record nothing.
         if error:
-            return render(request, "consent/result.html",
-                          {"outcome": "declined", "detail": answers.describe_error(query)})
+            return render(
+                request,
+                "consent/result.html",
+                {"outcome": "declined", "detail": answers.describe_error(query)},
+            )
         return _problem(request, problem.kind)
     context = {"tenant": link.job.tenant, "sync_app": link.purpose == ConsentPurpose.SYNC_APP}
     outcome, state, message = answers.read_callback(link, query)
@@ -91,7 +100,8 @@ def consent_callback(request):
     return render(request, "consent/result.html", {**context, "outcome": outcome, "detail": detail})
 
 
-# --- staff actions on the job page ---------------------------------------------------------------------
+# --- staff actions on the job page
+# ---------------------------------------------------------------------
 @staff_required
 @require_POST
 def consent_resend(request, pk: int):
@@ -101,7 +111,10 @@ def consent_resend(request, pk: int):
     except engine.NotAllowedNow as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"A new consent link was emailed to {link.sent_to}; the old one no longer works.")
+        messages.success(
+            request,
+            f"A new consent link was emailed to {link.sent_to}; the old one no longer works.",
+        )
     return redirect(job)
 
 
@@ -116,5 +129,3 @@ def consent_revoke(request, pk: int):
     else:
         messages.success(request, "The consent link was revoked. Resend a new one to continue.")
     return redirect(job)
-
-

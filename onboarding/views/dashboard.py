@@ -1,5 +1,6 @@
 """The manager dashboard: every client with its latest onboarding, what needs attention, how long
 onboardings take, filters and a CSV export, in a fixed number of queries however many tenants."""
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -20,17 +21,26 @@ PAGE_SIZE = 50
 
 
 class DashboardFilter(forms.Form):
-    lifecycle = forms.ChoiceField(required=False, choices=[("", "Any lifecycle"), *Lifecycle.choices])
+    lifecycle = forms.ChoiceField(
+        required=False, choices=[("", "Any lifecycle"), *Lifecycle.choices]
+    )
     health = forms.ChoiceField(required=False, choices=[("", "Any health"), *HealthState.choices])
-    state = forms.ChoiceField(required=False, label="Latest job",
-                              choices=[("", "Any job state"), ("none", "No job yet"), *JobState.choices])
+    state = forms.ChoiceField(
+        required=False,
+        label="Latest job",
+        choices=[("", "Any job state"), ("none", "No job yet"), *JobState.choices],
+    )
     technician = forms.ModelChoiceField(required=False, queryset=None, empty_label="Anyone")
     failed = forms.BooleanField(required=False, label="Failed only")
-    stuck_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 365, label="Stuck longer than (hours)")
+    stuck_hours = forms.IntegerField(
+        required=False, min_value=1, max_value=24 * 365, label="Stuck longer than (hours)"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = get_user_model().objects.filter(Q(groups__name__in=[TECHNICIANS, MANAGERS]) | Q(is_superuser=True))
+        staff = get_user_model().objects.filter(
+            Q(groups__name__in=[TECHNICIANS, MANAGERS]) | Q(is_superuser=True)
+        )
         self.fields["technician"].queryset = staff.distinct().order_by("username")
 
 
@@ -39,8 +49,12 @@ def overview(request, form):
     if form.is_valid():
         data = form.cleaned_data
         tenants = tracking.filter_overview(
-            tenants, state=data["state"], technician=data["technician"].pk if data["technician"] else None,
-            failed=data["failed"], stuck_hours=data["stuck_hours"], lifecycle=data["lifecycle"],
+            tenants,
+            state=data["state"],
+            technician=data["technician"].pk if data["technician"] else None,
+            failed=data["failed"],
+            stuck_hours=data["stuck_hours"],
+            lifecycle=data["lifecycle"],
             health=data["health"],
         )
     return tenants.order_by("name", "pk")
@@ -50,7 +64,9 @@ def decorate(tenants, titles, now):
     for tenant in tenants:
         active = tenant.job_state and tenant.job_state not in FINISHED_JOB_STATES
         tenant.step_title = titles.get(tenant.job_step, "") if active and tenant.job_step else ""
-        tenant.seconds_in_step = (now - tenant.step_since).total_seconds() if active and tenant.step_since else None
+        tenant.seconds_in_step = (
+            (now - tenant.step_since).total_seconds() if active and tenant.step_since else None
+        )
         yield tenant
 
 
@@ -83,14 +99,37 @@ def dashboard(request):
 
 
 def export_csv(tenants):
-    header = ["tenant", "primary domain", "lifecycle", "live since", "health", "health checked at",
-              "latest job state", "current step", "seconds in step", "started by",
-              "started at", "routing ready at", "finished at"]
+    header = [
+        "tenant",
+        "primary domain",
+        "lifecycle",
+        "live since",
+        "health",
+        "health checked at",
+        "latest job state",
+        "current step",
+        "seconds in step",
+        "started by",
+        "started at",
+        "routing ready at",
+        "finished at",
+    ]
     rows = (
-        [t.name, t.primary_domain, t.lifecycle, _iso(t.live_since), t.health_state, _iso(t.health_checked_at),
-         t.job_state or "none", t.step_title,
-         int(t.seconds_in_step) if t.seconds_in_step is not None else "", t.job_started_by or "",
-         _iso(t.job_created_at), _iso(t.job_routing_ready_at), _iso(t.job_finished_at)]
+        [
+            t.name,
+            t.primary_domain,
+            t.lifecycle,
+            _iso(t.live_since),
+            t.health_state,
+            _iso(t.health_checked_at),
+            t.job_state or "none",
+            t.step_title,
+            int(t.seconds_in_step) if t.seconds_in_step is not None else "",
+            t.job_started_by or "",
+            _iso(t.job_created_at),
+            _iso(t.job_routing_ready_at),
+            _iso(t.job_finished_at),
+        ]
         for t in decorate(tenants.iterator(), step_titles(), timezone.now())
     )
     return csv_response(f"onboardings-{timezone.now():%Y%m%d-%H%M}.csv", header, rows)

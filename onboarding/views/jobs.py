@@ -25,7 +25,9 @@ def start_onboarding(request, pk: int):
         for problem in blocking:
             messages.error(request, problem.message)
         if any(problem.permanent for problem in blocking):
-            messages.info(request, "This cannot be fixed by retrying: edit the tenant if a detail is wrong.")
+            messages.info(
+                request, "This cannot be fixed by retrying: edit the tenant if a detail is wrong."
+            )
         return redirect(tenant)
     for problem in problems:
         messages.warning(request, problem.message)
@@ -40,7 +42,7 @@ def start_onboarding(request, pk: int):
 @staff_required
 @require_POST
 def tenant_create_and_start(request):
-    """"Save and start onboarding" on the new-tenant form: one click from the form to the consent
+    """ "Save and start onboarding" on the new-tenant form: one click from the form to the consent
     email. The form's own checks (tenants.preflight) ran before anything is saved or sent."""
     from django.urls import reverse
 
@@ -53,13 +55,21 @@ def tenant_create_and_start(request):
     tenant = form.save(commit=False)
     tenant.created_by = request.user
     tenant.save()
-    tenant_changed.send(sender=type(tenant), request=request, action="tenant.created",
-                        description=f"Created tenant {tenant}", tenant=tenant)
+    tenant_changed.send(
+        sender=type(tenant),
+        request=request,
+        action="tenant.created",
+        description=f"Created tenant {tenant}",
+        tenant=tenant,
+    )
     for note in form.preflight_notes:
         messages.warning(request, note)
     job = engine.start_job(tenant, request.user, request)
-    messages.success(request, f"{tenant.name} was added and its onboarding started: the customer's admin "
-                     f"({tenant.customer_admin_email}) gets the consent link.")
+    messages.success(
+        request,
+        f"{tenant.name} was added and its onboarding started: the customer's admin "
+        f"({tenant.customer_admin_email}) gets the consent link.",
+    )
     return redirect(job)
 
 

@@ -1,8 +1,11 @@
-"""STEP 3 guidance after the onboarding: MX records and Exchange Online PowerShell for the tenant's stack.
+"""STEP 3 guidance after the onboarding: MX records and Exchange Online PowerShell for the tenant's
+stack.
 
-The per-stack hosts and IP ranges come from PROOFPOINT_STACKS_FILE (onboarding/stacks.json), never from
+The per-stack hosts and IP ranges come from PROOFPOINT_STACKS_FILE (onboarding/stacks.json), never
+from
 code (domain.md §7). A stack without published ranges (eu1) says so plainly.
 """
+
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -60,17 +63,25 @@ def checklist_context(tenant) -> dict:
     domains = mail_domains(tenant, job)
     ticks = set(NextStepTick.objects.filter(tenant=tenant).values_list("item", flat=True))
     return {
-        "tenant": tenant, "job": job, "routing": routing, "rerun": rerun,
+        "tenant": tenant,
+        "job": job,
+        "routing": routing,
+        "rerun": rerun,
         "countdown": routing_progress(job) if job and not completed else None,
         "completed": completed,
-        "ranges": ranges, "domains": domains,
-        "mx_rows": [{"domain": domain, "item": f"mx:{domain}", "done": f"mx:{domain}" in ticks}
-                    for domain in domains],
-        "ticks": ticks, "items": CHECKLIST_ITEMS,
+        "ranges": ranges,
+        "domains": domains,
+        "mx_rows": [
+            {"domain": domain, "item": f"mx:{domain}", "done": f"mx:{domain}" in ticks}
+            for domain in domains
+        ],
+        "ticks": ticks,
+        "items": CHECKLIST_ITEMS,
         "exchange_items": _exchange_items(routing, ranges, ticks) if routing else [],
         "dns_items": _dns_items(routing, domains, ticks) if routing else [],
         "auth_items": _auth_items(routing, ticks) if routing else [],
-        "spf": (routing or {}).get("spf", ""), "spf_note": stacks().get("_spf", ""),
+        "spf": (routing or {}).get("spf", ""),
+        "spf_note": stacks().get("_spf", ""),
         "dkim_note": stacks().get("_dkim", ""),
         "total": len(CHECKLIST_ITEMS) + len(domains),
         "done_count": len(ticks & {*CHECKLIST_ITEMS, *(f"mx:{d}" for d in domains)}),
@@ -82,34 +93,64 @@ RANGES_PLACEHOLDER = "<PROOFPOINT-RANGES>"
 
 
 def _item(key: str, title: str, ticks: set, copy: str = "", note: str = "") -> dict:
-    return {"id": key.replace(":", "-").replace(".", "-"), "item": key, "title": title, "copy": copy,
-            "note": note, "done": key in ticks}
+    return {
+        "id": key.replace(":", "-").replace(".", "-"),
+        "item": key,
+        "title": title,
+        "copy": copy,
+        "note": note,
+        "done": key in ticks,
+    }
 
 
 def _exchange_items(routing: dict, ranges: str, ticks: set) -> list[dict]:
     r = ranges or RANGES_PLACEHOLDER
     return [
-        _item("transport_rule", "Transport rule: do not scan mail Proofpoint already filtered (SCL -1)", ticks,
-              f'New-TransportRule -Name "Proofpoint Essentials - bypass spam filtering" -SenderIpRanges {r} '
-              "-SetSCL -1"),
-        _item("inbound_connector", "Inbound connector: accept mail from Proofpoint only, over TLS", ticks,
-              f'New-InboundConnector -Name "Proofpoint Essentials inbound" -ConnectorType Partner '
-              f"-SenderDomains * -SenderIPAddresses {r} -RestrictDomainsToIPAddresses $true -RequireTls $true",
-              f'Optional: Enhanced Filtering, Set-InboundConnector "Proofpoint Essentials inbound" -EFSkipIPs {r}'),
-        _item("outbound_connector", "Outbound connector: send through Proofpoint", ticks,
-              f'New-OutboundConnector -Name "Proofpoint Essentials outbound" -ConnectorType Partner '
-              f"-RecipientDomains * -UseMXRecord $false -SmartHosts {routing['outbound']} "
-              "-TlsSettings EncryptionOnly"),
+        _item(
+            "transport_rule",
+            "Transport rule: do not scan mail Proofpoint already filtered (SCL -1)",
+            ticks,
+            'New-TransportRule -Name "Proofpoint Essentials - bypass spam filtering" '
+            f"-SenderIpRanges {r} "
+            "-SetSCL -1",
+        ),
+        _item(
+            "inbound_connector",
+            "Inbound connector: accept mail from Proofpoint only, over TLS",
+            ticks,
+            f'New-InboundConnector -Name "Proofpoint Essentials inbound" -ConnectorType Partner '
+            f"-SenderDomains * -SenderIPAddresses {r} -RestrictDomainsToIPAddresses $true "
+            "-RequireTls $true",
+            'Optional: Enhanced Filtering, Set-InboundConnector "Proofpoint Essentials inbound" '
+            f"-EFSkipIPs {r}",
+        ),
+        _item(
+            "outbound_connector",
+            "Outbound connector: send through Proofpoint",
+            ticks,
+            f'New-OutboundConnector -Name "Proofpoint Essentials outbound" -ConnectorType Partner '
+            f"-RecipientDomains * -UseMXRecord $false -SmartHosts {routing['outbound']} "
+            "-TlsSettings EncryptionOnly",
+        ),
     ]
 
 
 def _dns_items(routing: dict, domains: list[str], ticks: set) -> list[dict]:
     items = []
     for domain in domains:
-        records = "\n".join(f"{domain}.  MX  {10 * (index + 1)}  {host}."
-                             for index, host in enumerate(routing.get("mx", [])))
-        items.append(_item(f"mx:{domain}", f"MX records of {domain}", ticks, records,
-                           "Replace the old MX records; mind their TTL: mail may come the old way that long."))
+        records = "\n".join(
+            f"{domain}.  MX  {10 * (index + 1)}  {host}."
+            for index, host in enumerate(routing.get("mx", []))
+        )
+        items.append(
+            _item(
+                f"mx:{domain}",
+                f"MX records of {domain}",
+                ticks,
+                records,
+                "Replace the old MX records; mind their TTL: mail may come the old way that long.",
+            )
+        )
     return items
 
 
@@ -117,10 +158,18 @@ def _auth_items(routing: dict, ticks: set) -> list[dict]:
     spf = routing.get("spf", "")
     example = f"v=spf1 include:spf.protection.outlook.com {spf} -all" if spf else ""
     return [
-        _item("spf", "SPF: let Proofpoint send for each domain", ticks, example,
-              stacks().get("_spf", "") if spf else "No SPF mechanism is known for this stack: take it from "
-              "the Proofpoint portal."),
-        _item("dkim", "DKIM: sign outbound mail in Proofpoint", ticks, "", stacks().get("_dkim", "")),
+        _item(
+            "spf",
+            "SPF: let Proofpoint send for each domain",
+            ticks,
+            example,
+            stacks().get("_spf", "")
+            if spf
+            else "No SPF mechanism is known for this stack: take it from the Proofpoint portal.",
+        ),
+        _item(
+            "dkim", "DKIM: sign outbound mail in Proofpoint", ticks, "", stacks().get("_dkim", "")
+        ),
     ]
 
 
@@ -143,7 +192,9 @@ def next_steps_tick(request, pk: int):
         messages.error(request, "That is not an item of this checklist.")
         return redirect("tenant-next-steps", pk=tenant.pk)
     if request.POST.get("done") in ("on", "true", "1"):
-        NextStepTick.objects.get_or_create(tenant=tenant, item=item, defaults={"done_by": request.user})
+        NextStepTick.objects.get_or_create(
+            tenant=tenant, item=item, defaults={"done_by": request.user}
+        )
     else:
         NextStepTick.objects.filter(tenant=tenant, item=item).delete()
     if request.htmx:
@@ -168,19 +219,31 @@ def next_steps_send(request, pk: int):
         messages.error(request, "The tenant has no customer admin email: add one (Edit) first.")
         return redirect("tenant-next-steps", pk=tenant.pk)
     sender = request.user.get_full_name() or request.user.get_username()
-    send_templated(to, "next_steps_handout", {**checklist_context(tenant), "sender": sender},
-                   reply_to=[request.user.email] if request.user.email else None)
-    audit.record("next_steps.sent", f"Emailed the mail-routing handout to {to}", request=request,
-                 user=request.user, tenant=tenant)
+    send_templated(
+        to,
+        "next_steps_handout",
+        {**checklist_context(tenant), "sender": sender},
+        reply_to=[request.user.email] if request.user.email else None,
+    )
+    audit.record(
+        "next_steps.sent",
+        f"Emailed the mail-routing handout to {to}",
+        request=request,
+        user=request.user,
+        tenant=tenant,
+    )
     messages.success(request, f"The handout was emailed to {to}.")
     return redirect("tenant-next-steps", pk=tenant.pk)
 
 
 def mail_domains(tenant, job) -> list[str]:
-    """Every domain whose MX moves: the tenant's own, plus the verified mail domains the onboarding found in
+    """Every domain whose MX moves: the tenant's own, plus the verified mail domains the onboarding
+    found in
     Entra ID and added to the Proofpoint org (the build step records them)."""
     found = []
     if job is not None:
-        build = job.steps.filter(key=StepKey.BUILD_REPORT).values_list("data", flat=True).first() or {}
+        build = (
+            job.steps.filter(key=StepKey.BUILD_REPORT).values_list("data", flat=True).first() or {}
+        )
         found = build.get("domains") or []
     return list(dict.fromkeys([*tenant.all_domains, *found]))

@@ -1,4 +1,5 @@
-"""The sync report review page: sections, filters, search, paging, exclude/include, CSV, approve, rebuild.
+"""The sync report review page: sections, filters, search, paging, exclude/include, CSV, approve,
+rebuild.
 
 Every read and change goes through onboarding.report_queries, the same functions the REST API calls,
 so a page and a script can do exactly the same things. The page runs a fixed number of queries
@@ -29,12 +30,35 @@ from tenants.access import staff_required
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 FILTER_KEYS = (*rq.REPORT_FILTERS, "search", "ordering")
-BOOL_LABELS = (("licensed", "Licensed"), ("enabled", "Enabled"), ("guest", "Guest"), ("excluded", "Excluded"))
-ORDERING_CHOICES = (("email", "Email"), ("-email", "Email (Z-A)"), ("display_name", "Name"),
-                    ("-display_name", "Name (Z-A)"), ("section", "Section"), ("kind", "Kind"))
+BOOL_LABELS = (
+    ("licensed", "Licensed"),
+    ("enabled", "Enabled"),
+    ("guest", "Guest"),
+    ("excluded", "Excluded"),
+)
+ORDERING_CHOICES = (
+    ("email", "Email"),
+    ("-email", "Email (Z-A)"),
+    ("display_name", "Name"),
+    ("-display_name", "Name (Z-A)"),
+    ("section", "Section"),
+    ("kind", "Kind"),
+)
 BULK_ACTIONS = (("Exclude", "job-report-exclude"), ("Include", "job-report-include"))
-CSV_FIELDS = ("email", "display_name", "section", "kind", "proofpoint_type", "licensed", "enabled", "guest",
-              "excluded", "aliases", "import_state", "import_error")
+CSV_FIELDS = (
+    "email",
+    "display_name",
+    "section",
+    "kind",
+    "proofpoint_type",
+    "licensed",
+    "enabled",
+    "guest",
+    "excluded",
+    "aliases",
+    "import_state",
+    "import_error",
+)
 
 
 def _filtered(job, params):
@@ -59,7 +83,9 @@ def approval_plan(job, counts: dict) -> dict:
     """What "Approve and sync" will do, in numbers, and the sentence that says it."""
     sections, excluded = counts["sections"], counts["excluded"]
     plan = {section: sections[section] - excluded[section] for section in Section.values}
-    plan["excluded"] = sum(excluded[s] for s in (Section.ADDING, Section.UPDATING, Section.DELETING))
+    plan["excluded"] = sum(
+        excluded[s] for s in (Section.ADDING, Section.UPDATING, Section.DELETING)
+    )
     tenant = job.tenant
     n = explain.number
     parts = [f"add {n(plan['adding'])} account(s)", f"update {n(plan['updating'])}"]
@@ -68,15 +94,21 @@ def approval_plan(job, counts: dict) -> dict:
     parts.append(f"exempt {n(plan['excluded'])} excluded account(s) from the sync")
     text = "Approve and sync will " + ", ".join(parts) + "."
     if not tenant.allow_deletions and plan["deleting"]:
-        text += (f" Deletions are off for this tenant: {n(plan['deleting'])} account(s) no longer in Entra ID "
-                 "will be left alone.")
+        text += (
+            f" Deletions are off for this tenant: {n(plan['deleting'])} account(s) no longer in "
+            "Entra ID "
+            "will be left alone."
+        )
     if sections["exempt"]:
         text += f" {n(sections['exempt'])} account(s) already exempt from sync stay as they are."
     text += f" Then the Azure sync runs every {tenant.sync_frequency_hours} hour(s)."
     fit = getattr(job, "licence_fit", None)
     if fit and not fit["fits"]:
-        text += (f" Warning: about {n(fit['after'])} billable users will not fit the org's {n(fit['licences'])} "
-                 "licences.")
+        text += (
+            f" Warning: about {n(fit['after'])} billable users will not fit the org's "
+            f"{n(fit['licences'])} "
+            "licences."
+        )
     plan["text"] = text
     return plan
 
@@ -85,7 +117,8 @@ LICENCE_CACHE_SECONDS = 300
 
 
 def org_figures(job) -> dict | None:
-    """The Proofpoint org's licence figures (GET /orgs/{domain}), kept a few minutes; None if unknown."""
+    """The Proofpoint org's licence figures (GET /orgs/{domain}), kept a few minutes; None if
+    unknown."""
     from django.core.cache import cache
 
     from integrations.errors import IntegrationError
@@ -100,7 +133,9 @@ def org_figures(job) -> dict | None:
     except (IntegrationError, ValueError, KeyError, OSError):
         return None  # not cached: the next page load asks again
     except Exception:  # noqa: BLE001  the licence figures are a hint: never a 500 for them
-        log.exception("Could not read the Proofpoint org of tenant %s for its licences", job.tenant_id)
+        log.exception(
+            "Could not read the Proofpoint org of tenant %s for its licences", job.tenant_id
+        )
         return None
     figures = {k: org.get(k) for k in ("user_licenses", "active_users")}
     cache.set(key, figures if org else {}, LICENCE_CACHE_SECONDS)
@@ -134,10 +169,16 @@ def report(request, pk: int):
         messages.error(request, f"Filter ignored: {error.message}")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = rq.summary(job)
-    steps = {s.key: s for s in Step.objects.filter(
-        job=job, key__in=[StepKey.BUILD_REPORT, StepKey.REVIEW, StepKey.IMPORT_ACCOUNTS])}
+    steps = {
+        s.key: s
+        for s in Step.objects.filter(
+            job=job, key__in=[StepKey.BUILD_REPORT, StepKey.REVIEW, StepKey.IMPORT_ACCOUNTS]
+        )
+    }
     review, build = steps.get(StepKey.REVIEW), steps.get(StepKey.BUILD_REPORT)
-    imported = StepKey.IMPORT_ACCOUNTS in steps and steps[StepKey.IMPORT_ACCOUNTS].state == "succeeded"
+    imported = (
+        StepKey.IMPORT_ACCOUNTS in steps and steps[StepKey.IMPORT_ACCOUNTS].state == "succeeded"
+    )
     built_at = _built_at(build.data if build else {})
     editable = job.state == JobState.WAITING_REVIEW
     job.licence_fit = explain.licence_fit(job, org_figures(job)) if editable else None
@@ -145,18 +186,41 @@ def report(request, pk: int):
         active = rq.active_filters(request.GET)
     except rq.ReportFilterError:
         active = {}
-    return render(request, "onboarding/report.html", {
-        "job": job, "tenant": job.tenant, "page": page, "counts": counts, "editable": editable,
-        "plan": approval_plan(job, counts), "review": review, "built_at": built_at,
-        "stale": bool(built_at and built_at < timezone.now() - timedelta(hours=settings.REPORT_STALE_HOURS)),
-        "query": _query(request.GET), "extra_query": _query(request.GET),
-        "active": active, "matching": page.paginator.count, "sections": Section.choices,
-        **tabs_context(job, counts, request.GET),
-        "outcome": explain.outcome(job) if imported else None, "licences": job.licence_fit,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "kinds": AccountKind.choices, "orderings": ORDERING_CHOICES, "bulk_actions": BULK_ACTIONS,
-        "bool_filters": [(name, label, request.GET.get(name, "")) for name, label in BOOL_LABELS],
-    })
+    return render(
+        request,
+        "onboarding/report.html",
+        {
+            "job": job,
+            "tenant": job.tenant,
+            "page": page,
+            "counts": counts,
+            "editable": editable,
+            "plan": approval_plan(job, counts),
+            "review": review,
+            "built_at": built_at,
+            "stale": bool(
+                built_at
+                and built_at < timezone.now() - timedelta(hours=settings.REPORT_STALE_HOURS)
+            ),
+            "query": _query(request.GET),
+            "extra_query": _query(request.GET),
+            "active": active,
+            "matching": page.paginator.count,
+            "sections": Section.choices,
+            **tabs_context(job, counts, request.GET),
+            "outcome": explain.outcome(job) if imported else None,
+            "licences": job.licence_fit,
+            "page_range": page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            ),
+            "kinds": AccountKind.choices,
+            "orderings": ORDERING_CHOICES,
+            "bulk_actions": BULK_ACTIONS,
+            "bool_filters": [
+                (name, label, request.GET.get(name, "")) for name, label in BOOL_LABELS
+            ],
+        },
+    )
 
 
 @staff_required
@@ -205,15 +269,25 @@ def _change(request, pk: int, excluded: bool):
 
 
 def _row_and_fresh_plan(request, job, row_id):
-    """The toggled row, plus the approval card out of band: its confirmation must state today's counts."""
+    """The toggled row, plus the approval card out of band: its confirmation must state today's
+    counts."""
     row = SyncReportRow.objects.filter(job=job, pk=row_id).first()
     counts = rq.summary(job)
     job.licence_fit = explain.licence_fit(job, org_figures(job))
     page_params = QueryDict(request.POST.get("query", ""))
-    context = {"row": row, "job": job, "tenant": job.tenant, "editable": True, "plan": approval_plan(job, counts),
-               "licences": job.licence_fit, "oob": True, **tabs_context(job, counts, page_params)}
+    context = {
+        "row": row,
+        "job": job,
+        "tenant": job.tenant,
+        "editable": True,
+        "plan": approval_plan(job, counts),
+        "licences": job.licence_fit,
+        "oob": True,
+        **tabs_context(job, counts, page_params),
+    }
     html = render_to_string("onboarding/partials/report_row.html", context, request)
-    # In a <template>: beside a <tr>, htmx only finds out-of-band elements wrapped like this (htmx 2 docs).
+    # In a <template>: beside a <tr>, htmx only finds out-of-band elements wrapped like this (htmx 2
+    # docs).
     approve = render_to_string("onboarding/partials/report_approve.html", context, request)
     tabs = render_to_string("onboarding/partials/report_tabs.html", context, request)
     return HttpResponse(f"{html}<template>{approve}{tabs}</template>")

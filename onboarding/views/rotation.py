@@ -1,4 +1,5 @@
-"""The "Rotate secret now" button on the tenant page: checks, then hands the rotation to a worker."""
+"""The "Rotate secret now" button on the tenant page: checks, then hands the rotation to a
+worker."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -21,7 +22,9 @@ def rotate_secret_now(request, pk: int):
         messages.error(request, error.message)
         return redirect(tenant)
     rotation.request_rotation(tenant, request.user, request)
-    messages.success(request, "Rotating the client secret: this takes a few seconds to a minute. Reload the page "
-                     "to see the result.")
+    messages.success(
+        request,
+        "Rotating the client secret: this takes a few seconds to a minute. Reload the page "
+        "to see the result.",
+    )
     return redirect(tenant)
-

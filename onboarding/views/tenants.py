@@ -45,7 +45,9 @@ def tenant_list(request):
     tenants = with_latest_job(tenants_for(request.user))
     if query:
         tenants = tenants.filter(
-            Q(name__icontains=query) | Q(primary_domain__icontains=query) | Q(customer_admin_email__icontains=query)
+            Q(name__icontains=query)
+            | Q(primary_domain__icontains=query)
+            | Q(customer_admin_email__icontains=query)
         )
     if lifecycle:
         tenants = tenants.filter(lifecycle=lifecycle)
@@ -58,20 +60,39 @@ def tenant_list(request):
     extra = request.GET.copy()
     for name in ("q", "page"):
         extra.pop(name, None)
-    context = {"page": page, "query": query, "lifecycle": lifecycle, "health": health, "problems": problems,
-               "lifecycles": Lifecycle.choices, "healths": HealthState.choices, "extra_query": extra.urlencode()}
+    context = {
+        "page": page,
+        "query": query,
+        "lifecycle": lifecycle,
+        "health": health,
+        "problems": problems,
+        "lifecycles": Lifecycle.choices,
+        "healths": HealthState.choices,
+        "extra_query": extra.urlencode(),
+    }
     return render(request, "onboarding/tenant_list.html", context)
 
 
 def domains_of(tenant) -> list[tuple[str, str]]:
     """Every domain of the tenant with where it comes from: the primary, those added on the form,
-    and those the latest onboarding found in Entra ID (prepare_org put them in the Proofpoint org)."""
-    found = (Step.objects.filter(job__tenant=tenant, key=StepKey.PREPARE_ORG, state=StepState.SUCCEEDED)
-             .order_by("-job__created_at").values_list("data", flat=True).first()) or {}
+    and those the latest onboarding found in Entra ID (prepare_org put them in the Proofpoint
+    org)."""
+    found = (
+        Step.objects.filter(job__tenant=tenant, key=StepKey.PREPARE_ORG, state=StepState.SUCCEEDED)
+        .order_by("-job__created_at")
+        .values_list("data", flat=True)
+        .first()
+    ) or {}
     rows = [(tenant.primary_domain, "primary")]
-    rows += [(domain, "added on the form") for domain in tenant.domains if domain != tenant.primary_domain]
+    rows += [
+        (domain, "added on the form")
+        for domain in tenant.domains
+        if domain != tenant.primary_domain
+    ]
     known = {domain for domain, _ in rows}
-    rows += [(domain, "found in Entra ID") for domain in found.get("domains", []) if domain not in known]
+    rows += [
+        (domain, "found in Entra ID") for domain in found.get("domains", []) if domain not in known
+    ]
     return rows
 
 
@@ -81,10 +102,17 @@ def tenant_detail(request, pk: int):
     jobs = tenant.jobs.select_related("started_by").order_by("-created_at")
     active = jobs.exclude(state__in=FINISHED_JOB_STATES).first()
     app = getattr(tenant, "entra_app", None) if hasattr(tenant, "entra_app") else None
-    context = {"tenant": tenant, "jobs": jobs[:20], "active_job": active, "app": app,
-               "domains": domains_of(tenant),
-               "secret_expires_soon": rotation.expires_soon(app), "rotate_days": settings.SECRET_ROTATE_DAYS,
-               "health": health_view(tenant), "rerun_promise": tenant_view.rerun_promise(tenant),
-               "failed_restores": list(tenant_view.failed_restores(tenant)[:5]),
-               "restoring": tenant_view.restoring(tenant)}
+    context = {
+        "tenant": tenant,
+        "jobs": jobs[:20],
+        "active_job": active,
+        "app": app,
+        "domains": domains_of(tenant),
+        "secret_expires_soon": rotation.expires_soon(app),
+        "rotate_days": settings.SECRET_ROTATE_DAYS,
+        "health": health_view(tenant),
+        "rerun_promise": tenant_view.rerun_promise(tenant),
+        "failed_restores": list(tenant_view.failed_restores(tenant)[:5]),
+        "restoring": tenant_view.restoring(tenant),
+    }
     return render(request, "onboarding/tenant_detail.html", context)

@@ -65,8 +65,9 @@ class SignIn:
         return self.authorize(username, client).callback()
 
     def set_roles(self, username: str, roles: list[str]) -> None:
-        response = self.admin.http.post(f"{self.admin.sb.login_url}/_sandbox/staff",
-                                        json={"user": username, "roles": roles})
+        response = self.admin.http.post(
+            f"{self.admin.sb.login_url}/_sandbox/staff", json={"user": username, "roles": roles}
+        )
         response.raise_for_status()
 
 

@@ -22,16 +22,23 @@ from integrations.microsoft.signin import (
 )
 from sandbox.common import b64url, b64url_decode
 
-pytestmark = [pytest.mark.django_db,
-              pytest.mark.filterwarnings("ignore:response_mode='form_post' is recommended")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore:response_mode='form_post' is recommended"),
+]
 
 
 @pytest.fixture
 def config(signin) -> StaffSignInConfig:
     sb = signin.admin.sb
-    return StaffSignInConfig(sb.login_url, sb.login_browser_url, signin.app["tenant_id"],
-                             signin.app["client_id"], signin.app["secret"],
-                             signin.app["redirect_uris"][0])
+    return StaffSignInConfig(
+        sb.login_url,
+        sb.login_browser_url,
+        signin.app["tenant_id"],
+        signin.app["client_id"],
+        signin.app["secret"],
+        signin.app["redirect_uris"][0],
+    )
 
 
 @pytest.fixture
@@ -43,10 +50,15 @@ def outbound(signin) -> tuple[requests.Session, OutboundConfig]:
 def real_id_token(signin, config, session, username="tess.tech") -> str:
     """A genuine id token, obtained the way the portal does (msal), without the portal's checks."""
     app = msal.ConfidentialClientApplication(
-        config.client_id, client_credential=config.client_secret, authority=config.authority,
-        http_client=session, instance_discovery=False)
-    flow = app.initiate_auth_code_flow(["email"], redirect_uri=config.redirect_uri,
-                                       response_mode="query")
+        config.client_id,
+        client_credential=config.client_secret,
+        authority=config.authority,
+        http_client=session,
+        instance_discovery=False,
+    )
+    flow = app.initiate_auth_code_flow(
+        ["email"], redirect_uri=config.redirect_uri, response_mode="query"
+    )
     url = flow["auth_uri"].replace(config.login_url, config.browser_login_url)
     answer = signin.browser.post(url, data={"login": username}, allow_redirects=False)
     query = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
@@ -85,20 +97,31 @@ def test_an_unsigned_token_is_refused(signin, config, outbound):
 def test_a_token_for_another_app_is_refused(signin, config, outbound):
     session, cfg = outbound
     token = real_id_token(signin, config, session)
-    other = StaffSignInConfig(config.login_url, config.browser_login_url, config.tenant_id,
-                              "00000000-0000-0000-0000-000000000001", "x", config.redirect_uri)
+    other = StaffSignInConfig(
+        config.login_url,
+        config.browser_login_url,
+        config.tenant_id,
+        "00000000-0000-0000-0000-000000000001",
+        "x",
+        config.redirect_uri,
+    )
     with pytest.raises(SignInRefused) as refused:
         validate_id_token(token, other, session, cfg)
     assert "another application" in refused.value.message
 
 
-def test_another_tenant_is_wrong_tenant_even_when_everything_else_is_right(signin, portal_sandbox,
-                                                                          config, outbound):
+def test_another_tenant_is_wrong_tenant_even_when_everything_else_is_right(
+    signin, portal_sandbox, config, outbound
+):
     portal_sandbox.knobs(signin_foreign_tenant_tokens=True)
     session, cfg = outbound
     with pytest.raises(WrongTenant) as refused:
-        validate_id_token(real_id_token(signin, config, session, "it-admin@fabrikam.example"),
-                          config, session, cfg)
+        validate_id_token(
+            real_id_token(signin, config, session, "it-admin@fabrikam.example"),
+            config,
+            session,
+            cfg,
+        )
     assert refused.value.tenant_id == signin.person("it-admin")["tenant_id"]
     assert isinstance(refused.value, IntegrationError)
 

@@ -80,8 +80,9 @@ def test_no_role_gives_a_403_page_saying_whom_to_ask(signin):
 def test_a_customer_tenant_account_is_stopped_by_entra_for_a_single_tenant_app(signin):
     """What Entra does by default (AADSTS50020): the portal never even gets a code."""
     start = Client().get("/login/microsoft/")
-    page = signin.browser.post(start["Location"], data={"login": "it-admin@fabrikam.example"},
-                               allow_redirects=False)
+    page = signin.browser.post(
+        start["Location"], data={"login": "it-admin@fabrikam.example"}, allow_redirects=False
+    )
     assert page.status_code == 400 and "AADSTS50020" in page.text
 
 
@@ -153,8 +154,9 @@ def test_a_callback_without_state_is_refused(signin):
 def test_cancelling_on_the_microsoft_page_comes_back_as_a_clear_page(signin):
     client = Client()
     start = client.get("/login/microsoft/")
-    back = signin.browser.post(start["Location"], data={"decision": "cancel"},
-                               allow_redirects=False)
+    back = signin.browser.post(
+        start["Location"], data={"decision": "cancel"}, allow_redirects=False
+    )
     assert "error=access_denied" in back.headers["Location"]
     response = client.get(back.headers["Location"].split("127.0.0.1:8000", 1)[1])
     assert response.status_code == 400
@@ -231,8 +233,9 @@ def test_the_public_sign_in_views_are_rate_limited_per_address(signin, settings)
     settings.RATELIMIT_ENABLE = True
     cache.clear()
     client = Client()
-    answers = [client.get("/login/microsoft/callback/?code=x&state=y").status_code
-               for _ in range(31)]
+    answers = [
+        client.get("/login/microsoft/callback/?code=x&state=y").status_code for _ in range(31)
+    ]
     cache.clear()
     assert answers[:30] == [400] * 30 and answers[30] == 429
     assert AuditEvent.objects.filter(action="staff_signin_refused").count() == 30

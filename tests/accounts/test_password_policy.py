@@ -35,7 +35,9 @@ def test_with_the_policy_a_password_is_refused_and_the_page_says_why(required):
     assert not client.session.get("_auth_user_id")
     assert 'id="password-signin-refused"' in response.content.decode()
     request = RequestFactory().post("/login/", REMOTE_ADDR="127.0.0.1")
-    assert authenticate(request, username="alice", password=PASSWORD) is None  # any view, not this one
+    assert (
+        authenticate(request, username="alice", password=PASSWORD) is None
+    )  # any view, not this one
 
 
 def test_with_the_policy_a_break_glass_user_still_signs_in(required):

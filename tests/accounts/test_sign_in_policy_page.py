@@ -29,11 +29,13 @@ def test_only_managers_see_the_page(tech_client, manager_client):
     assert manager_client.get("/sign-in-policy/").status_code == 200
 
 
-def test_a_manager_requires_microsoft_sign_in_except_for_break_glass(configured, manager_client,
-                                                                      technician):
+def test_a_manager_requires_microsoft_sign_in_except_for_break_glass(
+    configured, manager_client, technician
+):
     make_user("glass", "Managers")
-    response = manager_client.post("/sign-in-policy/", {"microsoft_required": "on",
-                                                        "break_glass_users": "glass"})
+    response = manager_client.post(
+        "/sign-in-policy/", {"microsoft_required": "on", "break_glass_users": "glass"}
+    )
     assert response.status_code == 302
     policy = SignInPolicy.current()
     assert policy.microsoft_required and policy.usernames() == ["glass"]
@@ -48,16 +50,18 @@ def test_a_manager_requires_microsoft_sign_in_except_for_break_glass(configured,
 
 def test_it_cannot_be_required_before_microsoft_sign_in_is_set_up(manager_client):
     make_user("glass")
-    response = manager_client.post("/sign-in-policy/", {"microsoft_required": "on",
-                                                        "break_glass_users": "glass"})
+    response = manager_client.post(
+        "/sign-in-policy/", {"microsoft_required": "on", "break_glass_users": "glass"}
+    )
     assert response.status_code == 200
     assert "not set up on this portal" in response.content.decode()
     assert not SignInPolicy.current().microsoft_required
 
 
 def test_break_glass_accounts_must_exist_and_one_is_needed(configured, manager_client):
-    response = manager_client.post("/sign-in-policy/", {"microsoft_required": "on",
-                                                        "break_glass_users": "nobody"})
+    response = manager_client.post(
+        "/sign-in-policy/", {"microsoft_required": "on", "break_glass_users": "nobody"}
+    )
     assert "No active local account is named nobody" in response.content.decode()
     response = manager_client.post("/sign-in-policy/", {"microsoft_required": "on"})
     assert "Name at least one break-glass account" in response.content.decode()

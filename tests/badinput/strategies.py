@@ -5,10 +5,30 @@ from hypothesis import strategies as st
 HUGE = 100_000
 
 nasty_text = st.one_of(
-    st.text(max_size=80),                                            # any unicode (hypothesis' own mix)
-    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40).map(lambda s: s + "\x00" + s),
-    st.sampled_from(["", " ", "\x00", "\u202e", "💥" * 300, "a" * 254, "x" * HUGE, "<script>alert(1)</script>",
-                     "' OR 1=1 --", "%00", "../../etc/passwd", "\r\nSet-Cookie: a=b", "null", "NaN", "[]", "{}"]),
+    st.text(max_size=80),  # any unicode (hypothesis' own mix)
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40).map(
+        lambda s: s + "\x00" + s
+    ),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "\u202e",
+            "💥" * 300,
+            "a" * 254,
+            "x" * HUGE,
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "%00",
+            "../../etc/passwd",
+            "\r\nSet-Cookie: a=b",
+            "null",
+            "NaN",
+            "[]",
+            "{}",
+        ]
+    ),
 )
 numbers_as_text = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
@@ -17,7 +37,9 @@ numbers_as_text = st.one_of(
 )
 domains = st.one_of(
     st.from_regex(r"[a-z][a-z0-9-]{0,20}\.(example|test|com)", fullmatch=True),
-    st.sampled_from(["bücher.example", "xn--bcher-kva.example", "a..b", "-a.example", "a.123", "é", "." * 300]),
+    st.sampled_from(
+        ["bücher.example", "xn--bcher-kva.example", "a..b", "-a.example", "a.123", "é", "." * 300]
+    ),
     nasty_text,
 )
 

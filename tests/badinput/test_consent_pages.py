@@ -1,4 +1,5 @@
-"""The customer's public consent pages with whatever Microsoft, a proxy or an attacker puts in the URL:
+"""The customer's public consent pages with whatever Microsoft, a proxy or an attacker puts in the
+URL:
 never a 500, always a page (HTML, with the strict CSP) that tells the customer what happened."""
 
 from urllib.parse import quote
@@ -14,17 +15,29 @@ from tests.badinput.strategies import nasty_text
 from tests.security.routes import find_route
 
 ANSWERED = (200, 400, 404, 410, 503)
-LIMITS = settings(max_examples=60, deadline=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-CALLBACK_PARAMS = st.fixed_dictionaries({}, optional={
-    "state": st.one_of(st.just("VALID"), nasty_text),
-    "error": st.one_of(st.sampled_from(["access_denied", "consent_required", "invalid_request", "server_error"]),
-                       nasty_text),
-    "error_description": st.one_of(st.just("AADSTS65004: User declined to consent."), nasty_text),
-    "tenant": st.one_of(st.uuids().map(str), st.just("TENANT"), nasty_text),
-    "admin_consent": st.one_of(st.sampled_from(["True", "true", "False", ""]), nasty_text),
-    "scope": st.one_of(st.just("https://graph.microsoft.com/.default"), nasty_text),
-})
+LIMITS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+CALLBACK_PARAMS = st.fixed_dictionaries(
+    {},
+    optional={
+        "state": st.one_of(st.just("VALID"), nasty_text),
+        "error": st.one_of(
+            st.sampled_from(
+                ["access_denied", "consent_required", "invalid_request", "server_error"]
+            ),
+            nasty_text,
+        ),
+        "error_description": st.one_of(
+            st.just("AADSTS65004: User declined to consent."), nasty_text
+        ),
+        "tenant": st.one_of(st.uuids().map(str), st.just("TENANT"), nasty_text),
+        "admin_consent": st.one_of(st.sampled_from(["True", "true", "False", ""]), nasty_text),
+        "scope": st.one_of(st.just("https://graph.microsoft.com/.default"), nasty_text),
+    },
+)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Filters in query strings (tenant list, dashboard, audit trail, sync report) and the managers' webhook
+"""Filters in query strings (tenant list, dashboard, audit trail, sync report) and the managers'
+webhook
 form: any value is answered without a 500, and a rejected webhook saves nothing."""
 
 import pytest
@@ -8,10 +9,33 @@ from hypothesis import strategies as st
 from tests.badinput.strategies import nasty_text, numbers_as_text
 from tests.security.routes import find_route
 
-LIMITS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-FILTER_NAMES = ["q", "page", "state", "stack", "section", "kind", "excluded", "licensed", "enabled", "guest",
-                "action", "actor", "tenant", "since", "until", "sort", "order", "export", "per_page"]
-QUERY = st.dictionaries(st.sampled_from(FILTER_NAMES), st.one_of(nasty_text, numbers_as_text), max_size=5)
+LIMITS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+FILTER_NAMES = [
+    "q",
+    "page",
+    "state",
+    "stack",
+    "section",
+    "kind",
+    "excluded",
+    "licensed",
+    "enabled",
+    "guest",
+    "action",
+    "actor",
+    "tenant",
+    "since",
+    "until",
+    "sort",
+    "order",
+    "export",
+    "per_page",
+]
+QUERY = st.dictionaries(
+    st.sampled_from(FILTER_NAMES), st.one_of(nasty_text, numbers_as_text), max_size=5
+)
 
 
 @pytest.fixture
@@ -25,7 +49,8 @@ def job(tenant_a, technician, dispatched):
 @given(query=QUERY)
 def test_list_pages_answer_any_filter(manager_client, job, query):
     paths = ["/tenants/", f"/jobs/{job.pk}/report/"] + [
-        find_route(name) for name in ("dashboard", "audit-list") if find_route(name)]
+        find_route(name) for name in ("dashboard", "audit-list") if find_route(name)
+    ]
     for path in paths:
         response = manager_client.get(path, query)
         assert response.status_code in (200, 400, 404), (path, response.status_code)
@@ -50,7 +75,8 @@ def test_a_rejected_webhook_saves_nothing(manager_client, url, description):
 @pytest.mark.parametrize("url", ["https://[", "[", "http://[::1", "a]"])
 def test_a_malformed_webhook_url_is_a_form_error_not_a_500(manager_client, url):
     """Found by the property above: urlsplit() raises ValueError on unbalanced brackets, and
-    notifications.webhooks.validate_webhook_url lets it escape (fix there: catch it, raise ValidationError)."""
+    notifications.webhooks.validate_webhook_url lets it escape (fix there: catch it, raise
+    ValidationError)."""
     if find_route("webhooks") is None:
         pytest.skip("webhooks do not exist yet")
     response = manager_client.post("/webhooks/", {"url": url, "description": "x"})

@@ -1,5 +1,7 @@
-"""Browser fixtures: `portal` (the real thing, see harness.py), `chromium` and `page` (Playwright's sync
-API on Debian's /usr/bin/chromium, headless), `browser_problems` (console errors and CSP violations the
+"""Browser fixtures: `portal` (the real thing, see harness.py), `chromium` and `page` (Playwright's
+sync
+API on Debian's /usr/bin/chromium, headless), `browser_problems` (console errors and CSP violations
+the
 page reported). A failing test leaves a screenshot of its page in test-artifacts/browser/."""
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 
 def pytest_collection_modifyitems(config, items):
-    """Everything in this folder drives a browser: mark it, and say why it is skipped without Chromium."""
+    """Everything in this folder drives a browser: mark it, and say why it is skipped without
+    Chromium."""
     reason = None
     if not CHROMIUM.exists():
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; CI installs it)"
+        reason = (
+            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; CI installs it)"
+        )
     else:
         try:
             import playwright.sync_api  # noqa: F401
@@ -64,11 +69,18 @@ def _fresh_sandbox_and_a_live_worker(request):
     running = request.getfixturevalue("portal")
     running.sandbox_admin.reset()
     if running.worker.process.poll() is not None:
-        # kombu's file-system broker can hand the worker a half-written message (JSONDecodeError) and kill
-        # it; Redis (CI) does not. Say so, and start a fresh worker rather than fail every later test.
-        print(f"the worker had died; restarting it. Its last words:\n{running.worker.output()[-1500:]}")
+        # kombu's file-system broker can hand the worker a half-written message (JSONDecodeError)
+        # and kill
+        # it; Redis (CI) does not. Say so, and start a fresh worker rather than fail every later
+        # test.
+        print(
+            "the worker had died; restarting it. Its last "
+            f"words:\n{running.worker.output()[-1500:]}"
+        )
         running.worker.stop()
-        running.worker = Worker(env=running.worker.env, concurrency=running.worker.concurrency).start()
+        running.worker = Worker(
+            env=running.worker.env, concurrency=running.worker.concurrency
+        ).start()
 
 
 @pytest.fixture(scope="package")
@@ -76,7 +88,9 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -100,7 +114,8 @@ def page(chromium, request, browser_problems):
     context.add_init_script(REPORT_CSP)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    # data-confirm buttons ask; people say yes here (a test that answers itself removes this listener).
+    # data-confirm buttons ask; people say yes here (a test that answers itself removes this
+    # listener).
     page._portal_accept_dialog = lambda dialog: dialog.accept()
     page.on("dialog", page._portal_accept_dialog)
     page.on("console", lambda msg: _note_console(msg, browser_problems))

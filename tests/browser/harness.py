@@ -29,8 +29,15 @@ from tests.world import PASSWORD
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -40,7 +47,8 @@ def free_port() -> int:
 
 
 def portal_environment(sb: Sandbox, base_url: str) -> dict:
-    """What the web server and the worker both need: the test database, the sandbox, short timers."""
+    """What the web server and the worker both need: the test database, the sandbox, short
+    timers."""
     return {
         **os.environ,
         **sandbox_env(sb),
@@ -49,7 +57,8 @@ def portal_environment(sb: Sandbox, base_url: str) -> dict:
         "PORTAL_BASE_URL": base_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ENTRA_ADMIN_CENTER_URL": sb.login_browser_url,
-        "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",  # emails land in OutboxMessage, readable here
+        # Emails land in OutboxMessage, readable here.
+        "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
         "DEMO_OUTBOX": "true",
         # Long enough for a person (and a 2 s poll) to see the countdown, short enough for CI.
         "ROUTING_WAIT_SECONDS": os.environ.get("BROWSER_ROUTING_WAIT_SECONDS", "8"),
@@ -68,13 +77,30 @@ class WebServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> WebServer:
-        command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-c", "portal/gunicorn_conf.py",
-                   "-b", f"127.0.0.1:{self.port}", "-w", "2",
-                   "--threads", "4", "--timeout", "60", "--log-level", "warning",
-                   "--access-logfile", "-"]  # in the log file, so tests can check what it holds
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "-c",
+            "portal/gunicorn_conf.py",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "-",
+        ]  # in the log file, so tests can check what it holds
         self.log_file = open(self.log_path, "wb")  # noqa: SIM115  closed in stop()
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log_file,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -85,7 +111,9 @@ class WebServer:
             except (URLError, OSError):
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"the web server did not answer within {timeout}s:\n{self.output()[-3000:]}")
+        raise RuntimeError(
+            f"the web server did not answer within {timeout}s:\n{self.output()[-3000:]}"
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -133,7 +161,8 @@ class RunningPortal:
         return path
 
     def confirm(self, page, accept: bool = True) -> str:
-        """Answer the portal's confirmation modal (#confirm-modal) and return the question it asked."""
+        """Answer the portal's confirmation modal (#confirm-modal) and return the question it
+        asked."""
         dialog = page.locator("#confirm-modal.show")
         dialog.wait_for()
         question = dialog.locator(".confirm-text").inner_text()
@@ -142,13 +171,18 @@ class RunningPortal:
         return question
 
     def outbox_link(self, subject_contains: str = "", timeout: float = 30) -> str:
-        """The first portal or sandbox link in the newest email whose subject contains the words (the
+        """The first portal or sandbox link in the newest email whose subject contains the words
+        (the
         worker sends emails, so wait for it)."""
         from onboarding.models import OutboxMessage
         from tests.worker import wait_for
 
         def newest():
-            return OutboxMessage.objects.filter(subject__icontains=subject_contains).order_by("-pk").first()
+            return (
+                OutboxMessage.objects.filter(subject__icontains=subject_contains)
+                .order_by("-pk")
+                .first()
+            )
 
         message = wait_for(newest, timeout=timeout, message=f"an email about {subject_contains!r}")
         links = re.findall(r"https?://[^\s\"'<>]+", message.body_text + " " + message.body_html)
@@ -157,7 +191,8 @@ class RunningPortal:
         return links[0]
 
     def record_responses(self, page, store: dict, who: str) -> None:
-        """Keep the text of every HTML/JSON answer `page` receives from the portal or the sandbox (pages,
+        """Keep the text of every HTML/JSON answer `page` receives from the portal or the sandbox
+        (pages,
         htmx partials, redirects' headers), so a test can scan what a browser really saw."""
         origins = (self.base_url, self.sandbox.login_browser_url)
 
@@ -170,13 +205,15 @@ class RunningPortal:
                 body = response.text() if ("html" in kind or "json" in kind) else ""
             except Exception:  # noqa: BLE001  redirects and aborted loads have no body: headers are enough
                 body = ""
-            store[f"{who} {response.request.method} {response.url} ({response.status}) #{len(store)}"] = (
-                f"{headers}\n\n{body}")
+            store[
+                f"{who} {response.request.method} {response.url} ({response.status}) #{len(store)}"
+            ] = f"{headers}\n\n{body}"
 
         page.on("response", keep)
 
     def api_texts(self, user, job) -> dict[str, str]:
-        """The REST API's answers about the job and its tenant, over real HTTP with the user's token."""
+        """The REST API's answers about the job and its tenant, over real HTTP with the user's
+        token."""
         import requests
 
         from accounts.tokens import issue_token
@@ -186,24 +223,33 @@ class RunningPortal:
         session.trust_env = False
         session.headers["Authorization"] = f"Token {token}"
         found = {}
-        for path in ("/api/v1/tenants/", f"/api/v1/tenants/{job.tenant_id}/", "/api/v1/onboardings/",
-                     f"/api/v1/onboardings/{job.pk}/", f"/api/v1/onboardings/{job.pk}/report/",
-                     f"/api/v1/onboardings/{job.pk}/report/summary/", "/api/schema/"):
+        for path in (
+            "/api/v1/tenants/",
+            f"/api/v1/tenants/{job.tenant_id}/",
+            "/api/v1/onboardings/",
+            f"/api/v1/onboardings/{job.pk}/",
+            f"/api/v1/onboardings/{job.pk}/report/",
+            f"/api/v1/onboardings/{job.pk}/report/summary/",
+            "/api/schema/",
+        ):
             response = session.get(self.url(path), timeout=30)
             headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
             found[f"API GET {path} ({response.status_code})"] = f"{headers}\n\n{response.text}"
         return found
 
     def diagnostics(self) -> str:
-        return (f"--- web server log\n{self.server.output()[-4000:]}\n"
-                f"--- worker log\n{self.worker.output()[-4000:]}")
+        return (
+            f"--- web server log\n{self.server.output()[-4000:]}\n"
+            f"--- worker log\n{self.worker.output()[-4000:]}"
+        )
 
 
 def start_portal(state_dir: Path) -> RunningPortal:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    sb = Sandbox(host="127.0.0.1", port=0, state_dir=state_dir, portal_base_url=base_url,
-                 auto_consent=False).start()
+    sb = Sandbox(
+        host="127.0.0.1", port=0, state_dir=state_dir, portal_base_url=base_url, auto_consent=False
+    ).start()
     env = portal_environment(sb, base_url)
     server = worker = None
     try:

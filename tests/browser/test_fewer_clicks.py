@@ -1,4 +1,5 @@
-"""Fewer clicks, counted in a real browser: from "New tenant" to "waiting for the customer", and from
+"""Fewer clicks, counted in a real browser: from "New tenant" to "waiting for the customer", and
+from
 "report ready" to "approved" when nothing needs excluding. Typing into fields is not counted; every
 click on a link or button is (the confirmation modal's "Yes" included)."""
 
@@ -23,7 +24,9 @@ class Clicks:
         self.page.click(selector)
 
 
-def test_onboarding_fabrikam_takes_two_plus_two_clicks(portal, page, chromium, technician, browser_problems):
+def test_onboarding_fabrikam_takes_two_plus_two_clicks(
+    portal, page, chromium, technician, browser_problems
+):
     portal.login(page, technician)
     clicks = Clicks(page)
     clicks.click("text=New tenant")
@@ -46,12 +49,16 @@ def test_onboarding_fabrikam_takes_two_plus_two_clicks(portal, page, chromium, t
         customer.goto(link)
         with customer.expect_navigation():
             customer.click("button:has-text('Continue to Microsoft')")
-        with customer.expect_navigation(url=re.compile(re.escape(portal.base_url) + r"/consent/callback/.*")):
+        with customer.expect_navigation(
+            url=re.compile(re.escape(portal.base_url) + r"/consent/callback/.*")
+        ):
             customer.click("button:has-text('Accept')")
     finally:
         customer_context.close()
 
-    page.locator(".action-approve").wait_for(timeout=STEP_WAIT_MS)  # the report is ready, on the job page
+    page.locator(".action-approve").wait_for(
+        timeout=STEP_WAIT_MS
+    )  # the report is ready, on the job page
     clicks = Clicks(page)
     clicks.click(".action-approve")
     with page.expect_navigation():

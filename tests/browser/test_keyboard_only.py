@@ -1,5 +1,7 @@
-"""Keyboard only, in Chromium: sign in, skip to the content, reach "New tenant", fill the form from its
-focused first field, "Save and start onboarding", then answer a confirmation modal with the keyboard."""
+"""Keyboard only, in Chromium: sign in, skip to the content, reach "New tenant", fill the form from
+its
+focused first field, "Save and start onboarding", then answer a confirmation modal with the
+keyboard."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ def tab_to(page, text: str, limit: int = 60) -> None:
     """Press Tab until the focused element's text (or value) is `text`."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        focused = page.evaluate("(document.activeElement.innerText || document.activeElement.value || '').trim()")
+        focused = page.evaluate(
+            "(document.activeElement.innerText || document.activeElement.value || '').trim()"
+        )
         if focused == text:
             return
     raise AssertionError(f"{text!r} cannot be reached with Tab")
@@ -57,5 +61,7 @@ def test_a_technician_onboards_with_the_keyboard_alone(portal, page, technician,
     portal.snap(page, "keyboard-01-resend-modal")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert ConsentLink.objects.filter(job=job).exclude(pk=first.pk).count() == 1, "no new link was sent"
+    assert ConsentLink.objects.filter(job=job).exclude(pk=first.pk).count() == 1, (
+        "no new link was sent"
+    )
     assert browser_problems == [], browser_problems

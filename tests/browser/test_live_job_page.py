@@ -16,8 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def a_tenant(technician, name: str) -> Tenant:
     slug = name.lower().replace(" ", "-")
-    return Tenant.objects.create(name=name, primary_domain=f"{slug}.example",
-                                 customer_admin_email=f"admin@{slug}.example", created_by=technician)
+    return Tenant.objects.create(
+        name=name,
+        primary_domain=f"{slug}.example",
+        customer_admin_email=f"admin@{slug}.example",
+        created_by=technician,
+    )
 
 
 def no_sideways_scroll(page) -> int:
@@ -30,18 +34,26 @@ def no_sideways_scroll(page) -> int:
 
 
 def test_buttons_follow_the_job_without_a_reload(portal, page, technician, browser_problems):
-    job = job_at(a_tenant(technician, "Live buttons"), technician, StepKey.CUSTOMER_CONSENT,
-                 JobState.WAITING_CUSTOMER, message="Waiting for the customer.")
+    job = job_at(
+        a_tenant(technician, "Live buttons"),
+        technician,
+        StepKey.CUSTOMER_CONSENT,
+        JobState.WAITING_CUSTOMER,
+        message="Waiting for the customer.",
+    )
     sent_link(job)
     portal.login(page, technician)
     page.goto(portal.url(f"/jobs/{job.pk}/"))
     page.evaluate("window.__sameDocument = true")
-    assert page.locator(".action-resend").count() == 1 and page.locator(".action-retry").count() == 0
+    assert (
+        page.locator(".action-resend").count() == 1 and page.locator(".action-retry").count() == 0
+    )
     portal.snap(page, "live-01-waiting-for-the-customer")
 
     # What a worker does when the step fails for good (no worker runs this job: it is written here).
     Step.objects.filter(job=job, key=StepKey.CUSTOMER_CONSENT).update(
-        state=StepState.FAILED, message="Microsoft refused the onboarding app. [AADSTS700016]")
+        state=StepState.FAILED, message="Microsoft refused the onboarding app. [AADSTS700016]"
+    )
     OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.FAILED)
     page.locator(".action-retry").wait_for(timeout=10_000)
     assert page.locator(".action-resend").count() == 0
@@ -52,7 +64,9 @@ def test_buttons_follow_the_job_without_a_reload(portal, page, technician, brows
     assert browser_problems == [], browser_problems
 
 
-def test_cancel_asks_in_a_modal_and_not_now_keeps_the_job(portal, page, technician, browser_problems):
+def test_cancel_asks_in_a_modal_and_not_now_keeps_the_job(
+    portal, page, technician, browser_problems
+):
     job = job_at(a_tenant(technician, "Modal"), technician, StepKey.REVIEW, JobState.WAITING_REVIEW)
     portal.login(page, technician)
     page.goto(portal.url(f"/jobs/{job.pk}/"))
@@ -76,10 +90,16 @@ def test_cancel_asks_in_a_modal_and_not_now_keeps_the_job(portal, page, technici
 
 
 def test_times_show_in_the_viewers_zone_with_the_full_time_on_hover(portal, chromium, technician):
-    job = job_at(a_tenant(technician, "Zones"), technician, StepKey.CUSTOMER_CONSENT,
-                 JobState.WAITING_CUSTOMER)
+    job = job_at(
+        a_tenant(technician, "Zones"),
+        technician,
+        StepKey.CUSTOMER_CONSENT,
+        JobState.WAITING_CUSTOMER,
+    )
     sent_link(job, ConsentState.OPENED)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Paris")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, timezone_id="Europe/Paris"
+    )
     try:
         page = context.new_page()
         portal.login(page, technician)
@@ -105,12 +125,16 @@ def test_a_390px_screen_needs_no_sideways_scroll(portal, chromium, technician, w
         page.goto(portal.url(f"/jobs/{job.pk}/" if where == "job" else f"/jobs/{job.pk}/report/"))
         page.wait_for_load_state("networkidle")
         portal.snap(page, f"live-05-390px-{where}")
-        assert no_sideways_scroll(page) <= 0, f"the {where} page scrolls {no_sideways_scroll(page)} px sideways"
+        assert no_sideways_scroll(page) <= 0, (
+            f"the {where} page scrolls {no_sideways_scroll(page)} px sideways"
+        )
     finally:
         context.close()
 
 
-def test_report_counts_follow_exclusions_without_a_reload(portal, page, technician, browser_problems):
+def test_report_counts_follow_exclusions_without_a_reload(
+    portal, page, technician, browser_problems
+):
     from tests.browser.test_end_to_end import _job_waiting_for_review
 
     job = _job_waiting_for_review(technician, users=8)

@@ -12,11 +12,14 @@ from tenants.roles import MANAGERS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_manager_signs_in_with_microsoft_and_reaches_the_dashboard(portal, page,
-                                                                     browser_problems):
+def test_a_manager_signs_in_with_microsoft_and_reaches_the_dashboard(
+    portal, page, browser_problems
+):
     callbacks = []
-    page.on("request", lambda r: callbacks.append(r.url) if "/login/microsoft/callback/" in r.url
-            else None)
+    page.on(
+        "request",
+        lambda r: callbacks.append(r.url) if "/login/microsoft/callback/" in r.url else None,
+    )
     page.goto(portal.url("/login/"))
     portal.snap(page, "signin-01-login-page")
     with page.expect_navigation():

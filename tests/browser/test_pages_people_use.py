@@ -1,4 +1,5 @@
-"""Pages looked at in real Chromium: the Next steps checklist keeps its ticks across a reload, My jobs,
+"""Pages looked at in real Chromium: the Next steps checklist keeps its ticks across a reload, My
+jobs,
 the tenant form's pre-flight problems next to their fields, keyboard basics (skip link, focus on the
 first field), and the pictures of each kept in test-artifacts/browser/."""
 
@@ -15,8 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_checklist_ticks_survive_a_reload(portal, page, technician, browser_problems):
-    tenant = Tenant.objects.create(name="Fabrikam", primary_domain="fabrikam.example",
-                                   customer_admin_email="admin@fabrikam.example", created_by=technician)
+    tenant = Tenant.objects.create(
+        name="Fabrikam",
+        primary_domain="fabrikam.example",
+        customer_admin_email="admin@fabrikam.example",
+        created_by=technician,
+    )
     job_at(tenant, technician, StepKey.ROUTING_COUNTDOWN, JobState.COMPLETED)
     portal.login(page, technician)
     page.goto(portal.url(f"/tenants/{tenant.pk}/next-steps/"))
@@ -29,13 +34,18 @@ def test_checklist_ticks_survive_a_reload(portal, page, technician, browser_prob
     page.reload()
     assert page.is_checked("#tick-transport_rule") and page.is_checked("#tick-mx-fabrikam-example")
     assert not page.is_checked("#tick-outbound_connector")
-    assert set(NextStepTick.objects.values_list("item", flat=True)) == {"transport_rule", "mx:fabrikam.example"}
+    assert set(NextStepTick.objects.values_list("item", flat=True)) == {
+        "transport_rule",
+        "mx:fabrikam.example",
+    }
     page.goto(portal.url(f"/tenants/{tenant.pk}/next-steps/handout/"))
     portal.snap(page, "pages-02-handout")
     assert browser_problems == [], browser_problems
 
 
-def test_the_tenant_form_says_what_to_fix_next_to_the_field(portal, page, technician, browser_problems):
+def test_the_tenant_form_says_what_to_fix_next_to_the_field(
+    portal, page, technician, browser_problems
+):
     portal.login(page, technician)
     page.goto(portal.url("/tenants/new/"))
     assert page.evaluate("document.activeElement.id") == "id_name", "the first field has no focus"
@@ -50,7 +60,10 @@ def test_the_tenant_form_says_what_to_fix_next_to_the_field(portal, page, techni
     page.fill("#id_primary_domain", "northwind.example")
     page.fill("#id_customer_admin_email", "it@northwind.example")
     page.click("#submit-id-save")
-    assert 'Tick "Create the Proofpoint org"' in page.locator("#error_1_id_create_proofpoint_org").inner_text()
+    assert (
+        'Tick "Create the Proofpoint org"'
+        in page.locator("#error_1_id_create_proofpoint_org").inner_text()
+    )
     portal.snap(page, "pages-04-tenant-form-org-missing")
     page.check("#id_create_proofpoint_org")
     page.click("#submit-id-save")
@@ -61,8 +74,12 @@ def test_the_tenant_form_says_what_to_fix_next_to_the_field(portal, page, techni
 
 
 def test_my_jobs_and_the_skip_link(portal, page, technician, browser_problems):
-    tenant = Tenant.objects.create(name="Review me", primary_domain="review-me.example",
-                                   customer_admin_email="it@review-me.example", created_by=technician)
+    tenant = Tenant.objects.create(
+        name="Review me",
+        primary_domain="review-me.example",
+        customer_admin_email="it@review-me.example",
+        created_by=technician,
+    )
     job_at(tenant, technician, StepKey.REVIEW, JobState.WAITING_REVIEW)
     portal.login(page, technician)
     assert page.url.endswith("/jobs/mine/"), page.url  # what needs me, first
@@ -82,12 +99,16 @@ def test_the_dashboard_pictures(portal, page, manager, browser_problems):
 
     now = timezone.now()
     for index in range(9):
-        tenant = Tenant.objects.create(name=f"Client {index}", primary_domain=f"client{index}.example",
-                                       customer_admin_email=f"it@client{index}.example")
+        tenant = Tenant.objects.create(
+            name=f"Client {index}",
+            primary_domain=f"client{index}.example",
+            customer_admin_email=f"it@client{index}.example",
+        )
         job = OnboardingJob.objects.create(tenant=tenant, state=JobState.COMPLETED)
         started = now - timedelta(days=7 * (index % 5) + 1)
-        OnboardingJob.objects.filter(pk=job.pk).update(created_at=started,
-                                                        finished_at=started + timedelta(hours=2 + 3 * index))
+        OnboardingJob.objects.filter(pk=job.pk).update(
+            created_at=started, finished_at=started + timedelta(hours=2 + 3 * index)
+        )
     portal.login(page, manager)
     page.goto(portal.url("/dashboard/"))
     assert page.locator("svg.chart").count() == 2

@@ -1,12 +1,18 @@
-"""Chaos options: `--chaos-full` runs the long version (40 tenants) that `make chaos` asks for; without
-it the small version (6 tenants) runs inside `make test`. Both are marked `chaos` (not deselected)."""
+"""Chaos options: `--chaos-full` runs the long version (40 tenants) that `make chaos` asks for;
+without
+it the small version (6 tenants) runs inside `make test`. Both are marked `chaos` (not
+deselected)."""
 
 import pytest
 
 
 def pytest_addoption(parser):
-    parser.addoption("--chaos-full", action="store_true", default=False,
-                     help="chaos tests: the long run (40 tenants) instead of the small one (6)")
+    parser.addoption(
+        "--chaos-full",
+        action="store_true",
+        default=False,
+        help="chaos tests: the long run (40 tenants) instead of the small one (6)",
+    )
 
 
 @pytest.fixture

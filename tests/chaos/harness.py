@@ -1,8 +1,11 @@
-"""Chaos harness: our own Redis server, customers who answer consent emails, a reviewer who approves,
+"""Chaos harness: our own Redis server, customers who answer consent emails, a reviewer who
+approves,
 a killer that SIGKILLs workers at random moments, and the end-state counts in the sandbox.
 
-Everything here runs in the test process against the real engine; the onboarding steps themselves run
-in real `celery worker` processes (tests/worker.py) on a Redis server this harness starts and restarts.
+Everything here runs in the test process against the real engine; the onboarding steps themselves
+run
+in real `celery worker` processes (tests/worker.py) on a Redis server this harness starts and
+restarts.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A redis-server of our own on a free port: no persistence, so a restart loses every message."""
+    """A redis-server of our own on a free port: no persistence, so a restart loses every
+    message."""
 
     def __init__(self, log_dir: Path):
         self.port = free_port()
@@ -60,8 +64,20 @@ class RedisServer:
     def start(self, timeout: float = 10) -> RedisServer:
         self.log_file = open(self.log_path, "ab")  # noqa: SIM115  closed in stop()
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=self.log_file, stderr=subprocess.STDOUT)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -88,7 +104,8 @@ class RedisServer:
             self.log_file.close()
 
     def restart(self, down_seconds: float = 1.0) -> None:
-        """Stop (every queued and unacknowledged message is gone), stay down a moment, start again."""
+        """Stop (every queued and unacknowledged message is gone), stay down a moment, start
+        again."""
         self.stop()
         time.sleep(down_seconds)
         self.start()
@@ -96,8 +113,10 @@ class RedisServer:
 
 
 class Customer:
-    """Each tenant's admin: opens the newest consent email's link; the sandbox (auto-consent on) grants at
-    once and sends the browser back to the portal's callback, which this client follows in-process."""
+    """Each tenant's admin: opens the newest consent email's link; the sandbox (auto-consent on)
+    grants at
+    once and sends the browser back to the portal's callback, which this client follows
+    in-process."""
 
     def __init__(self):
         self.client = Client()
@@ -108,7 +127,9 @@ class Customer:
 
     def answer_new_links(self) -> int:
         answered = 0
-        for message in OutboxMessage.objects.filter(subject__icontains="approve").exclude(pk__in=self.read):
+        for message in OutboxMessage.objects.filter(subject__icontains="approve").exclude(
+            pk__in=self.read
+        ):
             match = LINK.search(message.body_text or "")
             if not match:
                 self.read.add(message.pk)
@@ -153,7 +174,8 @@ class Customer:
 
 @dataclass
 class Killer:
-    """Two real workers; SIGKILL a random one every few seconds and start a fresh one shortly after."""
+    """Two real workers; SIGKILL a random one every few seconds and start a fresh one shortly
+    after."""
 
     env: dict
     count: int = 2
@@ -216,30 +238,51 @@ def approve_waiting_reviews(approved: set[int]) -> int:
 
 
 def describe_unfinished(jobs, everything: bool = False) -> str:
-    """Each unfinished job with every step's times, attempts and message: enough to see where it stalled."""
+    """Each unfinished job with every step's times, attempts and message: enough to see where it
+    stalled."""
     lines = []
     chosen = OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).order_by("pk")
     for job in chosen if everything else chosen.exclude(state=JobState.COMPLETED):
-        lines.append(f"job {job.pk} {job.tenant.primary_domain}: {job.state} since {job.state_changed_at:%H:%M:%S} "
-                     f"(dispatched {job.dispatched_at and f'{job.dispatched_at:%H:%M:%S}'})")
+        lines.append(
+            f"job {job.pk} {job.tenant.primary_domain}: {job.state} since "
+            f"{job.state_changed_at:%H:%M:%S} "
+            f"(dispatched {job.dispatched_at and f'{job.dispatched_at:%H:%M:%S}'})"
+        )
         for step in Step.objects.filter(job=job):
-            times = " ".join(f"{name}={value:%H:%M:%S}" for name in ("started_at", "finished_at", "lease_expires_at",
-                                                                     "next_attempt_at", "wake_at")
-                             if (value := getattr(step, name)))
-            lines.append(f"   {step.key}: {step.state} attempts={step.attempts} {times} :: {step.message[:200]}")
+            times = " ".join(
+                f"{name}={value:%H:%M:%S}"
+                for name in (
+                    "started_at",
+                    "finished_at",
+                    "lease_expires_at",
+                    "next_attempt_at",
+                    "wake_at",
+                )
+                if (value := getattr(step, name))
+            )
+            lines.append(
+                f"   {step.key}: {step.state} attempts={step.attempts} {times} :: "
+                f"{step.message[:200]}"
+            )
     return "\n".join(lines)
 
 
 def progress(jobs) -> str:
     from collections import Counter
 
-    states = Counter(OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("state", flat=True))
-    steps = Counter(OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).exclude(state__in=FINISHED)
-                    .values_list("current_step", flat=True))
+    states = Counter(
+        OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("state", flat=True)
+    )
+    steps = Counter(
+        OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs])
+        .exclude(state__in=FINISHED)
+        .values_list("current_step", flat=True)
+    )
     return f"{dict(states)} at {dict(steps)}"
 
 
-# --- the end state ------------------------------------------------------------------------------------
+# --- the end state
+# ------------------------------------------------------------------------------------
 @dataclass
 class TenantCounts:
     domain: str
@@ -258,10 +301,17 @@ class TenantCounts:
 
     @property
     def ok(self) -> bool:
-        return (self.job_state == JobState.COMPLETED and self.apps == 1 and self.service_principals == 1
-                and self.secrets == 1 and self.secret_is_stored_one and self.role_assignments == 1
-                and self.grants == 1 and self.pp_duplicates == 0
-                and self.pp_accounts == self.imported_rows + self.pre_existing)
+        return (
+            self.job_state == JobState.COMPLETED
+            and self.apps == 1
+            and self.service_principals == 1
+            and self.secrets == 1
+            and self.secret_is_stored_one
+            and self.role_assignments == 1
+            and self.grants == 1
+            and self.pp_duplicates == 0
+            and self.pp_accounts == self.imported_rows + self.pre_existing
+        )
 
 
 def end_state(admin, jobs) -> list[TenantCounts]:
@@ -269,7 +319,11 @@ def end_state(admin, jobs) -> list[TenantCounts]:
     orgs = {o["primary_domain"]: o for o in state["proofpoint"]["orgs"]}
     by_domain = {d: t for t in state["tenants"] for d in t["domains"]}
     found = []
-    for job in OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).select_related("tenant").order_by("pk"):
+    for job in (
+        OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs])
+        .select_related("tenant")
+        .order_by("pk")
+    ):
         tenant: Tenant = job.tenant
         sandbox_tenant = by_domain[tenant.primary_domain]
         app = EntraApplication.objects.filter(tenant=tenant).first()
@@ -278,32 +332,80 @@ def end_state(admin, jobs) -> list[TenantCounts]:
         sps = [s for s in sandbox_tenant["servicePrincipals"] if s["appId"] == app_id]
         sp_ids = {s["id"] for s in sps}
         credentials = [c for a in apps for c in a["passwordCredentials"]]
-        assignments = [a for a in sandbox_tenant["appRoleAssignments"] if a.get("principalId") in sp_ids]
-        grants = [g for g in sandbox_tenant["oauth2PermissionGrants"] if g.get("clientId") in sp_ids]
+        assignments = [
+            a for a in sandbox_tenant["appRoleAssignments"] if a.get("principalId") in sp_ids
+        ]
+        grants = [
+            g for g in sandbox_tenant["oauth2PermissionGrants"] if g.get("clientId") in sp_ids
+        ]
         org = orgs.get(tenant.primary_domain, {"users": []})
         emails = [str(u["primary_email"]).lower() for u in org["users"]]
-        imported = set(SyncReportRow.objects.filter(job=job, section=Section.ADDING, import_state=ImportState.DONE)
-                       .values_list("email", flat=True))
-        pre_existing = [e for e in set(emails) - imported
-                        if SyncReportRow.objects.filter(job=job, email=e, section=Section.EXEMPT).exists()]
-        found.append(TenantCounts(
-            domain=tenant.primary_domain, job_state=job.state, apps=len(apps), service_principals=len(sps),
-            secrets=len(credentials),
-            secret_is_stored_one=bool(app and len(credentials) == 1 and credentials[0]["keyId"] == app.secret_key_id),
-            role_assignments=len(assignments), grants=len(grants), pp_accounts=len(emails),
-            pp_duplicates=len(emails) - len(set(emails)), imported_rows=len(imported),
-            pre_existing=len(pre_existing), consent_links=ConsentLink.objects.filter(job=job).count(),
-        ))
+        imported = set(
+            SyncReportRow.objects.filter(
+                job=job, section=Section.ADDING, import_state=ImportState.DONE
+            ).values_list("email", flat=True)
+        )
+        pre_existing = [
+            e
+            for e in set(emails) - imported
+            if SyncReportRow.objects.filter(job=job, email=e, section=Section.EXEMPT).exists()
+        ]
+        found.append(
+            TenantCounts(
+                domain=tenant.primary_domain,
+                job_state=job.state,
+                apps=len(apps),
+                service_principals=len(sps),
+                secrets=len(credentials),
+                secret_is_stored_one=bool(
+                    app and len(credentials) == 1 and credentials[0]["keyId"] == app.secret_key_id
+                ),
+                role_assignments=len(assignments),
+                grants=len(grants),
+                pp_accounts=len(emails),
+                pp_duplicates=len(emails) - len(set(emails)),
+                imported_rows=len(imported),
+                pre_existing=len(pre_existing),
+                consent_links=ConsentLink.objects.filter(job=job).count(),
+            )
+        )
     return found
 
 
 def counts_table(rows: list[TenantCounts]) -> str:
-    header = ("tenant", "job", "apps", "SPs", "secrets", "stored=live", "roles", "grants", "PP accounts",
-              "PP dups", "imported", "pre-existing", "ok")
-    cells = [header] + [(r.domain, r.job_state, r.apps, r.service_principals, r.secrets,
-                         "yes" if r.secret_is_stored_one else "NO", r.role_assignments, r.grants, r.pp_accounts,
-                         r.pp_duplicates, r.imported_rows, r.pre_existing, "ok" if r.ok else "BAD")
-                        for r in rows]
+    header = (
+        "tenant",
+        "job",
+        "apps",
+        "SPs",
+        "secrets",
+        "stored=live",
+        "roles",
+        "grants",
+        "PP accounts",
+        "PP dups",
+        "imported",
+        "pre-existing",
+        "ok",
+    )
+    cells = [header] + [
+        (
+            r.domain,
+            r.job_state,
+            r.apps,
+            r.service_principals,
+            r.secrets,
+            "yes" if r.secret_is_stored_one else "NO",
+            r.role_assignments,
+            r.grants,
+            r.pp_accounts,
+            r.pp_duplicates,
+            r.imported_rows,
+            r.pre_existing,
+            "ok" if r.ok else "BAD",
+        )
+        for r in rows
+    ]
     widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
     lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -1,14 +1,21 @@
 """Many onboardings at once through a hostile world, and nothing lost or doubled.
 
-The sandbox throttles (429 with whole and fractional Retry-After), fails (503), delays replication and
-secret propagation; consent links approve at once (auto-consent) when the customer opens them; the test
-approves each report as soon as its job waits for review; the routing countdown is short. Meanwhile two
-real `celery worker` processes are SIGKILLed at random moments and restarted, and the Redis broker (our
-own redis-server, no persistence) is restarted once, losing every queued message: the engine's sweeper
+The sandbox throttles (429 with whole and fractional Retry-After), fails (503), delays replication
+and
+secret propagation; consent links approve at once (auto-consent) when the customer opens them; the
+test
+approves each report as soon as its job waits for review; the routing countdown is short. Meanwhile
+two
+real `celery worker` processes are SIGKILLed at random moments and restarted, and the Redis broker
+(our
+own redis-server, no persistence) is restarted once, losing every queued message: the engine's
+sweeper
 (beat in the workers, every second; 10 s step leases) must recover all of it.
 
-Pass: every job completed and, per tenant, the sandbox holds exactly one app, one service principal, one
-secret (the one the portal stored: no orphan), one role assignment, one delegated grant, and no duplicate
+Pass: every job completed and, per tenant, the sandbox holds exactly one app, one service principal,
+one
+secret (the one the portal stored: no orphan), one role assignment, one delegated grant, and no
+duplicate
 Proofpoint account (every email once; the count equals the imported rows plus the accounts that were
 there before). The counts are printed as a table.
 
@@ -42,11 +49,21 @@ from tests.sandbox_fixtures import sandbox_env
 from tests.worker import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts" / "chaos"
-pytestmark = [pytest.mark.chaos, pytest.mark.integration, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.chaos,
+    pytest.mark.integration,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+]
 
 KNOBS = {
-    "throttle_rate": 0.08, "unavailable_rate": 0.04, "retry_after": [1, 0.5, 1.25, 2, None],
-    "replication_delay_s": 1.5, "secret_propagation_s": 2.5, "auto_consent": True, "seed": 11,
+    "throttle_rate": 0.08,
+    "unavailable_rate": 0.04,
+    "retry_after": [1, 0.5, 1.25, 2, None],
+    "replication_delay_s": 1.5,
+    "secret_propagation_s": 2.5,
+    "auto_consent": True,
+    "seed": 11,
 }
 
 
@@ -59,15 +76,23 @@ def redis_server(tmp_path):
 
 def worker_env(sandbox, broker_url: str) -> dict:
     return {
-        **sandbox_env(sandbox), "CELERY_BROKER_URL": broker_url, "SWEEP_INTERVAL_SECONDS": "1",
-        "STEP_LEASE_SECONDS": "10", "STEP_RETRY_BASE_SECONDS": "1", "STEP_MAX_ATTEMPTS": "40",
-        "ROUTING_WAIT_SECONDS": "3", "ENTRA_SECRET_PROPAGATION_SECONDS": "40", "ENTRA_REPLICATION_SECONDS": "20",
-        "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend", "CELERY_VISIBILITY_TIMEOUT": "20",
+        **sandbox_env(sandbox),
+        "CELERY_BROKER_URL": broker_url,
+        "SWEEP_INTERVAL_SECONDS": "1",
+        "STEP_LEASE_SECONDS": "10",
+        "STEP_RETRY_BASE_SECONDS": "1",
+        "STEP_MAX_ATTEMPTS": "40",
+        "ROUTING_WAIT_SECONDS": "3",
+        "ENTRA_SECRET_PROPAGATION_SECONDS": "40",
+        "ENTRA_REPLICATION_SECONDS": "20",
+        "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
+        "CELERY_VISIBILITY_TIMEOUT": "20",
     }
 
 
-def test_many_onboardings_survive_killed_workers_and_a_broker_restart(portal_sandbox, sandbox, settings, technician,
-                                                                     redis_server, monkeypatch, chaos_full):
+def test_many_onboardings_survive_killed_workers_and_a_broker_restart(
+    portal_sandbox, sandbox, settings, technician, redis_server, monkeypatch, chaos_full
+):
     tenants_wanted = 40 if chaos_full else 6
     deadline_s = 1500 if chaos_full else 170
     rng = random.Random(2026)
@@ -84,9 +109,15 @@ def test_many_onboardings_survive_killed_workers_and_a_broker_restart(portal_san
     for index in range(tenants_wanted):
         domain = f"chaos{index:02d}.example"
         add_sandbox_tenant(portal_sandbox, domain, rng.randint(20, 50))
-        tenants.append(Tenant.objects.create(
-            name=f"Chaos {index:02d}", primary_domain=domain, customer_admin_email=f"admin@{domain}",
-            created_by=technician, create_proofpoint_org=True))
+        tenants.append(
+            Tenant.objects.create(
+                name=f"Chaos {index:02d}",
+                primary_domain=domain,
+                customer_admin_email=f"admin@{domain}",
+                created_by=technician,
+                create_proofpoint_org=True,
+            )
+        )
 
     killer = Killer(env=worker_env(sandbox, redis_server.url), every=(5.0, 10.0))
     customer, approved = Customer(), set()
@@ -98,12 +129,18 @@ def test_many_onboardings_survive_killed_workers_and_a_broker_restart(portal_san
         restart_after = 12 if not chaos_full else 60
         while True:
             elapsed = time.monotonic() - started
-            states = list(OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("state", flat=True))
+            states = list(
+                OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list(
+                    "state", flat=True
+                )
+            )
             if all(state in FINISHED for state in states):
                 break
             if elapsed > deadline_s:
-                pytest.fail(f"not every job finished in {deadline_s} s:\n{describe_unfinished(jobs)}\n"
-                            f"{killer.logs()}")
+                pytest.fail(
+                    f"not every job finished in {deadline_s} s:\n{describe_unfinished(jobs)}\n"
+                    f"{killer.logs()}"
+                )
             customer.answer_new_links()
             approve_waiting_reviews(approved)
             if redis_restarted_at is None and elapsed > restart_after:
@@ -121,10 +158,17 @@ def test_many_onboardings_survive_killed_workers_and_a_broker_restart(portal_san
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"timeline-{len(jobs)}.txt").write_text(describe_unfinished(jobs, everything=True))
     rows = end_state(portal_sandbox, jobs)
-    print(f"\n{len(jobs)} onboardings in {took:.0f} s; {killer.kills} worker SIGKILLs, "
-          f"{redis_server.restarts} Redis restart at {redis_restarted_at:.0f} s; "
-          f"{len(customer.answered)} consent answers, {len(approved)} approvals\n" + counts_table(rows))
-    failed = [j for j in OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs]) if j.state != JobState.COMPLETED]
+    print(
+        f"\n{len(jobs)} onboardings in {took:.0f} s; {killer.kills} worker SIGKILLs, "
+        f"{redis_server.restarts} Redis restart at {redis_restarted_at:.0f} s; "
+        f"{len(customer.answered)} consent answers, {len(approved)} approvals\n"
+        + counts_table(rows)
+    )
+    failed = [
+        j
+        for j in OnboardingJob.objects.filter(pk__in=[j.pk for j in jobs])
+        if j.state != JobState.COMPLETED
+    ]
     assert not failed, describe_unfinished(failed)
     assert killer.kills >= 3 and redis_server.restarts == 1
     bad = [r for r in rows if not r.ok]

@@ -53,7 +53,9 @@ def fake_time() -> FakeTime:
 
 @pytest.fixture
 def config(ca_bundle, fake_time) -> OutboundConfig:
-    return OutboundConfig(ca_bundle=ca_bundle, timeout=5, sleep=fake_time.sleep, clock=fake_time.clock)
+    return OutboundConfig(
+        ca_bundle=ca_bundle, timeout=5, sleep=fake_time.sleep, clock=fake_time.clock
+    )
 
 
 @pytest.fixture

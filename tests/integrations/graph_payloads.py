@@ -24,7 +24,11 @@ def openid_configuration(base: str, tenant: str = TENANT, **extra) -> dict:
 
 def script_login(stub, *token_answers):
     """The tenant's discovery document, and token answers (default: one good token)."""
-    stub.on("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration", answer(200, openid_configuration(stub.url)))
+    stub.on(
+        "GET",
+        f"/{TENANT}/v2.0/.well-known/openid-configuration",
+        answer(200, openid_configuration(stub.url)),
+    )
     good = answer(200, {"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600})
     stub.on("POST", TOKEN_PATH, *(token_answers or (good,)))
 
@@ -47,4 +51,6 @@ def graph_error(status: int, code: str, message: str, request_id: str = "rid-gra
 def graph_client(stub, session, config, **kwargs):
     from integrations.microsoft.graph import GraphClient
 
-    return GraphClient(stub.url, f"{stub.url}/graph", TENANT, CLIENT_ID, SECRET, session, config, **kwargs)
+    return GraphClient(
+        stub.url, f"{stub.url}/graph", TENANT, CLIENT_ID, SECRET, session, config, **kwargs
+    )

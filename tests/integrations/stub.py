@@ -51,7 +51,9 @@ def answer(status=200, body=None, headers=None):
         return Response(b"", status=status, headers=headers or {})
     if isinstance(body, bytes | str):
         return Response(body, status=status, headers=headers or {}, mimetype="text/plain")
-    return Response(json.dumps(body), status=status, headers=headers or {}, mimetype="application/json")
+    return Response(
+        json.dumps(body), status=status, headers=headers or {}, mimetype="application/json"
+    )
 
 
 class StubServer:
@@ -127,7 +129,9 @@ def _cert(subject, issuer, public_key, signing_key, *, ca: bool, san=None):
             ),
             critical=True,
         )
-        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+        )
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
         builder = builder.add_extension(
@@ -139,7 +143,9 @@ def _cert(subject, issuer, public_key, signing_key, *, ca: bool, san=None):
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     """(ca.pem, server.pem, server.key) for localhost and 127.0.0.1, signed by a fresh CA."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = _cert(_name("stub test CA"), _name("stub test CA"), ca_key.public_key(), ca_key, ca=True)
+    ca_cert = _cert(
+        _name("stub test CA"), _name("stub test CA"), ca_key.public_key(), ca_key, ca=True
+    )
     key = ec.generate_private_key(ec.SECP256R1())
     san = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     cert = _cert(_name("localhost"), ca_cert.subject, key.public_key(), ca_key, ca=False, san=san)
@@ -147,7 +153,11 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     paths[2].write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
     return paths
 

@@ -20,7 +20,12 @@ def call(session, config, url, **kwargs):
 
 
 def test_it_retries_after_429_with_fractional_retry_after(stub, session, config, fake_time):
-    stub.on("GET", "/x", answer(429, {"error": "slow"}, {"Retry-After": "2.128"}), answer(200, {"ok": 1}))
+    stub.on(
+        "GET",
+        "/x",
+        answer(429, {"error": "slow"}, {"Retry-After": "2.128"}),
+        answer(200, {"ok": 1}),
+    )
     response = call(session, config, f"{stub.url}/x")
     assert response.json() == {"ok": 1}
     assert fake_time.sleeps == [2.128]
@@ -43,7 +48,9 @@ def test_it_backs_off_with_full_jitter_without_retry_after(stub, session, config
 
 
 def test_it_gives_up_after_max_attempts(stub, session, config, fake_time):
-    stub.on("GET", "/x", answer(429, {"error": "busy"}, {"Retry-After": "1", "request-id": "rid-1"}))
+    stub.on(
+        "GET", "/x", answer(429, {"error": "busy"}, {"Retry-After": "1", "request-id": "rid-1"})
+    )
     with pytest.raises(TransientError) as caught:
         call(session, config, f"{stub.url}/x")
     assert len(stub.requests_to("/x")) == config.max_attempts
@@ -68,7 +75,11 @@ def test_it_gives_up_when_retry_after_exceeds_the_time_budget(stub, session, con
 
 def test_it_stops_at_the_total_time_budget(stub, ca_bundle, fake_time):
     config = OutboundConfig(
-        ca_bundle, max_attempts=100, max_total_seconds=10, sleep=fake_time.sleep, clock=fake_time.clock
+        ca_bundle,
+        max_attempts=100,
+        max_total_seconds=10,
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
     )
     stub.on("GET", "/x", answer(503, None, {"Retry-After": "3"}))
     with make_session(config) as session, pytest.raises(TransientError):
@@ -116,7 +127,9 @@ def test_it_retries_connection_errors_then_raises_transient(session, config, fak
 
 
 def test_it_applies_the_default_timeout(stub, ca_bundle, fake_time):
-    config = OutboundConfig(ca_bundle, timeout=0.2, max_attempts=1, sleep=fake_time.sleep, clock=fake_time.clock)
+    config = OutboundConfig(
+        ca_bundle, timeout=0.2, max_attempts=1, sleep=fake_time.sleep, clock=fake_time.clock
+    )
     stub.on("GET", "/slow", lambda seen: (time.sleep(1), answer(200, {}))[1])
     with make_session(config) as session, pytest.raises(TransientError) as caught:
         call(session, config, f"{stub.url}/slow")
@@ -131,7 +144,9 @@ def test_an_untrusted_certificate_is_a_permanent_error(stub, fake_time):
     assert fake_time.sleeps == []
 
 
-def test_requests_ca_bundle_in_the_environment_cannot_override_trust(stub, session, config, monkeypatch):
+def test_requests_ca_bundle_in_the_environment_cannot_override_trust(
+    stub, session, config, monkeypatch
+):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
     monkeypatch.setenv("CURL_CA_BUNDLE", "/nonexistent/ca.pem")
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
@@ -163,7 +178,9 @@ def test_parse_retry_after_http_date_in_the_past_is_zero():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
 
-def test_the_log_shows_path_status_and_request_id_not_query_or_headers(stub, session, config, caplog):
+def test_the_log_shows_path_status_and_request_id_not_query_or_headers(
+    stub, session, config, caplog
+):
     stub.on("GET", "/x", answer(200, {}, {"request-id": "rid-42"}))
     with caplog.at_level("INFO", logger="integrations.http"):
         send(

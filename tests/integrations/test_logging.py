@@ -8,7 +8,14 @@ import pytest
 
 from integrations.errors import IntegrationError
 from integrations.proofpoint.client import ProofpointClient
-from tests.integrations.graph_payloads import ACCESS_TOKEN, SECRET, TOKEN_PATH, graph_client, graph_error, script_login
+from tests.integrations.graph_payloads import (
+    ACCESS_TOKEN,
+    SECRET,
+    TOKEN_PATH,
+    graph_client,
+    graph_error,
+    script_login,
+)
 from tests.integrations.stub import answer
 
 NEW_SECRET_TEXT = "NEW~secretText-from-addPassword"
@@ -19,11 +26,19 @@ AD_KEY = "ad-key-never-logged"
 def _graph_flow(stub, session, config):
     script_login(stub)
     stub.on(
-        "POST", "/graph/v1.0/applications/obj1/addPassword", answer(200, {"keyId": "k", "secretText": NEW_SECRET_TEXT})
+        "POST",
+        "/graph/v1.0/applications/obj1/addPassword",
+        answer(200, {"keyId": "k", "secretText": NEW_SECRET_TEXT}),
     )
-    stub.on("GET", "/graph/v1.0/users", graph_error(403, "Authorization_RequestDenied", "Insufficient privileges"))
+    stub.on(
+        "GET",
+        "/graph/v1.0/users",
+        graph_error(403, "Authorization_RequestDenied", "Insufficient privileges"),
+    )
     graph = graph_client(stub, session, config)
-    assert graph.add_password("obj1", "sync", "2027-01-01T00:00:00Z")["secretText"] == NEW_SECRET_TEXT
+    assert (
+        graph.add_password("obj1", "sync", "2027-01-01T00:00:00Z")["secretText"] == NEW_SECRET_TEXT
+    )
     with pytest.raises(IntegrationError):
         graph.first_user()
 
@@ -45,5 +60,13 @@ def test_secrets_never_logged(stub, session, config, caplog):
         _proofpoint_flow(stub, session, config)
     assert stub.requests_to(TOKEN_PATH)  # the flows really ran
     assert "GET /graph/v1.0/users -> 403" in caplog.text
-    for secret in (SECRET, ACCESS_TOKEN, NEW_SECRET_TEXT, PASSWORD, AD_KEY, "Authorization", "X-Password"):
+    for secret in (
+        SECRET,
+        ACCESS_TOKEN,
+        NEW_SECRET_TEXT,
+        PASSWORD,
+        AD_KEY,
+        "Authorization",
+        "X-Password",
+    ):
         assert secret not in caplog.text, secret

@@ -1,4 +1,5 @@
-"""Emails: the technician when a job needs them, the customer when it completes, managers' daily digest;
+"""Emails: the technician when a job needs them, the customer when it completes, managers' daily
+digest;
 each person can turn each kind off; an email failure never breaks the engine."""
 
 from datetime import timedelta
@@ -29,8 +30,9 @@ def run_failing_job(tenant, user, settings, capture):
     return job
 
 
-def test_the_technician_is_emailed_when_a_step_fails(tenant_a, technician, dispatched, settings, run_tasks_now,
-                                                      django_capture_on_commit_callbacks):
+def test_the_technician_is_emailed_when_a_step_fails(
+    tenant_a, technician, dispatched, settings, run_tasks_now, django_capture_on_commit_callbacks
+):
     run_failing_job(tenant_a, technician, settings, django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -40,9 +42,12 @@ def test_the_technician_is_emailed_when_a_step_fails(tenant_a, technician, dispa
     assert message.alternatives and "Authorization_RequestDenied" in message.alternatives[0][0]
 
 
-def test_a_technician_can_turn_a_kind_off(tenant_a, technician, dispatched, settings, run_tasks_now,
-                                          django_capture_on_commit_callbacks):
-    NotificationPreference.objects.create(user=technician, kind=NotificationKind.STEP_FAILED, enabled=False)
+def test_a_technician_can_turn_a_kind_off(
+    tenant_a, technician, dispatched, settings, run_tasks_now, django_capture_on_commit_callbacks
+):
+    NotificationPreference.objects.create(
+        user=technician, kind=NotificationKind.STEP_FAILED, enabled=False
+    )
     run_failing_job(tenant_a, technician, settings, django_capture_on_commit_callbacks)
     assert mail.outbox == []
 
@@ -54,8 +59,9 @@ def test_emails_wait_for_the_commit(tenant_a, technician, dispatched, settings, 
     assert mail.outbox == []
 
 
-def test_an_email_failure_never_breaks_the_engine(tenant_a, technician, dispatched, settings, monkeypatch,
-                                                  django_capture_on_commit_callbacks):
+def test_an_email_failure_never_breaks_the_engine(
+    tenant_a, technician, dispatched, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
@@ -66,22 +72,27 @@ def test_an_email_failure_never_breaks_the_engine(tenant_a, technician, dispatch
     assert job.state == JobState.FAILED
 
 
-@pytest.mark.parametrize("event,state,step_key,kinds", [
-    (events.STEP_FAILED, "failed", "x", ["step_failed"]),
-    (events.STEP_SUCCEEDED, "running", "customer_consent", []),  # no email went to the customer
-    (events.CONSENT_DECLINED, "waiting_customer", "customer_consent", ["consent_declined"]),
-    (events.STEP_SUCCEEDED, "running", "create_app", []),
-    (events.WAITING, "waiting_review", "review", ["review_ready"]),
-    (events.WAITING, "waiting_customer", "customer_consent", []),
-    (events.COMPLETED, "completed", None, ["routing_ready", "customer_completed"]),
-    (events.CANCELLED, "cancelled", None, []),
-])
+@pytest.mark.parametrize(
+    "event,state,step_key,kinds",
+    [
+        (events.STEP_FAILED, "failed", "x", ["step_failed"]),
+        (events.STEP_SUCCEEDED, "running", "customer_consent", []),  # no email went to the customer
+        (events.CONSENT_DECLINED, "waiting_customer", "customer_consent", ["consent_declined"]),
+        (events.STEP_SUCCEEDED, "running", "create_app", []),
+        (events.WAITING, "waiting_review", "review", ["review_ready"]),
+        (events.WAITING, "waiting_customer", "customer_consent", []),
+        (events.COMPLETED, "completed", None, ["routing_ready", "customer_completed"]),
+        (events.CANCELLED, "cancelled", None, []),
+    ],
+)
 def test_which_events_email_whom(tenant_a, event, state, step_key, kinds):
     job = make_job(tenant_a, state, step=step_key or "")
     if event == events.COMPLETED:  # the tenant's first completed onboarding: it went live with it
         type(job).objects.filter(pk=job.pk).update(finished_at=timezone.now())
         job.refresh_from_db()
-        type(tenant_a).objects.filter(pk=tenant_a.pk).update(lifecycle="live", live_since=job.finished_at)
+        type(tenant_a).objects.filter(pk=tenant_a.pk).update(
+            lifecycle="live", live_since=job.finished_at
+        )
     step = job.steps.first()
     assert [str(k) for k in receivers.emails_for(job, event, step)] == kinds
 
@@ -98,7 +109,9 @@ def test_review_ready_and_consent_emails_render(tenant_a, technician):
     job = make_job(tenant_a, "waiting_review", step="review", user=technician)
     assert emails.notify_technician(NotificationKind.REVIEW_READY, job)
     assert emails.notify_technician(NotificationKind.CONSENT_ANSWERED, job)
-    assert "ready for review" in mail.outbox[0].subject and f"/jobs/{job.pk}/" in mail.outbox[0].body
+    assert (
+        "ready for review" in mail.outbox[0].subject and f"/jobs/{job.pk}/" in mail.outbox[0].body
+    )
     assert "answered" in mail.outbox[1].subject
 
 
@@ -107,7 +120,9 @@ def test_the_daily_digest_goes_to_managers_who_want_it(tenant_a, tenant_b, techn
 
     other = User.objects.create_user("max", "max@msp.example", "x")
     other.groups.add(Group.objects.get_or_create(name="Managers")[0])
-    NotificationPreference.objects.create(user=other, kind=NotificationKind.MANAGER_DIGEST, enabled=False)
+    NotificationPreference.objects.create(
+        user=other, kind=NotificationKind.MANAGER_DIGEST, enabled=False
+    )
     make_job(tenant_a, "failed", user=technician)
     make_job(tenant_b, "waiting_review", step="review", age=timedelta(days=3))
     assert tasks.send_manager_digest() == 1
@@ -124,8 +139,12 @@ def test_the_preferences_page(tech_client, technician, manager_client, outsider_
     page = tech_client.get("/preferences/").content.decode()
     assert "A step failed" in page and "digest" not in page.lower()
     assert "digest" in manager_client.get("/preferences/").content.decode().lower()
-    tech_client.post("/preferences/", {"review_ready": "on", "consent_answered": "on", "routing_ready": "on"})
-    saved = dict(NotificationPreference.objects.filter(user=technician).values_list("kind", "enabled"))
+    tech_client.post(
+        "/preferences/", {"review_ready": "on", "consent_answered": "on", "routing_ready": "on"}
+    )
+    saved = dict(
+        NotificationPreference.objects.filter(user=technician).values_list("kind", "enabled")
+    )
     assert saved["step_failed"] is False and saved["review_ready"] is True
     assert outsider_client.get("/preferences/").status_code == 403
     assert client.get("/preferences/").status_code == 302

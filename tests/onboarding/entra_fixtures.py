@@ -1,4 +1,5 @@
-"""Fixtures for the Entra half: the sandbox, the Entra-only pipeline, a customer who answers the email."""
+"""Fixtures for the Entra half: the sandbox, the Entra-only pipeline, a customer who answers the
+email."""
 
 from __future__ import annotations
 
@@ -15,20 +16,28 @@ from onboarding import engine
 from onboarding.models import JobState, StepState
 
 LINK = re.compile(r"https?://\S+?/consent/([A-Za-z0-9_\-]+)/")
-SETTLED = {JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.WAITING_CUSTOMER,
-           JobState.WAITING_REVIEW}
+SETTLED = {
+    JobState.COMPLETED,
+    JobState.FAILED,
+    JobState.CANCELLED,
+    JobState.WAITING_CUSTOMER,
+    JobState.WAITING_REVIEW,
+}
 
 
 @pytest.fixture
 def entra(portal_sandbox, settings, dispatched):
-    """The sandbox, the Entra-only pipeline, quick retries, no rate limit (pages are hit often here)."""
+    """The sandbox, the Entra-only pipeline, quick retries, no rate limit (pages are hit often
+    here)."""
     settings.ONBOARDING_PIPELINE = "tests.onboarding.steps.pipelines.ENTRA"
     settings.STEP_RETRY_BASE_SECONDS = 0
     settings.STEP_MAX_ATTEMPTS = 30
     settings.ENTRA_REPLICATION_SECONDS = 20
     settings.ENTRA_SECRET_PROPAGATION_SECONDS = 30
     settings.RATELIMIT_ENABLE = False
-    settings.PORTAL_BASE_URL = settings.PORTAL_BASE_URL  # the sandbox's MSP app is registered for this one
+    settings.PORTAL_BASE_URL = (
+        settings.PORTAL_BASE_URL
+    )  # the sandbox's MSP app is registered for this one
     return portal_sandbox
 
 
@@ -41,7 +50,10 @@ def drive(job, timeout: float = 90):
         if job.state in SETTLED:
             return job
         if time.monotonic() > deadline:
-            raise AssertionError(f"job stuck in {job.state}: {[(s.key, s.state, s.message) for s in job.steps.all()]}")
+            raise AssertionError(
+                f"job stuck in {job.state}: "
+                f"{[(s.key, s.state, s.message) for s in job.steps.all()]}"
+            )
         step = job.steps.filter(state=StepState.PENDING).first()
         wait = 0.05
         if step and step.next_attempt_at:
@@ -50,7 +62,8 @@ def drive(job, timeout: float = 90):
 
 
 def last_link_token() -> str:
-    """The token in the newest consent email (this process's mail.outbox, or a worker's DB outbox)."""
+    """The token in the newest consent email (this process's mail.outbox, or a worker's DB
+    outbox)."""
     from onboarding.models import OutboxMessage
 
     sent = OutboxMessage.objects.order_by("-pk").first()
@@ -69,7 +82,8 @@ class Customer:
         self.http.trust_env = False
 
     def microsoft_answer(self, token: str, decision: str = "approve") -> str:
-        """Landing page → button → Microsoft's consent page → answer. Returns the callback path+query."""
+        """Landing page → button → Microsoft's consent page → answer. Returns the callback
+        path+query."""
         assert self.client.get(f"/consent/{token}/").status_code == 200
         go = self.client.post(f"/consent/{token}/go/")
         assert go.status_code == 302, go.content

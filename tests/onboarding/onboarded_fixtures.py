@@ -1,4 +1,5 @@
-"""A customer onboarded for real against the sandbox (Entra steps, Proofpoint org and Azure sync saved
+"""A customer onboarded for real against the sandbox (Entra steps, Proofpoint org and Azure sync
+saved
 with the tenant's frequency, the job completed), whose sync app secret the tests rotate."""
 
 import pytest
@@ -32,7 +33,9 @@ def onboarded(portal_sandbox, technician, dispatched, settings):
         # What the import leaves: the Azure sync saved with the tenant's own frequency.
         save_azure_settings(tenant, frequency=tenant.sync_frequency_hours, attempt=1)
         Step.objects.filter(job=job).update(state=StepState.SUCCEEDED)
-        OnboardingJob.objects.filter(pk=job.pk).update(state=JobState.COMPLETED, finished_at=timezone.now())
+        OnboardingJob.objects.filter(pk=job.pk).update(
+            state=JobState.COMPLETED, finished_at=timezone.now()
+        )
         tenant.refresh_from_db()
         return tenant
 
@@ -47,5 +50,9 @@ def sandbox_app(admin, tenant) -> dict:
 
 
 def azure_settings(admin, tenant) -> dict:
-    org = next(o for o in admin.state()["proofpoint"]["orgs"] if o["primary_domain"] == tenant.primary_domain)
+    org = next(
+        o
+        for o in admin.state()["proofpoint"]["orgs"]
+        if o["primary_domain"] == tenant.primary_domain
+    )
     return org["settings_azure"]

@@ -9,8 +9,14 @@ from onboarding.pipeline import spec_for
 from onboarding.steps.base import StepContext
 from tenants.models import Tenant
 
-ENTRA_STEPS = ("resolve_tenant", "customer_consent", "create_app", "grant_consent", "create_secret",
-               "verify_credentials")
+ENTRA_STEPS = (
+    "resolve_tenant",
+    "customer_consent",
+    "create_app",
+    "grant_consent",
+    "create_secret",
+    "verify_credentials",
+)
 
 
 def run_step(job, key):
@@ -19,7 +25,8 @@ def run_step(job, key):
 
 
 def entra_half_done(job, sandbox_admin):
-    """Run the Entra steps' functions for real (consent granted through the sandbox), mark them done."""
+    """Run the Entra steps' functions for real (consent granted through the sandbox), mark them
+    done."""
     run_step(job, "resolve_tenant")
     job.tenant.refresh_from_db()
     sandbox_admin.consent(job.tenant.primary_domain)
@@ -30,8 +37,12 @@ def entra_half_done(job, sandbox_admin):
 
 
 def make_tenant(domain, technician, **fields):
-    defaults = {"name": domain.split(".")[0].capitalize(), "primary_domain": domain,
-                "customer_admin_email": f"admin@{domain}", "created_by": technician}
+    defaults = {
+        "name": domain.split(".")[0].capitalize(),
+        "primary_domain": domain,
+        "customer_admin_email": f"admin@{domain}",
+        "created_by": technician,
+    }
     return Tenant.objects.create(**{**defaults, **fields})
 
 
@@ -50,4 +61,6 @@ def onboard(portal_sandbox, technician, dispatched, settings):
 
 
 def add_sandbox_tenant(admin, domain, users, **extra):
-    return admin._admin("POST", "tenants", {"domain": domain, "users": users, "seed": domain, **extra})
+    return admin._admin(
+        "POST", "tenants", {"domain": domain, "users": users, "seed": domain, **extra}
+    )

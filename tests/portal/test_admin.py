@@ -8,7 +8,9 @@ from tenants.models import EntraApplication
 
 @pytest.fixture
 def admin_client(client, db):
-    client.force_login(User.objects.create_superuser("root", "root@msp.example", "x-long-password-1"))
+    client.force_login(
+        User.objects.create_superuser("root", "root@msp.example", "x-long-password-1")
+    )
     return client
 
 
@@ -17,7 +19,9 @@ def test_staff_without_superuser_cannot_use_the_admin(tech_client):
 
 
 def test_the_admin_never_shows_the_client_secret(admin_client, tenant_a):
-    app = EntraApplication.objects.create(tenant=tenant_a, unique_name="k", client_id="c", secret="s3cr3t-Value~x")
+    app = EntraApplication.objects.create(
+        tenant=tenant_a, unique_name="k", client_id="c", secret="s3cr3t-Value~x"
+    )
     page = admin_client.get(f"/admin/tenants/entraapplication/{app.pk}/change/").content.decode()
     assert "s3cr3t-Value~x" not in page
     assert "gAAAA" not in page  # nor its Fernet ciphertext

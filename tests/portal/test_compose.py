@@ -1,4 +1,5 @@
-"""docker-compose.yml: the production-like stack is complete (no Docker engine runs here to try it)."""
+"""docker-compose.yml: the production-like stack is complete (no Docker engine runs here to try
+it)."""
 
 from pathlib import Path
 

@@ -24,4 +24,3 @@ def test_each_setting_is_in_the_architecture_table(name):
 @pytest.mark.parametrize("name", [n for n in READ if n != "ONBOARDING_PIPELINE"])
 def test_each_setting_is_explained_in_env_example(name):
     assert re.search(rf"^#?\s*{name}=", (ROOT / ".env.example").read_text(), re.M), name
-

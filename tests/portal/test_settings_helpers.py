@@ -5,7 +5,9 @@ import pytest
 from portal.env import ConfigError, envbool, envint, envlist, envurl
 
 
-@pytest.mark.parametrize("raw,expected", [("yes", True), ("1", True), ("False", False), ("off", False)])
+@pytest.mark.parametrize(
+    "raw,expected", [("yes", True), ("1", True), ("False", False), ("off", False)]
+)
 def test_envbool_reads_the_usual_words(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert envbool("FLAG") is expected

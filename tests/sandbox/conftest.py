@@ -1,4 +1,5 @@
-"""One sandbox for the whole test package (real HTTPS on free ports); each test starts from a reset world."""
+"""One sandbox for the whole test package (real HTTPS on free ports); each test starts from a reset
+world."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ CALLBACK = f"{PORTAL}/consent/callback/"
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
-    sb = Sandbox(host="127.0.0.1", port=0, state_dir=tmp_path_factory.mktemp("sandbox"), portal_base_url=PORTAL)
+    sb = Sandbox(
+        host="127.0.0.1",
+        port=0,
+        state_dir=tmp_path_factory.mktemp("sandbox"),
+        portal_base_url=PORTAL,
+    )
     sb.start()
     yield sb
     sb.stop()
@@ -36,8 +42,13 @@ def sb(sandbox, http):
 
 
 def msal_token(sb, http, tenant: str, client_id: str, secret: str) -> dict:
-    app = msal.ConfidentialClientApplication(client_id, client_credential=secret, authority=f"{sb.login_url}/{tenant}",
-                                             instance_discovery=False, http_client=http)
+    app = msal.ConfidentialClientApplication(
+        client_id,
+        client_credential=secret,
+        authority=f"{sb.login_url}/{tenant}",
+        instance_discovery=False,
+        http_client=http,
+    )
     return app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
 
 
@@ -47,10 +58,16 @@ class Graph:
     def __init__(self, sb, http, token: str):
         self.base, self.http, self.token = f"{sb.graph_url}/v1.0", http, token
 
-    def call(self, method: str, path: str, headers: dict | None = None, **kwargs) -> requests.Response:
+    def call(
+        self, method: str, path: str, headers: dict | None = None, **kwargs
+    ) -> requests.Response:
         url = path if path.startswith("https://") else f"{self.base}{path}"
-        return self.http.request(method, url, headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
-                                 **kwargs)
+        return self.http.request(
+            method,
+            url,
+            headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
+            **kwargs,
+        )
 
     def get(self, path, **kw):
         return self.call("GET", path, **kw)

@@ -1,4 +1,5 @@
-"""The URL configuration as a list of concrete paths, so a new view is covered without editing a test."""
+"""The URL configuration as a list of concrete paths, so a new view is covered without editing a
+test."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from collections.abc import Iterator, Mapping
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Routes open to anonymous visitors (logging in, health, and what a customer opens from an email).
-PUBLIC = {"login", "healthz", "consent-landing", "consent-callback", "consent-go",
-          "login-microsoft", "login-microsoft-callback"}  # staff sign-in with Microsoft
+PUBLIC = {
+    "login",
+    "healthz",
+    "consent-landing",
+    "consent-callback",
+    "consent-go",
+    "login-microsoft",
+    "login-microsoft-callback",
+}  # staff sign-in with Microsoft
 
 
 def walk(patterns=None, prefix: str = "") -> Iterator[tuple[str, str | None, object]]:
@@ -24,9 +32,12 @@ def walk(patterns=None, prefix: str = "") -> Iterator[tuple[str, str | None, obj
 def concrete(route: str, ids: Mapping[str, int] | None = None, default_id: int = 1) -> str:
     """A path for a route: <int:...> becomes the id of the object its first segment names (ids maps
     "tenants" -> tenant.pk, "jobs" -> job.pk, ...), other converters become "x". Regex routes (DRF
-    routers, the admin) get the same treatment for their named groups; a format suffix is dropped."""
+    routers, the admin) get the same treatment for their named groups; a format suffix is
+    dropped."""
     parts = [p for p in re.split(r"[/^]", route) if p and not p.startswith(("<", "("))]
-    first = parts[1] if parts and parts[0] == "api" and len(parts) > 2 else (parts[0] if parts else "")
+    first = (
+        parts[1] if parts and parts[0] == "api" and len(parts) > 2 else (parts[0] if parts else "")
+    )
     if first.startswith("v") and first[1:].isdigit() and len(parts) > 2:
         first = parts[2]
     number = str((ids or {}).get(first, default_id))
@@ -48,7 +59,9 @@ def find_route(name: str) -> str | None:
     return None
 
 
-def page_routes(ids: Mapping[str, int] | None = None, skip_prefixes=("admin/", "api/")) -> list[tuple[str, str]]:
+def page_routes(
+    ids: Mapping[str, int] | None = None, skip_prefixes=("admin/", "api/")
+) -> list[tuple[str, str]]:
     """(path, name) of every page route outside the admin and the API."""
     found = []
     for route, name, _ in walk():
@@ -61,6 +74,10 @@ def page_routes(ids: Mapping[str, int] | None = None, skip_prefixes=("admin/", "
 def api_routes(ids: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
     found = []
     for route, name, _ in walk():
-        if route.startswith("api/") and "<drf_format_suffix" not in route and "(?P<format>" not in route:
+        if (
+            route.startswith("api/")
+            and "<drf_format_suffix" not in route
+            and "(?P<format>" not in route
+        ):
             found.append((concrete(route, ids), name or route))
     return found

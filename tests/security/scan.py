@@ -3,10 +3,13 @@
     leaks = scan_for_secrets(texts, {"customer app secret": app.secret})
     assert not leaks, leaks
 
-`texts` is a mapping or pairs of (where, text), or plain strings; `secrets` a mapping of label -> value
-or plain values. A secret is also found in the encoded shapes it takes in HTML, URLs and JSON, so a page
+`texts` is a mapping or pairs of (where, text), or plain strings; `secrets` a mapping of label ->
+value
+or plain values. A secret is also found in the encoded shapes it takes in HTML, URLs and JSON, so a
+page
 that escapes it is still caught. The collectors below gather the usual places: pages and API answers
-fetched with a test client, emails (the demo outbox table and Django's mail.outbox), log lines as the
+fetched with a test client, emails (the demo outbox table and Django's mail.outbox), log lines as
+the
 configured handlers would emit them (after their redaction filters), a worker's log file, and every
 plain text column in the database. End-to-end and chaos tests reuse them.
 """
@@ -49,27 +52,38 @@ def _pairs(items) -> Iterator[tuple[str, str]]:
 
 
 def _labelled(secrets) -> dict[str, str]:
-    pairs = secrets.items() if isinstance(secrets, Mapping) else ((f"secret #{i + 1}", s) for i, s in
-                                                                  enumerate(secrets))
+    pairs = (
+        secrets.items()
+        if isinstance(secrets, Mapping)
+        else ((f"secret #{i + 1}", s) for i, s in enumerate(secrets))
+    )
     chosen = {}
     for label, value in pairs:
         if not value:
             continue
         if len(value) < MIN_SECRET_LENGTH:
-            raise ValueError(f"{label} is shorter than {MIN_SECRET_LENGTH} characters: too short to scan for.")
+            raise ValueError(
+                f"{label} is shorter than {MIN_SECRET_LENGTH} characters: too short to scan for."
+            )
         chosen[label] = value
     return chosen
 
 
 def encodings(secret: str) -> set[str]:
     """The shapes a secret takes when a page, a URL or a JSON document carries it."""
-    return {secret, html.escape(secret), html.escape(secret, quote=False), quote(secret, safe=""),
-            quote_plus(secret), json.dumps(secret)[1:-1]}
+    return {
+        secret,
+        html.escape(secret),
+        html.escape(secret, quote=False),
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+    }
 
 
 def _masked_excerpt(text: str, start: int, length: int, width: int = 40) -> str:
-    before = text[max(0, start - width):start]
-    after = text[start + length:start + length + width]
+    before = text[max(0, start - width) : start]
+    after = text[start + length : start + length + width]
     return f"{before}[SECRET]{after}".replace("\n", " ")
 
 
@@ -97,12 +111,15 @@ def response_texts(client, paths: Iterable[str], **extra) -> dict[str, str]:
         response = client.get(path, **extra)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         headers = "\n".join(f"{k}: {v}" for k, v in response.items())
-        found[f"GET {path} ({response.status_code})"] = f"{headers}\n\n{body.decode(errors='replace')}"
+        found[f"GET {path} ({response.status_code})"] = (
+            f"{headers}\n\n{body.decode(errors='replace')}"
+        )
     return found
 
 
 def outbox_texts() -> dict[str, str]:
-    """Emails kept by the demo backend (OutboxMessage) and by Django's test backend (mail.outbox)."""
+    """Emails kept by the demo backend (OutboxMessage) and by Django's test backend
+    (mail.outbox)."""
     from django.core import mail
 
     from onboarding.models import OutboxMessage
@@ -110,7 +127,8 @@ def outbox_texts() -> dict[str, str]:
     found = {}
     for message in OutboxMessage.objects.all():
         found[f"OutboxMessage {message.pk} {message.subject!r}"] = "\n".join(
-            [message.to, message.subject, message.body_text, message.body_html])
+            [message.to, message.subject, message.body_text, message.body_html]
+        )
     for index, message in enumerate(getattr(mail, "outbox", [])):
         parts = [", ".join(message.to), message.subject, message.body]
         parts += [str(content) for content, _ in getattr(message, "alternatives", [])]
@@ -164,7 +182,8 @@ def worker_log_texts(worker) -> dict[str, str]:
 def database_texts(
     app_labels: Iterable[str] = ("tenants", "onboarding", "accounts", "auth"),
 ) -> dict[str, str]:
-    """Every plain text and JSON column of our apps. Encrypted fields are skipped: through the ORM they
+    """Every plain text and JSON column of our apps. Encrypted fields are skipped: through the ORM
+    they
     read back as the secret they rightly hold (the database itself holds only ciphertext)."""
     from tenants.fields import EncryptedTextField
 
@@ -175,11 +194,16 @@ def database_texts(
         except LookupError:
             continue
         for model in config.get_models():
-            names = [f.name for f in model._meta.concrete_fields
-                     if isinstance(f, models.CharField | models.TextField | models.JSONField)
-                     and not isinstance(f, EncryptedTextField)]
+            names = [
+                f.name
+                for f in model._meta.concrete_fields
+                if isinstance(f, models.CharField | models.TextField | models.JSONField)
+                and not isinstance(f, EncryptedTextField)
+            ]
             if model._meta.label == "auth.User":
                 names = [n for n in names if n != "password"]  # a salted hash, never the password
             for row in model.objects.values("pk", *names).iterator():
-                found[f"{model._meta.label} pk={row.pop('pk')}"] = json.dumps(row, default=str, ensure_ascii=False)
+                found[f"{model._meta.label} pk={row.pop('pk')}"] = json.dumps(
+                    row, default=str, ensure_ascii=False
+                )
     return found

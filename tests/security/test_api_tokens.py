@@ -1,4 +1,5 @@
-"""Nobody can read another person's API token: not through the API, the pages, nor the Django admin."""
+"""Nobody can read another person's API token: not through the API, the pages, nor the Django
+admin."""
 
 import pytest
 from django.contrib.auth.models import User

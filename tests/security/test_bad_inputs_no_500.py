@@ -1,4 +1,5 @@
-"""Inputs from the attack run that got a 500, or a silent "no filter", now get a 400 (or a page message)
+"""Inputs from the attack run that got a 500, or a silent "no filter", now get a 400 (or a page
+message)
 with words (issue 12, item 3)."""
 
 import pytest

@@ -1,8 +1,10 @@
 """The MSP's credentials only go to hosts the operator chose (issue 12, item 1).
 
-A real HTTPS listener on 127.0.0.1 that the portal trusts (its CA is in OUTBOUND_CA_BUNDLE, next to the
+A real HTTPS listener on 127.0.0.1 that the portal trusts (its CA is in OUTBOUND_CA_BUNDLE, next to
+the
 sandbox's) stands for an attacker's host. It must receive nothing: not the Proofpoint channel-admin
-X-User/X-Password, not a Microsoft client secret, not a bearer token, and not the customer's new client
+X-User/X-Password, not a Microsoft client secret, not a bearer token, and not the customer's new
+client
 secret from a rotation.
 """
 
@@ -36,7 +38,8 @@ def _listener(tmp_path_factory):
 
 @pytest.fixture
 def listener(_listener, portal_sandbox, settings, tmp_path):
-    """The attacker's HTTPS host, trusted like the sandbox (so only the portal's own refusal stops a call)."""
+    """The attacker's HTTPS host, trusted like the sandbox (so only the portal's own refusal stops a
+    call)."""
     stub, ca = _listener
     stub.reset()
     bundle = tmp_path / "trusted.pem"
@@ -57,7 +60,8 @@ def assert_nothing_received(stub: StubServer) -> None:
     assert stub.seen == [], [f"{s.method} {s.path}" for s in stub.seen]
 
 
-# --- the tenant API and form -----------------------------------------------------------------------
+# --- the tenant API and form
+# -----------------------------------------------------------------------
 def test_a_technician_may_not_point_a_tenant_at_another_host(
     listener, technician, tenant_a, settings
 ):
@@ -185,7 +189,8 @@ def test_the_session_refuses_a_bearer_token_for_an_unnamed_graph_host(
 
 
 def test_the_session_refuses_a_client_secret_for_an_unnamed_login_host(listener, portal_sandbox):
-    # The listener plays a sign-in host: its discovery document (no credentials) may be read; the token
+    # The listener plays a sign-in host: its discovery document (no credentials) may be read; the
+    # token
     # request carrying the client secret is never sent.
     tenant = "contoso-tenant"
     config = {
@@ -218,7 +223,8 @@ def test_the_session_refuses_a_client_secret_for_an_unnamed_login_host(listener,
     assert not any(msp["secret"].encode() in s.body for s in listener.seen)
 
 
-# --- "Rotate secret now" for a tenant whose row was forced to a bad URL ------------------------------
+# --- "Rotate secret now" for a tenant whose row was forced to a bad URL
+# ------------------------------
 def test_rotation_of_a_tenant_forced_to_a_bad_url_sends_nothing_and_keeps_the_secret(
     onboarded,  # noqa: F811
     listener,

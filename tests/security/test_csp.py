@@ -1,7 +1,9 @@
-"""A Content-Security-Policy without 'unsafe-inline' on every HTML page, and nothing inline for it to block.
+"""A Content-Security-Policy without 'unsafe-inline' on every HTML page, and nothing inline for it
+to block.
 
 Two views of the same rule: every page the URL configuration has, rendered for a technician and a
-manager over a populated world, and every page template on disk (which also covers branches the world
+manager over a populated world, and every page template on disk (which also covers branches the
+world
 does not reach). Email templates are exempt: mail clients need inline styles and no CSP applies.
 """
 
@@ -21,7 +23,8 @@ SCRIPT_TYPES_THAT_DO_NOT_RUN = {"application/json", "application/ld+json", "text
 
 
 class InlineCode(HTMLParser):
-    """Collects what a strict CSP would block: inline scripts, style attributes and blocks, on* handlers,
+    """Collects what a strict CSP would block: inline scripts, style attributes and blocks, on*
+    handlers,
     javascript: URLs, and htmx's hx-on (which evaluates code)."""
 
     def __init__(self):
@@ -34,11 +37,17 @@ class InlineCode(HTMLParser):
         for name, value in attrs:
             if name == "style" or name.startswith("on") or name.startswith(("hx-on", "data-hx-on")):
                 self.found.append(f"<{tag} {name}=...>")
-            if value and name in ("href", "src", "action", "formaction") and value.strip().lower().startswith(
-                    "javascript:"):
+            if (
+                value
+                and name in ("href", "src", "action", "formaction")
+                and value.strip().lower().startswith("javascript:")
+            ):
                 self.found.append(f"<{tag} {name}=javascript:...>")
-        if tag == "script" and not attributes.get("src") and (
-                attributes.get("type") or "text/javascript") not in SCRIPT_TYPES_THAT_DO_NOT_RUN:
+        if (
+            tag == "script"
+            and not attributes.get("src")
+            and (attributes.get("type") or "text/javascript") not in SCRIPT_TYPES_THAT_DO_NOT_RUN
+        ):
             self._in_inline_script = True
         if tag == "style":
             self.found.append("<style> block")
@@ -61,7 +70,9 @@ def inline_code(html: str) -> list[str]:
 def assert_strict_policy(response, path):
     policy = response.get("Content-Security-Policy", "")
     assert policy, f"{path} has no Content-Security-Policy"
-    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip())
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+    )
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy, f"{path}: {policy}"
     for name in ("default-src", "script-src", "style-src", "frame-ancestors", "object-src"):
         assert name in directives, f"{path}: no {name} in {policy}"
@@ -94,8 +105,14 @@ def test_every_html_page_has_a_strict_policy_and_no_inline_code(world, technicia
 
 
 def test_the_public_and_error_pages_have_the_policy_too(client, world):
-    paths = ["/login/", "/tenants/999999/", "/no-such-page/", f"/consent/{world.consent_token}/",
-             "/consent/not-a-token/", "/consent/callback/?error=access_denied&error_description=No"]
+    paths = [
+        "/login/",
+        "/tenants/999999/",
+        "/no-such-page/",
+        f"/consent/{world.consent_token}/",
+        "/consent/not-a-token/",
+        "/consent/callback/?error=access_denied&error_description=No",
+    ]
     for path in paths:
         if path.startswith("/consent/") and find_route("consent-landing") is None:
             continue
@@ -120,7 +137,10 @@ def test_no_page_template_has_inline_script_or_style(template):
 
 
 def test_the_detector_finds_what_a_strict_policy_blocks():
-    html = ('<div style="color:red"><button onclick="go()">x</button><a href="javascript:go()">y</a>'
-            '<script>alert(1)</script><script src="/static/a.js"></script>'
-            '<script type="application/json">{"a": 1}</script><style>p{}</style><div hx-on:click="x"></div></div>')
+    html = (
+        '<div style="color:red"><button onclick="go()">x</button><a href="javascript:go()">y</a>'
+        '<script>alert(1)</script><script src="/static/a.js"></script>'
+        '<script type="application/json">{"a": 1}</script><style>p{}</style><div '
+        'hx-on:click="x"></div></div>'
+    )
     assert len(inline_code(html)) == 6

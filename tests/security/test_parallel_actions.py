@@ -1,5 +1,7 @@
-"""Concurrent actions on one onboarding: exactly one succeeds, every other one is a clear 409, never a
-500 (issue 12, item 3: 10 parallel approves gave one 202, five 409 and four 500 "database is locked").
+"""Concurrent actions on one onboarding: exactly one succeeds, every other one is a clear 409, never
+a
+500 (issue 12, item 3: 10 parallel approves gave one 202, five 409 and four 500 "database is
+locked").
 
 Each request runs in its own thread with its own database connection, all released at once. The
 test runs on the session's database (PostgreSQL under scripts/test.sh when it answers) and, in a

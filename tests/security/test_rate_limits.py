@@ -1,4 +1,5 @@
-"""The customer's public consent pages are rate-limited per address, so nobody can guess tokens or hammer
+"""The customer's public consent pages are rate-limited per address, so nobody can guess tokens or
+hammer
 the callback; one noisy address does not lock out another."""
 
 import pytest
@@ -23,10 +24,13 @@ def public_path(name: str, query: str = "") -> str:
     return path + query
 
 
-@pytest.mark.parametrize(("name", "query"), [
-    ("consent-landing", ""),
-    ("consent-callback", "?state=forged&admin_consent=True&tenant=x"),
-])
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("consent-landing", ""),
+        ("consent-callback", "?state=forged&admin_consent=True&tenant=x"),
+    ],
+)
 def test_a_burst_from_one_address_is_stopped_with_429(client, db, name, query):
     path = public_path(name, query)
     statuses = [client.get(path, REMOTE_ADDR="203.0.113.7").status_code for _ in range(BURST)]
@@ -48,7 +52,9 @@ def test_another_address_is_still_served(client, db):
 def test_the_start_button_is_limited_too(client, db):
     path = public_path("consent-go")
     statuses = [client.post(path, REMOTE_ADDR="203.0.113.9").status_code for _ in range(BURST)]
-    assert 429 in statuses or set(statuses) == {403}, statuses  # a POST without CSRF is refused anyway
+    assert 429 in statuses or set(statuses) == {403}, (
+        statuses
+    )  # a POST without CSRF is refused anyway
 
 
 def test_behind_the_proxy_each_customer_is_counted_by_their_own_address(db, settings):
@@ -63,7 +69,9 @@ def test_behind_the_proxy_each_customer_is_counted_by_their_own_address(db, sett
     path = public_path("consent-landing")
     proxied = Client(REMOTE_ADDR="10.0.0.2")
     for _ in range(BURST):
-        proxied.get(path, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")  # "1.2.3.4" is forged by the client
+        proxied.get(
+            path, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7"
+        )  # "1.2.3.4" is forged by the client
     assert proxied.get(path, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
     assert proxied.get(path, HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.20").status_code != 429
     assert proxied.get(path, HTTP_X_FORWARDED_FOR="198.51.100.20").status_code != 429

@@ -21,7 +21,9 @@ def logged_in(user) -> Client:
 
 def test_the_session_cookie_dies_with_the_browser(technician):
     cookie = logged_in(technician).cookies[settings.SESSION_COOKIE_NAME]
-    assert not cookie["max-age"] and not cookie["expires"], "a persistent cookie outlives the browser"
+    assert not cookie["max-age"] and not cookie["expires"], (
+        "a persistent cookie outlives the browser"
+    )
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
 
 

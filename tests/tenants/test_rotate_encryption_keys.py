@@ -24,10 +24,16 @@ def raw(table: str, column: str, pk: int) -> str:
 def test_every_encrypted_value_moves_to_the_newest_key(settings, tenant_a, dispatched):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [old]
-    app = EntraApplication.objects.create(tenant=tenant_a, unique_name="k", secret="Sbx~the-sync-secret")
+    app = EntraApplication.objects.create(
+        tenant=tenant_a, unique_name="k", secret="Sbx~the-sync-secret"
+    )
     job = engine.start_job(tenant_a)
-    link = ConsentLink.objects.create(job=job, token_hash="h" * 64, token="the-link-token",
-                                      expires_at=timezone.now() + timedelta(hours=1))
+    link = ConsentLink.objects.create(
+        job=job,
+        token_hash="h" * 64,
+        token="the-link-token",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     assert "the-sync-secret" not in raw("tenants_entraapplication", "secret", app.pk)
     Fernet(old.encode()).decrypt(raw("tenants_entraapplication", "secret", app.pk).encode())
 

@@ -1,10 +1,15 @@
-"""Creating and editing tenants: clear messages next to fields, nothing saved from a rejected form."""
+"""Creating and editing tenants: clear messages next to fields, nothing saved from a rejected
+form."""
 
 from tenants.models import Tenant
 
 VALID = {
-    "name": "Contoso", "primary_domain": "Contoso.Example", "domains": "mail.contoso.example\ncontoso.example",
-    "customer_admin_email": "admin@contoso.example", "proofpoint_stack": "us2", "default_role": "silent_user",
+    "name": "Contoso",
+    "primary_domain": "Contoso.Example",
+    "domains": "mail.contoso.example\ncontoso.example",
+    "customer_admin_email": "admin@contoso.example",
+    "proofpoint_stack": "us2",
+    "default_role": "silent_user",
     "sync_frequency_hours": "3",
 }
 
@@ -19,7 +24,12 @@ def test_a_technician_creates_a_tenant_with_normalised_domains(tech_client):
 
 
 def test_bad_fields_get_messages_and_nothing_is_saved(tech_client):
-    bad = {**VALID, "primary_domain": "not a domain", "customer_admin_email": "nope", "domains": "ok.example x_y"}
+    bad = {
+        **VALID,
+        "primary_domain": "not a domain",
+        "customer_admin_email": "nope",
+        "domains": "ok.example x_y",
+    }
     response = tech_client.post("/tenants/new/", bad)
     errors = response.context["form"].errors
     assert response.status_code == 200
@@ -37,16 +47,25 @@ def test_a_custom_stack_needs_its_urls(tech_client):
 
 
 def test_a_domain_that_belongs_to_another_tenant_is_refused(tech_client, tenant_a):
-    response = tech_client.post("/tenants/new/", {**VALID, "primary_domain": tenant_a.primary_domain})
-    assert "already belongs to the tenant Fabrikam" in response.context["form"].errors["primary_domain"][0]
+    response = tech_client.post(
+        "/tenants/new/", {**VALID, "primary_domain": tenant_a.primary_domain}
+    )
+    assert (
+        "already belongs to the tenant Fabrikam"
+        in response.context["form"].errors["primary_domain"][0]
+    )
 
 
 def test_editing_keeps_the_tenant_and_records_who_changed_what(tech_client, tenant_a):
     from onboarding.models import AuditEvent
 
     # The stack stays: changing it is a manager's action (tests/security/test_credential_hosts.py).
-    data = {**VALID, "primary_domain": tenant_a.primary_domain, "name": "Fabrikam Ltd",
-            "proofpoint_stack": tenant_a.proofpoint_stack}
+    data = {
+        **VALID,
+        "primary_domain": tenant_a.primary_domain,
+        "name": "Fabrikam Ltd",
+        "proofpoint_stack": tenant_a.proofpoint_stack,
+    }
     assert tech_client.post(f"/tenants/{tenant_a.pk}/edit/", data).status_code == 302
     tenant_a.refresh_from_db()
     assert tenant_a.name == "Fabrikam Ltd"

@@ -1,6 +1,7 @@
-"""Rotate one customer's Proofpoint sync app secret now (the daily task does the due ones by itself).
+"""Rotate one customer's Proofpoint sync app secret now (the daily task does the due ones by
+itself).
 
-    python manage.py rotate_secret contoso.com
+python manage.py rotate_secret contoso.com
 """
 
 from django.core.management.base import BaseCommand, CommandError

@@ -33,5 +33,7 @@ class Command(BaseCommand):
                         model._default_manager.filter(pk=row.pk).update(**values)
                     count += 1
             total += count
-            self.stdout.write(f"{model._meta.label}: re-encrypted {count} row(s) ({', '.join(names)})")
+            self.stdout.write(
+                f"{model._meta.label}: re-encrypted {count} row(s) ({', '.join(names)})"
+            )
         self.stdout.write(self.style.SUCCESS(f"Done: {total} row(s) now use the newest key."))

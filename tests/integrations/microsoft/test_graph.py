@@ -46,7 +46,11 @@ def test_upsert_204_fetches_the_app(stub, graph):
 
 
 def test_find_application_by_unique_name_is_none_when_missing(stub, graph):
-    stub.on("GET", APP_KEY_PATH, graph_error(404, "Request_ResourceNotFound", "Resource does not exist."))
+    stub.on(
+        "GET",
+        APP_KEY_PATH,
+        graph_error(404, "Request_ResourceNotFound", "Resource does not exist."),
+    )
     assert graph.find_application_by_unique_name("proofpoint-sync") is None
 
 
@@ -57,7 +61,9 @@ def test_service_principal_upsert_retries_while_the_app_replicates(stub, graph, 
         "Request_BadRequest",
         "The appId 'app1' of the service principal does not reference a valid application object.",
     )
-    stub.on("PATCH", path, not_yet, graph_error(404, "Request_ResourceNotFound", "nope"), answer(204))
+    stub.on(
+        "PATCH", path, not_yet, graph_error(404, "Request_ResourceNotFound", "nope"), answer(204)
+    )
     stub.on("GET", path, answer(200, {"id": "sp1", "appId": "app1"}))
     assert graph.upsert_service_principal("app1")["id"] == "sp1"
     assert len(fake_time.sleeps) == 2
@@ -94,7 +100,9 @@ def test_duplicate_role_assignment_counts_as_done(stub, graph):
     stub.on(
         "POST",
         f"{V1}/servicePrincipals/graph-sp/appRoleAssignedTo",
-        graph_error(400, "Request_BadRequest", "Permission being assigned already exists on the object."),
+        graph_error(
+            400, "Request_BadRequest", "Permission being assigned already exists on the object."
+        ),
     )
     assert graph.assign_app_role("sp1", "graph-sp", "role1") is False
 
@@ -112,7 +120,9 @@ def test_role_assignment_retries_not_a_valid_reference(stub, graph, fake_time):
 
 GRANTS = f"{V1}/oauth2PermissionGrants"
 SCOPE = "Directory.Read.All Group.Read.All User.ReadBasic.All"
-EXISTS = graph_error(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
+EXISTS = graph_error(
+    409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists."
+)
 
 
 def test_grant_201_is_created(stub, graph):
@@ -181,7 +191,10 @@ def test_add_password_sends_display_name_and_end_date(stub, graph):
     end = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
     assert graph.add_password("obj1", "Proofpoint sync", end)["keyId"] == "k1"
     assert stub.requests_to(path)[0].json() == {
-        "passwordCredential": {"displayName": "Proofpoint sync", "endDateTime": "2027-05-01T12:00:00Z"}
+        "passwordCredential": {
+            "displayName": "Proofpoint sync",
+            "endDateTime": "2027-05-01T12:00:00Z",
+        }
     }
 
 
@@ -211,7 +224,9 @@ def test_a_policy_refusing_secrets_is_secrets_not_allowed(stub, graph):
     stub.on(
         "POST",
         f"{V1}/applications/obj1/addPassword",
-        graph_error(400, "CredentialTypeNotAllowedAsPerAppPolicy", "Password credentials are not allowed."),
+        graph_error(
+            400, "CredentialTypeNotAllowedAsPerAppPolicy", "Password credentials are not allowed."
+        ),
     )
     with pytest.raises(SecretsNotAllowed):
         graph.add_password("obj1", "x", "2027-05-01T12:00:00Z")
@@ -219,7 +234,9 @@ def test_a_policy_refusing_secrets_is_secrets_not_allowed(stub, graph):
 
 def test_remove_and_list_passwords(stub, graph):
     stub.on("POST", f"{V1}/applications/obj1/removePassword", answer(204))
-    stub.on("GET", f"{V1}/applications/obj1", answer(200, {"passwordCredentials": [{"keyId": "k1"}]}))
+    stub.on(
+        "GET", f"{V1}/applications/obj1", answer(200, {"passwordCredentials": [{"keyId": "k1"}]})
+    )
     assert graph.remove_password("obj1", "k0") is True
     assert stub.requests_to(f"{V1}/applications/obj1/removePassword")[0].json() == {"keyId": "k0"}
     assert graph.list_password_credentials("obj1") == [{"keyId": "k1"}]
@@ -234,7 +251,9 @@ def test_paging_follows_next_link_verbatim_and_resends_headers(stub, graph):
         answer(200, {"value": [{"id": "1"}, {"id": "2"}], "@odata.nextLink": next_link}),
         answer(200, {"value": [{"id": "3"}]}),
     )
-    pages = list(graph.iter_user_pages(["id", "mail"], page_size=2, headers={"ConsistencyLevel": "eventual"}))
+    pages = list(
+        graph.iter_user_pages(["id", "mail"], page_size=2, headers={"ConsistencyLevel": "eventual"})
+    )
     assert pages == [[{"id": "1"}, {"id": "2"}], [{"id": "3"}]]
     first, second = stub.requests_to(f"{V1}/users")
     assert first.query == "$select=id,mail&$top=2"
@@ -251,7 +270,11 @@ def test_page_size_must_be_1_to_999(graph):
 
 
 def test_a_next_link_to_another_host_is_not_followed(stub, graph):
-    stub.on("GET", f"{V1}/groups", answer(200, {"value": [], "@odata.nextLink": "https://evil.example/steal"}))
+    stub.on(
+        "GET",
+        f"{V1}/groups",
+        answer(200, {"value": [], "@odata.nextLink": "https://evil.example/steal"}),
+    )
     with pytest.raises(PermanentError):
         list(graph.iter_group_pages(["id"]))
 
@@ -260,7 +283,9 @@ def test_lists_follow_paging_too(stub, graph):
     stub.on(
         "GET",
         f"{V1}/domains",
-        answer(200, {"value": [{"id": "a.com"}], "@odata.nextLink": f"{stub.url}{V1}/domains?page=2"}),
+        answer(
+            200, {"value": [{"id": "a.com"}], "@odata.nextLink": f"{stub.url}{V1}/domains?page=2"}
+        ),
         answer(200, {"value": [{"id": "b.com"}]}),
     )
     assert [d["id"] for d in graph.list_domains()] == ["a.com", "b.com"]
@@ -280,7 +305,11 @@ def test_403_is_insufficient_privileges_with_an_actionable_message(stub, graph):
     with pytest.raises(InsufficientPrivileges) as caught:
         graph.list_subscribed_skus()
     error = caught.value
-    assert (error.status, error.code, error.request_id) == (403, "Authorization_RequestDenied", "rid-403")
+    assert (error.status, error.code, error.request_id) == (
+        403,
+        "Authorization_RequestDenied",
+        "rid-403",
+    )
     assert "Global Administrator" in error.message
 
 
@@ -313,11 +342,17 @@ def test_a_graph_error_without_json_still_has_the_request_id_header(stub, graph)
 def test_a_token_graph_no_longer_honours_is_replaced_once(stub, session, config):
     # Consent revoked or continuous access evaluation: Graph answers 401 to a still-unexpired token.
     fresh = answer(200, {"access_token": "fresh-token", "token_type": "Bearer", "expires_in": 3600})
-    script_login(stub, answer(200, {"access_token": "stale-token", "token_type": "Bearer", "expires_in": 3600}),
-                 fresh)
-    stub.on("GET", f"{V1}/organization",
-            graph_error(401, "InvalidAuthenticationToken", "Access token validation failure."),
-            answer(200, {"value": [{"id": "org1"}]}))
+    script_login(
+        stub,
+        answer(200, {"access_token": "stale-token", "token_type": "Bearer", "expires_in": 3600}),
+        fresh,
+    )
+    stub.on(
+        "GET",
+        f"{V1}/organization",
+        graph_error(401, "InvalidAuthenticationToken", "Access token validation failure."),
+        answer(200, {"value": [{"id": "org1"}]}),
+    )
     graph = graph_client(stub, session, config)
     assert graph.get_organization()["id"] == "org1"
     sent = [r.headers["Authorization"] for r in stub.requests_to(f"{V1}/organization")]
@@ -325,7 +360,9 @@ def test_a_token_graph_no_longer_honours_is_replaced_once(stub, session, config)
 
 
 def test_a_second_401_is_a_permanent_error(stub, session, config):
-    script_login(stub, answer(200, {"access_token": "t", "token_type": "Bearer", "expires_in": 3600}))
+    script_login(
+        stub, answer(200, {"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
+    )
     rejected = graph_error(401, "InvalidAuthenticationToken", "Access token validation failure.")
     stub.on("GET", f"{V1}/organization", rejected)
     graph = graph_client(stub, session, config)

@@ -49,7 +49,10 @@ def test_the_token_is_reused_across_clients(stub, session, config):
 
 
 def _token_error(code: int, text: str, error: str = "invalid_client", status: int = 401):
-    return answer(status, {"error": error, "error_description": f"AADSTS{code}: {text}", "error_codes": [code]})
+    return answer(
+        status,
+        {"error": error, "error_description": f"AADSTS{code}: {text}", "error_codes": [code]},
+    )
 
 
 def test_an_invalid_secret_is_invalid_client_credentials_and_can_be_retried(stub, session, config):
@@ -77,7 +80,10 @@ def test_unknown_app_and_expired_secret_are_invalid_client_credentials(stub, ses
 
 
 def test_missing_consent_is_consent_missing(stub, session, config):
-    script_login(stub, _token_error(65001, "The user or administrator has not consented.", "invalid_grant", 400))
+    script_login(
+        stub,
+        _token_error(65001, "The user or administrator has not consented.", "invalid_grant", 400),
+    )
     with pytest.raises(ConsentMissing):
         graph_client(stub, session, config).acquire_token()
 
@@ -89,7 +95,10 @@ def test_a_token_endpoint_5xx_is_transient(stub, session, config):
 
 
 def test_an_unknown_tenant_at_token_time_is_tenant_not_found(stub, session, config):
-    body = {"error": "invalid_tenant", "error_description": f"AADSTS90002: Tenant '{TENANT}' not found."}
+    body = {
+        "error": "invalid_tenant",
+        "error_description": f"AADSTS90002: Tenant '{TENANT}' not found.",
+    }
     stub.on("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration", answer(400, body))
     with pytest.raises(TenantNotFound):
         graph_client(stub, session, config).acquire_token()
@@ -119,18 +128,24 @@ def test_resolve_tenant_finds_the_tenant_id(stub, session, config):
 def test_resolve_tenant_flags_gcc_high(stub, session, config):
     from tests.integrations.graph_payloads import openid_configuration
 
-    document = openid_configuration(stub.url, tenant_region_scope="USGov", cloud_instance_name="microsoftonline.us")
+    document = openid_configuration(
+        stub.url, tenant_region_scope="USGov", cloud_instance_name="microsoftonline.us"
+    )
     stub.on("GET", "/agency.gov/v2.0/.well-known/openid-configuration", answer(200, document))
     assert resolve_tenant(stub.url, "agency.gov", session, config).is_national_cloud
 
 
 def test_resolve_tenant_unknown_domain_is_tenant_not_found(stub, session, config):
-    body = {"error": "invalid_tenant", "error_description": "AADSTS90002: Tenant 'nope.example' not found."}
+    body = {
+        "error": "invalid_tenant",
+        "error_description": "AADSTS90002: Tenant 'nope.example' not found.",
+    }
     stub.on("GET", "/nope.example/v2.0/.well-known/openid-configuration", answer(400, body))
     with pytest.raises(TenantNotFound) as caught:
         resolve_tenant(stub.url, "nope.example", session, config)
     assert caught.value.message == (
-        "No Microsoft Entra tenant uses the domain nope.example. Check the spelling, or ask the customer "
+        "No Microsoft Entra tenant uses the domain nope.example. Check the spelling, or ask the "
+        "customer "
         "which domain their Microsoft 365 uses."
     )
 
@@ -156,7 +171,8 @@ def test_admin_consent_url_v1():
     )
     parts = urlsplit(url)
     assert (
-        f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://login.microsoftonline.com/contoso.com/adminconsent"
+        f"{parts.scheme}://{parts.netloc}{parts.path}"
+        == "https://login.microsoftonline.com/contoso.com/adminconsent"
     )
     assert parse_qs(parts.query) == {
         "client_id": [CLIENT_ID],
@@ -166,18 +182,23 @@ def test_admin_consent_url_v1():
 
 
 def test_admin_consent_url_v2_asks_for_graph_default_scope():
-    url = admin_consent_url("https://login.microsoftonline.com/", TENANT, CLIENT_ID, "https://p/cb", "st8", v2=True)
+    url = admin_consent_url(
+        "https://login.microsoftonline.com/", TENANT, CLIENT_ID, "https://p/cb", "st8", v2=True
+    )
     parts = urlsplit(url)
     assert parts.path == f"/{TENANT}/v2.0/adminconsent"
     assert parse_qs(parts.query)["scope"] == ["https://graph.microsoft.com/.default"]
 
 
 def test_a_new_secret_for_the_same_app_gets_its_own_token(stub, session, config):
-    """Rotation check: verifying a new secret must really ask the token endpoint, not msal's cache."""
+    """Rotation check: verifying a new secret must really ask the token endpoint, not msal's
+    cache."""
     from integrations.microsoft.graph import GraphClient
 
     script_login(stub)
     graph_client(stub, session, config).acquire_token()
-    GraphClient(stub.url, f"{stub.url}/graph", TENANT, CLIENT_ID, "new-secret", session, config).acquire_token()
+    GraphClient(
+        stub.url, f"{stub.url}/graph", TENANT, CLIENT_ID, "new-secret", session, config
+    ).acquire_token()
     secrets_sent = [seen.form["client_secret"] for seen in stub.requests_to(TOKEN_PATH)]
     assert secrets_sent == [SECRET, "new-secret"]

@@ -26,12 +26,17 @@ AZURE = f"/api/v1/orgs/{ORG}/settings/azure"
 
 @pytest.fixture
 def proofpoint(stub, session, config):
-    return ProofpointClient(base_url_for_stack("us1", override=f"{stub.url}/api/v1/"), USER, PASSWORD, session, config)
+    return ProofpointClient(
+        base_url_for_stack("us1", override=f"{stub.url}/api/v1/"), USER, PASSWORD, session, config
+    )
 
 
 def test_base_url_for_stack_builds_the_host_from_the_stack():
     assert base_url_for_stack("eu1") == "https://eu1.proofpointessentials.com/api/v1"
-    assert base_url_for_stack("us3", "https://pp.sandbox:8443/api/v1/") == "https://pp.sandbox:8443/api/v1"
+    assert (
+        base_url_for_stack("us3", "https://pp.sandbox:8443/api/v1/")
+        == "https://pp.sandbox:8443/api/v1"
+    )
     with pytest.raises(ValueError):
         base_url_for_stack("evil.example/x")
 
@@ -60,7 +65,10 @@ def test_401_is_proofpoint_auth_failed(stub, proofpoint):
     [
         ({"message": "primary_domain is invalid"}, "primary_domain is invalid"),
         ({"error": "Bad things"}, "Bad things"),
-        ({"errors": [{"status": 422, "error_message": "bad email", "identifier": "x@y"}]}, "x@y: bad email"),
+        (
+            {"errors": [{"status": 422, "error_message": "bad email", "identifier": "x@y"}]},
+            "x@y: bad email",
+        ),
         ("plain text trouble", "plain text trouble"),
     ],
 )
@@ -83,7 +91,9 @@ def test_get_org_404_is_none(stub, proofpoint):
 
 
 def test_lists_unwrap_their_envelopes(stub, proofpoint):
-    stub.on("GET", "/api/v1/orgs/msp.example/orgs", answer(200, {"orgs": [{"primary_domain": ORG}]}))
+    stub.on(
+        "GET", "/api/v1/orgs/msp.example/orgs", answer(200, {"orgs": [{"primary_domain": ORG}]})
+    )
     stub.on("GET", f"/api/v1/orgs/{ORG}/domains", answer(200, {"domains": [{"name": ORG}]}))
     stub.on("GET", USERS, answer(200, {"users": [{"primary_email": "a@contoso.com"}]}))
     assert proofpoint.list_child_orgs("msp.example") == [{"primary_domain": ORG}]
@@ -99,7 +109,9 @@ def test_add_domain_409_is_false(stub, proofpoint):
     assert stub.requests_to(path)[0].json()["destination"] == "contoso.mail.protection.outlook.com"
 
 
-NEW_USERS = [{"primary_email": f"{n}@contoso.com", "type": "end_user"} for n in ("ann", "bob", "cat")]
+NEW_USERS = [
+    {"primary_email": f"{n}@contoso.com", "type": "end_user"} for n in ("ann", "bob", "cat")
+]
 
 
 def test_201_batch_creates_everyone(stub, proofpoint):
@@ -118,7 +130,11 @@ def test_207_batch_is_parsed_per_item(stub, proofpoint):
             {
                 "users": [NEW_USERS[0]],
                 "errors": [
-                    {"status": 409, "error_message": "User exists", "identifier": "bob@contoso.com"},
+                    {
+                        "status": 409,
+                        "error_message": "User exists",
+                        "identifier": "bob@contoso.com",
+                    },
                     {"status": 422, "error_message": "Bad type", "identifier": "cat@contoso.com"},
                 ],
             },
@@ -196,7 +212,12 @@ AZURE_SETTINGS = {
 
 
 def test_azure_settings_round_trip(stub, proofpoint):
-    stub.on("GET", AZURE, answer(404, {"message": "not set"}), answer(200, {**AZURE_SETTINGS, "ad_key": "****"}))
+    stub.on(
+        "GET",
+        AZURE,
+        answer(404, {"message": "not set"}),
+        answer(200, {**AZURE_SETTINGS, "ad_key": "****"}),
+    )
     stub.on("PUT", AZURE, answer(204))
     stub.on("DELETE", AZURE, answer(204))
     assert proofpoint.get_azure_settings(ORG) is None
@@ -218,7 +239,9 @@ def test_put_azure_settings_refuses_bad_values_before_sending(stub, proofpoint, 
 
 def test_put_azure_settings_needs_all_15_fields(proofpoint):
     with pytest.raises(ValueError, match="disable_login"):
-        proofpoint.put_azure_settings(ORG, {k: v for k, v in AZURE_SETTINGS.items() if k != "disable_login"})
+        proofpoint.put_azure_settings(
+            ORG, {k: v for k, v in AZURE_SETTINGS.items() if k != "disable_login"}
+        )
 
 
 def test_exemptions(stub, proofpoint):
@@ -243,8 +266,12 @@ def test_404_and_409_types(stub, proofpoint):
     stub.on("PUT", f"{USERS}/x@contoso.com", answer(404, {"message": "no"}))
     with pytest.raises(NotFound):
         proofpoint.update_user(ORG, "x@contoso.com", {})
-    stub.on("POST", USERS, answer(409, {"errors": [{"status": 409, "identifier": "x@contoso.com"}]}))
-    assert proofpoint.create_users(ORG, [{"primary_email": "x@contoso.com"}]).existing == ["x@contoso.com"]
+    stub.on(
+        "POST", USERS, answer(409, {"errors": [{"status": 409, "identifier": "x@contoso.com"}]})
+    )
+    assert proofpoint.create_users(ORG, [{"primary_email": "x@contoso.com"}]).existing == [
+        "x@contoso.com"
+    ]
     assert issubclass(AlreadyExists, Exception)
 
 

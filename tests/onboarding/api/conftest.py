@@ -39,7 +39,11 @@ def quick(settings, dispatched):
 
 
 def tenant_body(**overrides) -> dict:
-    body = {"name": "Contoso", "primary_domain": "Contoso.COM", "proofpoint_stack": "us2",
-            "customer_admin_email": "admin@contoso.com"}
+    body = {
+        "name": "Contoso",
+        "primary_domain": "Contoso.COM",
+        "proofpoint_stack": "us2",
+        "customer_admin_email": "admin@contoso.com",
+    }
     body.update(overrides)
     return body

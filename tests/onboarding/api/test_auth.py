@@ -73,8 +73,15 @@ def test_create_api_token_refuses_an_unknown_user(db):
 def test_no_user_can_read_anothers_token(tech_api, manager, technician, tenant_a):
     manager_key = issue_token(manager)[1]
     own_key = tech_api.token_key
-    for path in ["/api/v1/tenants/", f"/api/v1/tenants/{tenant_a.pk}/", "/api/v1/onboardings/", "/api/schema/",
-                 "/api/v1/tokens/", "/api/v1/users/", "/api-token-auth/"]:
+    for path in [
+        "/api/v1/tenants/",
+        f"/api/v1/tenants/{tenant_a.pk}/",
+        "/api/v1/onboardings/",
+        "/api/schema/",
+        "/api/v1/tokens/",
+        "/api/v1/users/",
+        "/api-token-auth/",
+    ]:
         body = tech_api.get(path).content.decode()
         assert manager_key not in body and own_key not in body, path
     # The admin, where tokens live, is for superusers only.
@@ -82,8 +89,15 @@ def test_no_user_can_read_anothers_token(tech_api, manager, technician, tenant_a
 
 
 def test_a_technician_token_cannot_do_what_only_a_manager_may(tech_api, tech_client):
-    # Manager pages answer session logins only; a token alone is sent to log in, a technician refused.
-    for path in ["/dashboard/", "/webhooks/", "/audit/", "/dashboard/?export=csv", "/audit/?export=csv"]:
+    # Manager pages answer session logins only; a token alone is sent to log in, a technician
+    # refused.
+    for path in [
+        "/dashboard/",
+        "/webhooks/",
+        "/audit/",
+        "/dashboard/?export=csv",
+        "/audit/?export=csv",
+    ]:
         assert tech_api.get(path).status_code in (302, 403), path
         assert tech_client.get(path).status_code == 403, path
     assert tech_api.post("/webhooks/", {"url": "https://hooks.example/x"}).status_code in (302, 403)

@@ -5,7 +5,18 @@ import pytest
 from onboarding import engine
 from onboarding.models import AuditEvent, JobState, SyncReportRow
 
-ROW_KEYS = {"id", "email", "display_name", "section", "kind", "licensed", "enabled", "guest", "aliases", "excluded"}
+ROW_KEYS = {
+    "id",
+    "email",
+    "display_name",
+    "section",
+    "kind",
+    "licensed",
+    "enabled",
+    "guest",
+    "aliases",
+    "excluded",
+}
 
 
 @pytest.fixture
@@ -23,8 +34,17 @@ def review_job(tenant_a, technician, dispatched, settings):
         ("guest@fabrikam.example", "Guest", "deleting", "user", False, False, True),
     ]
     SyncReportRow.objects.bulk_create(
-        SyncReportRow(job=job, email=e, display_name=n, section=s, kind=k, licensed=lic, enabled=en, guest=g,
-                      aliases=[f"alias-{e}"])
+        SyncReportRow(
+            job=job,
+            email=e,
+            display_name=n,
+            section=s,
+            kind=k,
+            licensed=lic,
+            enabled=en,
+            guest=g,
+            aliases=[f"alias-{e}"],
+        )
         for e, n, s, k, lic, en, g in rows
     )
     return job
@@ -46,9 +66,16 @@ def test_list_filter_search_order(tech_api, review_job):
     assert emails(tech_api.get(url, {"ordering": "-email"}))[0] == "sales"
 
 
-@pytest.mark.parametrize("query,field", [({"section": "nope"}, "section"), ({"licensed": "maybe"}, "licensed"),
-                                         ({"ordering": "password"}, "ordering"), ({"search": "x" * 500}, "search"),
-                                         ({"search": "a\x00b"}, "search")])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"section": "nope"}, "section"),
+        ({"licensed": "maybe"}, "licensed"),
+        ({"ordering": "password"}, "ordering"),
+        ({"search": "x" * 500}, "search"),
+        ({"search": "a\x00b"}, "search"),
+    ],
+)
 def test_bad_filters_are_400_naming_the_field(tech_api, review_job, query, field):
     response = tech_api.get(f"/api/v1/onboardings/{review_job.pk}/report/", query)
     assert response.status_code == 400 and field in response.json()
@@ -65,7 +92,9 @@ def test_exclude_and_include_by_ids_and_by_filter(tech_api, review_job, technici
     ann = SyncReportRow.objects.get(email__startswith="ann").pk
     assert tech_api.post(base + "exclude/", {"ids": [ann]}, format="json").json() == {"changed": 1}
     assert tech_api.post(base + "exclude/", {"ids": [ann]}, format="json").json() == {"changed": 0}
-    assert tech_api.post(base + "exclude/", {"filter": {"section": "adding"}}, format="json").json() == {"changed": 1}
+    assert tech_api.post(
+        base + "exclude/", {"filter": {"section": "adding"}}, format="json"
+    ).json() == {"changed": 1}
     assert emails(tech_api.get(base, {"excluded": "true"})) == ["ann", "bob"]
     assert tech_api.post(base + "include/", {"filter": {}}, format="json").json() == {"changed": 2}
     assert tech_api.get(base + "summary/").json()["excluded_total"] == 0
@@ -73,11 +102,25 @@ def test_exclude_and_include_by_ids_and_by_filter(tech_api, review_job, technici
     assert event.via_api and event.actor == technician
 
 
-@pytest.mark.parametrize("body", [{}, {"ids": "1"}, {"ids": ["x"]}, {"ids": [10**30]}, {"ids": [1], "filter": {}},
-                                  {"filter": {"licensed": "maybe"}}, {"filter": "adding"}, [1, 2], "x",
-                                  {"filter": {"section": 5}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"ids": "1"},
+        {"ids": ["x"]},
+        {"ids": [10**30]},
+        {"ids": [1], "filter": {}},
+        {"filter": {"licensed": "maybe"}},
+        {"filter": "adding"},
+        [1, 2],
+        "x",
+        {"filter": {"section": 5}},
+    ],
+)
 def test_bad_selections_are_400(tech_api, review_job, body):
-    response = tech_api.post(f"/api/v1/onboardings/{review_job.pk}/report/exclude/", body, format="json")
+    response = tech_api.post(
+        f"/api/v1/onboardings/{review_job.pk}/report/exclude/", body, format="json"
+    )
     assert response.status_code == 400, response.content
 
 
@@ -95,14 +138,21 @@ def test_approve_is_202_then_409(tech_api, review_job):
 
 def test_changing_the_report_outside_review_is_409(tech_api, tenant_a, quick):
     job = engine.start_job(tenant_a)
-    response = tech_api.post(f"/api/v1/onboardings/{job.pk}/report/exclude/", {"ids": [1]}, format="json")
+    response = tech_api.post(
+        f"/api/v1/onboardings/{job.pk}/report/exclude/", {"ids": [1]}, format="json"
+    )
     assert response.status_code == 409
 
 
-def test_the_report_list_runs_a_constant_number_of_queries(tech_api, review_job, django_assert_max_num_queries):
+def test_the_report_list_runs_a_constant_number_of_queries(
+    tech_api, review_job, django_assert_max_num_queries
+):
     SyncReportRow.objects.bulk_create(
         SyncReportRow(job=review_job, email=f"u{i}@fabrikam.example", section="adding", kind="user")
         for i in range(200)
     )
     with django_assert_max_num_queries(6):
-        assert len(tech_api.get(f"/api/v1/onboardings/{review_job.pk}/report/").json()["results"]) == 50
+        assert (
+            len(tech_api.get(f"/api/v1/onboardings/{review_job.pk}/report/").json()["results"])
+            == 50
+        )

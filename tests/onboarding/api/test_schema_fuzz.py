@@ -1,4 +1,5 @@
-"""Property-based: schemathesis generates requests from /api/schema/, valid and invalid ones, and runs every
+"""Property-based: schemathesis generates requests from /api/schema/, valid and invalid ones, and
+runs every
 check it has (`--checks all`): the API never answers 5xx, its answers agree with the schema, a valid
 request is accepted and an invalid one refused (so the schema states the rules the API enforces).
 
@@ -22,7 +23,8 @@ from onboarding.models import SyncReportRow
 from portal.wsgi import application
 
 EXAMPLES_PER_OPERATION = 20  # per mode: valid requests, then invalid ones (the CLI's --mode all)
-# Every check schemathesis has (`--checks all`): no 5xx, answers that match the schema, and the schema
+# Every check schemathesis has (`--checks all`): no 5xx, answers that match the schema, and the
+# schema
 # states every rule the API enforces (a schema-valid request is accepted, an invalid one refused).
 load_all_checks()
 CHECKS = CHECK_REGISTRY.get_all()
@@ -42,7 +44,8 @@ def world(tenant_a, tenant_b, technician, dispatched, settings):
 
 @pytest.fixture
 def keep_connection():
-    """The raw WSGI app closes the database connection after each request, which would end the test's
+    """The raw WSGI app closes the database connection after each request, which would end the
+    test's
     transaction; Django's test client unhooks the same receivers for the same reason."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
@@ -67,16 +70,24 @@ def test_no_generated_request_gets_a_5xx(world, technician, keep_connection):
 
 
 def _titles(error: BaseException) -> str:
-    """The failures' codes and titles (ST202 Schema-valid request rejected, ...) of a FailureGroup."""
-    found = [f"{getattr(e, 'code', '')} {getattr(e, 'title', '')}".strip()
-             for e in getattr(error, "exceptions", [error])]
+    """The failures' codes and titles (ST202 Schema-valid request rejected, ...) of a
+    FailureGroup."""
+    found = [
+        f"{getattr(e, 'code', '')} {getattr(e, 'title', '')}".strip()
+        for e in getattr(error, "exceptions", [error])
+    ]
     return "[" + "; ".join(sorted(set(found))) + "]"
 
 
 def run_operation(operation, auth, world, failures, mode):
     @given(case=operation.as_strategy(generation_mode=mode), aim_at_real=st.booleans())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     def check(case, aim_at_real):
         if aim_at_real and case.path_parameters and "id" in case.path_parameters:
             kind = "tenants" if "/tenants/" in operation.path else "onboardings"
@@ -85,11 +96,15 @@ def run_operation(operation, auth, world, failures, mode):
         try:  # and the answer agrees with the schema (documented status, shape, content type)
             case.validate_response(response, headers=auth, checks=CHECKS)
         except BaseException as error:  # schemathesis raises a FailureGroup (an exception group)
-            failures.append(f"{mode} {case.method} {operation.path}: {_titles(error)} {case.query} {case.body!r:.300} "
-                            f"-> {response.status_code} {response.content[:300]!r}")
+            failures.append(
+                f"{mode} {case.method} {operation.path}: {_titles(error)} {case.query} "
+                f"{case.body!r:.300} "
+                f"-> {response.status_code} {response.content[:300]!r}"
+            )
         if response.status_code >= 500:
-            failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r} -> "
-                            f"{response.status_code}")
+            failures.append(
+                f"{case.method} {case.formatted_path} {case.query} {case.body!r} -> "
+                f"{response.status_code}"
+            )
 
     check()
-

@@ -1,4 +1,5 @@
-"""Consent links and the callback: declined, resend, revoke, tampered/expired/reused state, wrong tenant."""
+"""Consent links and the callback: declined, resend, revoke, tampered/expired/reused state, wrong
+tenant."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -27,7 +28,9 @@ def callback_query(customer, decision="approve") -> tuple[str, dict]:
     return path.split("?")[0], {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
 
 
-def test_a_declining_customer_leaves_the_job_waiting_and_a_resend_works(waiting_job, customer, tech_client, entra):
+def test_a_declining_customer_leaves_the_job_waiting_and_a_resend_works(
+    waiting_job, customer, tech_client, entra
+):
     old_token = last_link_token()
     page = customer.answer(old_token, decision="decline")
     assert page.status_code == 200 and b"You did not approve" in page.content
@@ -50,8 +53,14 @@ def test_a_declining_customer_leaves_the_job_waiting_and_a_resend_works(waiting_
 def test_v2_consent_required_errors_count_as_declined(waiting_job, client):
     link = links.latest_link(waiting_job)
     state = links.state_for(link)
-    query = urlencode({"admin_consent": "True", "error": "consent_required", "state": state,
-                       "error_description": "AADSTS65004: User declined to consent to access the app."})
+    query = urlencode(
+        {
+            "admin_consent": "True",
+            "error": "consent_required",
+            "state": state,
+            "error_description": "AADSTS65004: User declined to consent to access the app.",
+        }
+    )
     page = client.get(f"/consent/callback/?{query}")
     assert b"You did not approve" in page.content
     link.refresh_from_db()
@@ -73,7 +82,9 @@ def test_an_unknown_state_or_none_is_refused(waiting_job, client):
 
 def test_an_expired_state_is_refused_and_says_to_ask_for_a_new_link(waiting_job, customer):
     path, query = callback_query(customer)
-    ConsentLink.objects.filter(job=waiting_job).update(expires_at=timezone.now() - timedelta(minutes=1))
+    ConsentLink.objects.filter(job=waiting_job).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
     page = customer.client.get(f"{path}?{urlencode(query)}")
     assert page.status_code == 410 and b"expired" in page.content and b"new link" in page.content
 
@@ -88,7 +99,9 @@ def test_a_reused_state_is_refused(waiting_job, customer):
 
 def test_an_expired_link_shows_a_clear_page(waiting_job, client):
     token = last_link_token()
-    ConsentLink.objects.filter(job=waiting_job).update(expires_at=timezone.now() - timedelta(minutes=1))
+    ConsentLink.objects.filter(job=waiting_job).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
     page = client.get(f"/consent/{token}/")
     assert page.status_code == 410 and b"expired" in page.content
     assert client.get("/consent/not-a-real-token/").status_code == 404
@@ -97,8 +110,14 @@ def test_an_expired_link_shows_a_clear_page(waiting_job, client):
 def test_consent_in_another_tenant_is_not_trusted(waiting_job, customer, entra):
     path, query = callback_query(customer, decision="decline")
     link = links.latest_link(waiting_job)
-    ConsentLink.objects.filter(pk=link.pk).update(state=ConsentState.OPENED)  # pretend it came back approved
-    query = {"admin_consent": "True", "tenant": entra.tenant("northwind.example")["id"], "state": query["state"]}
+    ConsentLink.objects.filter(pk=link.pk).update(
+        state=ConsentState.OPENED
+    )  # pretend it came back approved
+    query = {
+        "admin_consent": "True",
+        "tenant": entra.tenant("northwind.example")["id"],
+        "state": query["state"],
+    }
     page = customer.client.get(f"{path}?{urlencode(query)}")
     assert b"different organization" in page.content
     job = drive(waiting_job)
@@ -110,7 +129,9 @@ def test_a_claimed_success_without_real_consent_keeps_waiting(waiting_job, clien
     settings.ENTRA_REPLICATION_SECONDS = 1
     link = links.latest_link(waiting_job)
     tenant_id = waiting_job.tenant.entra_tenant_id
-    query = urlencode({"admin_consent": "True", "tenant": tenant_id, "state": links.state_for(link)})
+    query = urlencode(
+        {"admin_consent": "True", "tenant": tenant_id, "state": links.state_for(link)}
+    )
     assert b"Thank you" in client.get(f"/consent/callback/?{query}").content
     ConsentLink.objects.filter(pk=link.pk).update(answered_at=timezone.now() - timedelta(seconds=5))
     job = drive(waiting_job)
@@ -136,7 +157,9 @@ def test_staff_see_the_link_timeline_and_can_revoke_it(waiting_job, tech_client,
         answers.revoke_consent(waiting_job, None)
 
 
-def test_resend_is_refused_when_the_job_is_not_waiting_for_the_customer(entra, tenant_a, technician):
+def test_resend_is_refused_when_the_job_is_not_waiting_for_the_customer(
+    entra, tenant_a, technician
+):
     entra.consent("fabrikam.example")
     job = drive(engine.start_job(tenant_a))
     with pytest.raises(engine.NotAllowedNow):
@@ -149,7 +172,9 @@ def test_people_without_a_role_cannot_resend_or_revoke(waiting_job, outsider_cli
     assert len(mail.outbox) == 1
 
 
-def test_the_button_sends_the_admin_to_microsoft_for_their_own_tenant(waiting_job, client, settings):
+def test_the_button_sends_the_admin_to_microsoft_for_their_own_tenant(
+    waiting_job, client, settings
+):
     token = last_link_token()
     landing = client.get(f"/consent/{token}/")
     assert b"Global Administrator" in landing.content and b"Fabrikam" in landing.content
@@ -169,7 +194,8 @@ def test_the_public_pages_are_rate_limited(waiting_job, client, settings):
 
     settings.RATELIMIT_ENABLE = True
     cache.clear()
-    # django-ratelimit counts in fixed one-minute windows: 61 quick requests put more than 30 into one
+    # django-ratelimit counts in fixed one-minute windows: 61 quick requests put more than 30 into
+    # one
     # window even when they straddle a boundary.
     statuses = [client.get("/consent/nope/").status_code for _ in range(61)]
     cache.clear()

@@ -1,4 +1,5 @@
-"""The job engine: ordering, retries, failures, retry of one step, cancel, claims and the sweeper."""
+"""The job engine: ordering, retries, failures, retry of one step, cancel, claims and the
+sweeper."""
 
 import threading
 from datetime import timedelta
@@ -124,7 +125,9 @@ def test_a_wait_past_its_deadline_times_out_with_a_clear_message(settings, tenan
     use(settings, "REVIEW")
     job = engine.start_job(tenant_a)
     engine.run_job(job.pk)
-    Step.objects.filter(job=job, key="review").update(deadline_at=timezone.now() - timedelta(seconds=1))
+    Step.objects.filter(job=job, key="review").update(
+        deadline_at=timezone.now() - timedelta(seconds=1)
+    )
     assert engine.sweep()["timed_out"] == 1
     job.refresh_from_db()
     assert job.state == JobState.FAILED
@@ -164,7 +167,9 @@ def test_the_sweeper_recovers_a_step_whose_worker_died(settings, tenant_a, dispa
 def test_the_sweeper_redispatches_a_job_whose_message_was_lost(settings, tenant_a, dispatched):
     use(settings, "QUICK")
     job = engine.start_job(tenant_a)
-    OnboardingJob.objects.filter(pk=job.pk).update(dispatched_at=timezone.now() - timedelta(hours=1))
+    OnboardingJob.objects.filter(pk=job.pk).update(
+        dispatched_at=timezone.now() - timedelta(hours=1)
+    )
     dispatched.clear()
     assert engine.sweep()["redispatched"] == 1
     assert dispatched == [(job.pk, 0)]
@@ -208,7 +213,9 @@ def test_backoff_honours_retry_after_else_grows_with_jitter(settings):
     assert all(8 <= d <= 16 for d in delays) and len(delays) > 1
 
 
-def test_a_worker_that_outlived_its_lease_cannot_overwrite_the_new_owner(settings, tenant_a, dispatched):
+def test_a_worker_that_outlived_its_lease_cannot_overwrite_the_new_owner(
+    settings, tenant_a, dispatched
+):
     use(settings, "QUICK")
     job = engine.start_job(tenant_a)
     step = Step.objects.get(job=job, key="first")
@@ -223,7 +230,9 @@ def test_a_worker_that_outlived_its_lease_cannot_overwrite_the_new_owner(setting
 
     assert runner._record(job, stale, Done("late")) is False
     current = Step.objects.get(pk=step.pk)
-    assert current.state == StepState.RUNNING and current.attempts == 2 and current.message != "late"
+    assert (
+        current.state == StepState.RUNNING and current.attempts == 2 and current.message != "late"
+    )
 
 
 def test_a_heartbeat_after_losing_the_lease_stops_the_step(settings, tenant_a, dispatched):
@@ -234,6 +243,8 @@ def test_a_heartbeat_after_losing_the_lease_stops_the_step(settings, tenant_a, d
     step = Step.objects.get(job=job, key="first")
     assert runner._claim(step)
     mine = Step.objects.get(pk=step.pk)
-    Step.objects.filter(pk=step.pk).update(attempts=mine.attempts + 1)  # someone else claimed it since
+    Step.objects.filter(pk=step.pk).update(
+        attempts=mine.attempts + 1
+    )  # someone else claimed it since
     with pytest.raises(LeaseLost):
         StepContext(job=job, step=mine, lease_seconds=60, claimed=True).heartbeat()

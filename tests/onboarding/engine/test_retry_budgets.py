@@ -1,5 +1,7 @@
-"""Retries measured in time, not attempts (issue 12, item 2), against the sandbox and its fault knobs,
-with the budgets shrunk to seconds. STEP_MAX_ATTEMPTS is set low throughout: it is only a guard against
+"""Retries measured in time, not attempts (issue 12, item 2), against the sandbox and its fault
+knobs,
+with the budgets shrunk to seconds. STEP_MAX_ATTEMPTS is set low throughout: it is only a guard
+against
 a step that kills its worker every time, never what ends a transient problem."""
 
 from __future__ import annotations
@@ -222,7 +224,8 @@ def test_the_budget_is_measured_from_when_the_trouble_began_even_across_a_crash(
     engine.run_job(job.pk)
     step = Step.objects.get(job=job)
     assert step.state == StepState.PENDING and step.data["trouble"]["kind"] == "outage"
-    # The outage began six minutes ago; a worker died meanwhile (its claim lapsed, attempts moved on).
+    # The outage began six minutes ago; a worker died meanwhile (its claim lapsed, attempts moved
+    # on).
     began = (timezone.now() - timedelta(minutes=6)).isoformat()
     Step.objects.filter(pk=step.pk).update(
         data={"trouble": {**step.data["trouble"], "since": began}},

@@ -239,6 +239,8 @@ def test_a_finding_stays_open_while_its_facts_cannot_be_read(live, portal_sandbo
     again = TenantFinding.objects.get(tenant=tenant, code="sync_paused", closed_at__isnull=True)
     assert again.pk == first.pk and again.first_seen_at == first.first_seen_at
     check = HealthCheck.objects.get(tenant=tenant)
-    assert any(line.startswith("Proofpoint's Azure sync settings could not be read")
-               for line in check.unchecked), check.unchecked
+    assert any(
+        line.startswith("Proofpoint's Azure sync settings could not be read")
+        for line in check.unchecked
+    ), check.unchecked
     assert AuditEvent.objects.filter(tenant=tenant, action="tenant.health_changed").count() == 1

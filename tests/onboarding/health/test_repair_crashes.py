@@ -28,8 +28,9 @@ CRASHES = {
 
 
 @pytest.mark.parametrize("case", list(CRASHES))
-def test_a_crash_in_repair_then_a_retry_ends_with_one_of_each(live, portal_sandbox, technician,
-                                                                monkeypatch, case):
+def test_a_crash_in_repair_then_a_retry_ends_with_one_of_each(
+    live, portal_sandbox, technician, monkeypatch, case
+):
     module, name = CRASHES[case]
     tenant = live()
     portal_sandbox.delete_sync_app(DOMAIN)  # needs every step: app, permissions, secret, settings

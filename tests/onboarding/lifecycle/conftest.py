@@ -1,5 +1,7 @@
-"""Live tenants onboarded for real against the sandbox, and helpers to run a job step by step in this
-process (claim, run, record: what a worker does), cancel it anywhere, and read Proofpoint's settings."""
+"""Live tenants onboarded for real against the sandbox, and helpers to run a job step by step in
+this
+process (claim, run, record: what a worker does), cancel it anywhere, and read Proofpoint's
+settings."""
 
 import pytest
 
@@ -55,7 +57,9 @@ def live(portal_sandbox, technician, settings):
         run_step(job, StepKey.PREPARE_ORG)
         save_azure_settings(tenant, frequency=tenant.sync_frequency_hours, attempt=1)
         Step.objects.filter(job=job).update(state=StepState.SUCCEEDED)
-        engine.run_job(job.pk)  # nothing left to run: the engine completes it, and the tenant goes live
+        engine.run_job(
+            job.pk
+        )  # nothing left to run: the engine completes it, and the tenant goes live
         tenant.refresh_from_db()
         assert tenant.lifecycle == Lifecycle.LIVE and tenant.live_since is not None
         return tenant
@@ -90,7 +94,10 @@ def advance(job, actor=None) -> Step:
     assert runner._claim(step)
     runner._execute(job, step)
     step.refresh_from_db()
-    assert step.state in (StepState.SUCCEEDED, StepState.SKIPPED, StepState.WAITING), (step.key, step.message)
+    assert step.state in (StepState.SUCCEEDED, StepState.SKIPPED, StepState.WAITING), (
+        step.key,
+        step.message,
+    )
     return step
 
 
@@ -103,11 +110,16 @@ def run_until(job, key: str, actor=None) -> Step:
 
 
 def org_of(admin, tenant) -> dict:
-    return next(o for o in admin.state()["proofpoint"]["orgs"] if o["primary_domain"] == tenant.primary_domain)
+    return next(
+        o
+        for o in admin.state()["proofpoint"]["orgs"]
+        if o["primary_domain"] == tenant.primary_domain
+    )
 
 
 def pp_settings(admin, tenant) -> dict | None:
-    """The org's Azure sync settings as the sandbox holds them (masked secret, without timestamps)."""
+    """The org's Azure sync settings as the sandbox holds them (masked secret, without
+    timestamps)."""
     found = org_of(admin, tenant)["settings_azure"]
     return None if found is None else {k: v for k, v in found.items() if k not in VOLATILE}
 
@@ -115,13 +127,22 @@ def pp_settings(admin, tenant) -> dict | None:
 def settings_puts(admin) -> int:
     """How many PUTs of settings/azure the sandbox answered (its request log counts per route)."""
     counts = admin.requests()["counts"]
-    return sum(n for route, n in counts.items() if route.startswith("PUT ") and route.endswith("/settings/azure"))
+    return sum(
+        n
+        for route, n in counts.items()
+        if route.startswith("PUT ") and route.endswith("/settings/azure")
+    )
 
 
 def customise(tenant, **changes) -> dict:
-    """Save settings a job would change (another frequency, other switches), as a person might have."""
-    body = {**azure_settings(tenant, find_sync_app(tenant, with_secret=True), 12), "add_groups": False,
-            "remove_deleted_users": True, **changes}
+    """Save settings a job would change (another frequency, other switches), as a person might
+    have."""
+    body = {
+        **azure_settings(tenant, find_sync_app(tenant, with_secret=True), 12),
+        "add_groups": False,
+        "remove_deleted_users": True,
+        **changes,
+    }
     proofpoint_client(tenant).put_azure_settings(tenant.primary_domain, body)
     return body
 
@@ -130,5 +151,14 @@ def state_of(job) -> str:
     return OnboardingJob.objects.get(pk=job.pk).state
 
 
-__all__ = ["JobState", "advance", "customise", "settings_puts", "pp_settings", "restores_asked", "run_restores",
-           "run_until", "state_of"]
+__all__ = [
+    "JobState",
+    "advance",
+    "customise",
+    "settings_puts",
+    "pp_settings",
+    "restores_asked",
+    "run_restores",
+    "run_until",
+    "state_of",
+]

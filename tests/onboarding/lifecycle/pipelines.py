@@ -24,7 +24,11 @@ def broken(ctx):
 
 
 def waits(ctx):
-    return Wait("Waiting for review.", job_state="waiting_review", deadline_at=timezone.now() + timedelta(hours=1))
+    return Wait(
+        "Waiting for review.",
+        job_state="waiting_review",
+        deadline_at=timezone.now() + timedelta(hours=1),
+    )
 
 
 ONE = [StepSpec("only", "Only", done)]
@@ -33,7 +37,8 @@ WAITS = [StepSpec("waits", "Waits", waits)]
 
 
 def configure_sync_then_die(ctx):
-    """The first time (no marker file yet), the worker is SIGKILLed right after Proofpoint accepted the
+    """The first time (no marker file yet), the worker is SIGKILLed right after Proofpoint accepted
+    the
     PUT of settings/azure, before the step's outcome is recorded."""
     marker = Path(os.environ["LIFECYCLE_CRASH_MARKER"])
     if not marker.exists():

@@ -1,5 +1,7 @@
-"""Tenant lifecycle (api.md v1.1): live from the first completed onboarding on, whatever later jobs do;
-a cancelled first onboarding leaves the tenant not onboarded; a repair never changes the lifecycle."""
+"""Tenant lifecycle (api.md v1.1): live from the first completed onboarding on, whatever later jobs
+do;
+a cancelled first onboarding leaves the tenant not onboarded; a repair never changes the
+lifecycle."""
 
 import pytest
 
@@ -21,8 +23,9 @@ def run(tenant, pipeline, settings, technician) -> OnboardingJob:
     return job
 
 
-def test_a_first_onboarding_is_onboarding_then_live_from_its_completion(tenant_a, technician, settings,
-                                                                         dispatched):
+def test_a_first_onboarding_is_onboarding_then_live_from_its_completion(
+    tenant_a, technician, settings, dispatched
+):
     settings.ONBOARDING_PIPELINE = PIPELINES + "ONE"
     assert tenant_a.lifecycle == Lifecycle.NOT_ONBOARDED
     job = engine.start_job(tenant_a, technician)
@@ -35,8 +38,9 @@ def test_a_first_onboarding_is_onboarding_then_live_from_its_completion(tenant_a
     assert tenant_a.lifecycle == Lifecycle.LIVE and tenant_a.live_since == job.finished_at
 
 
-def test_a_cancelled_first_onboarding_leaves_the_tenant_not_onboarded(tenant_a, technician, settings,
-                                                                       dispatched):
+def test_a_cancelled_first_onboarding_leaves_the_tenant_not_onboarded(
+    tenant_a, technician, settings, dispatched
+):
     job = run(tenant_a, "WAITS", settings, technician)
     assert job.state == JobState.WAITING_REVIEW and tenant_a.lifecycle == Lifecycle.ONBOARDING
     engine.cancel(job, technician)
@@ -44,8 +48,9 @@ def test_a_cancelled_first_onboarding_leaves_the_tenant_not_onboarded(tenant_a, 
     assert tenant_a.lifecycle == Lifecycle.NOT_ONBOARDED and tenant_a.live_since is None
 
 
-def test_a_failed_first_onboarding_is_still_onboarding_until_cancelled(tenant_a, technician, settings,
-                                                                        dispatched):
+def test_a_failed_first_onboarding_is_still_onboarding_until_cancelled(
+    tenant_a, technician, settings, dispatched
+):
     job = run(tenant_a, "FAILS", settings, technician)
     assert job.state == JobState.FAILED and tenant_a.lifecycle == Lifecycle.ONBOARDING
     engine.retry(job, technician)
@@ -57,7 +62,9 @@ def test_a_failed_first_onboarding_is_still_onboarding_until_cancelled(tenant_a,
     assert tenant_a.lifecycle == Lifecycle.NOT_ONBOARDED
 
 
-def test_a_live_tenant_stays_live_whatever_later_jobs_do(tenant_a, technician, settings, dispatched):
+def test_a_live_tenant_stays_live_whatever_later_jobs_do(
+    tenant_a, technician, settings, dispatched
+):
     first = run(tenant_a, "ONE", settings, technician)
     since = tenant_a.live_since
     assert tenant_a.lifecycle == Lifecycle.LIVE and since == first.finished_at
@@ -75,11 +82,15 @@ def test_a_live_tenant_stays_live_whatever_later_jobs_do(tenant_a, technician, s
 
     again = run(tenant_a, "ONE", settings, technician)
     assert again.state == JobState.COMPLETED
-    assert (tenant_a.lifecycle, tenant_a.live_since) == (Lifecycle.LIVE, since)  # from the FIRST completion
+    assert (tenant_a.lifecycle, tenant_a.live_since) == (
+        Lifecycle.LIVE,
+        since,
+    )  # from the FIRST completion
 
 
 def test_after_a_cancelled_first_onboarding_the_next_completed_one_makes_the_tenant_live(
-        tenant_a, technician, settings, dispatched):
+    tenant_a, technician, settings, dispatched
+):
     cancelled = run(tenant_a, "WAITS", settings, technician)
     engine.cancel(cancelled, technician)
     completed = run(tenant_a, "ONE", settings, technician)
@@ -110,8 +121,9 @@ def test_a_repair_never_changes_the_lifecycle(tenant_a, technician, settings, di
     assert tenant_a.lifecycle == before
 
 
-def test_only_the_completion_that_makes_the_tenant_live_emails_the_customer(tenant_a, technician, settings,
-                                                                           dispatched):
+def test_only_the_completion_that_makes_the_tenant_live_emails_the_customer(
+    tenant_a, technician, settings, dispatched
+):
     from notifications.receivers import emails_for
     from onboarding.engine import events
 

@@ -1,4 +1,5 @@
-"""The engine asks for a restore only when the job changed settings, once per cancel or failure, and the
+"""The engine asks for a restore only when the job changed settings, once per cancel or failure, and
+the
 sweeper re-sends a restore whose message was lost."""
 
 from datetime import timedelta
@@ -31,7 +32,9 @@ def test_a_job_that_changed_no_setting_asks_for_no_restore(tenant_a, technician,
     assert failed.state == "failed" and restores_asked(sent) == []
 
 
-def test_cancel_and_failure_ask_for_a_restore_of_what_the_job_changed(tenant_a, technician, settings, sent):
+def test_cancel_and_failure_ask_for_a_restore_of_what_the_job_changed(
+    tenant_a, technician, settings, sent
+):
     job = started(tenant_a, technician, settings)
     SettingsSnapshot.objects.create(job=job, existed=True, settings={"sync_frequency": 3})
     engine.cancel(job, technician)
@@ -40,13 +43,23 @@ def test_cancel_and_failure_ask_for_a_restore_of_what_the_job_changed(tenant_a, 
     assert snapshot.restore_state == RestoreState.PENDING and snapshot.restore_requested_at
 
 
-def test_the_sweeper_re_sends_a_restore_whose_message_was_lost(tenant_a, technician, settings, sent):
+def test_the_sweeper_re_sends_a_restore_whose_message_was_lost(
+    tenant_a, technician, settings, sent
+):
     job = started(tenant_a, technician, settings)
-    SettingsSnapshot.objects.create(job=job, existed=False, restore_state=RestoreState.PENDING,
-                                    restore_requested_at=timezone.now() - undo.RESEND_AFTER - timedelta(seconds=1))
+    SettingsSnapshot.objects.create(
+        job=job,
+        existed=False,
+        restore_state=RestoreState.PENDING,
+        restore_requested_at=timezone.now() - undo.RESEND_AFTER - timedelta(seconds=1),
+    )
     fresh = started(tenant_b_like(tenant_a), technician, settings)
-    SettingsSnapshot.objects.create(job=fresh, existed=False, restore_state=RestoreState.PENDING,
-                                    restore_requested_at=timezone.now())
+    SettingsSnapshot.objects.create(
+        job=fresh,
+        existed=False,
+        restore_state=RestoreState.PENDING,
+        restore_requested_at=timezone.now(),
+    )
     sent.clear()
     assert engine.sweep()["restores_resent"] == 1
     assert [args for name, args in sent if name == RESTORE_TASK] == [[job.pk]]
@@ -54,5 +67,6 @@ def test_the_sweeper_re_sends_a_restore_whose_message_was_lost(tenant_a, technic
 
 
 def tenant_b_like(tenant):
-    return type(tenant).objects.create(name="Other", primary_domain="other.example",
-                                       customer_admin_email="a@other.example")
+    return type(tenant).objects.create(
+        name="Other", primary_domain="other.example", customer_admin_email="a@other.example"
+    )

@@ -31,4 +31,7 @@ def test_a_formula_display_name_comes_out_inert(tech_client, tenant_a, technicia
 def test_ordinary_names_are_left_alone(tech_client, tenant_a, technician):
     job = job_waiting_review(tenant_a, technician)
     add_rows(job, 2)
-    assert [line["display_name"] for line in report_csv(tech_client, job)] == ["User 00000", "User 00001"]
+    assert [line["display_name"] for line in report_csv(tech_client, job)] == [
+        "User 00000",
+        "User 00001",
+    ]

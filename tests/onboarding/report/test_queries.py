@@ -1,4 +1,5 @@
-"""The report's filters, summary, exclude/include, approve and rebuild (onboarding.report_queries)."""
+"""The report's filters, summary, exclude/include, approve and rebuild
+(onboarding.report_queries)."""
 
 import pytest
 from django.http import QueryDict
@@ -46,10 +47,15 @@ def test_it_orders_by_whitelisted_fields_only(job):
     assert error.value.field == "ordering"
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"section": "nope"}, "section"), ({"kind": "admin"}, "kind"), ({"excluded": "maybe"}, "excluded"),
-    ({"search": "x" * 500}, "search"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"section": "nope"}, "section"),
+        ({"kind": "admin"}, "kind"),
+        ({"excluded": "maybe"}, "excluded"),
+        ({"search": "x" * 500}, "search"),
+    ],
+)
 def test_bad_values_raise_a_clear_filter_error(job, params, field):
     with pytest.raises(rq.ReportFilterError) as error:
         rows(job, params)
@@ -70,7 +76,9 @@ def test_exclude_by_ids_and_by_filter_counts_changes_and_audits(job, technician)
     assert rq.set_excluded(job, excluded=True, ids=ids, actor=technician) == 2
     assert rq.set_excluded(job, excluded=True, ids=ids, actor=technician) == 0
     assert rq.set_excluded(job, excluded=True, filters={"section": "adding"}, actor=technician) == 5
-    assert rq.set_excluded(job, excluded=False, filters={"section": "adding"}, actor=technician) == 7
+    assert (
+        rq.set_excluded(job, excluded=False, filters={"section": "adding"}, actor=technician) == 7
+    )
     assert AuditEvent.objects.filter(job=job, action="report.excluded").count() == 3
 
 

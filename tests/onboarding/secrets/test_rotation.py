@@ -1,4 +1,5 @@
-"""Rotating the sync app's secret against the sandbox over real HTTPS: one secret left, the one the portal
+"""Rotating the sync app's secret against the sandbox over real HTTPS: one secret left, the one the
+portal
 holds, Proofpoint checked and took it, the old one refused; crashes anywhere end the same way."""
 
 import time
@@ -32,7 +33,8 @@ def gets_a_token(tenant, app, secret) -> bool:
 
 
 def assert_rotated_cleanly(admin, tenant, old: EntraApplication) -> EntraApplication:
-    """Exactly one secret on the app: the stored one, which Proofpoint holds; the old one is dead."""
+    """Exactly one secret on the app: the stored one, which Proofpoint holds; the old one is
+    dead."""
     app = EntraApplication.objects.get(tenant=tenant)
     credentials = sandbox_app(admin, tenant)["passwordCredentials"]
     assert [c["keyId"] for c in credentials] == [app.secret_key_id]
@@ -50,7 +52,9 @@ def assert_rotated_cleanly(admin, tenant, old: EntraApplication) -> EntraApplica
     return app
 
 
-def test_a_rotation_leaves_one_secret_the_portal_holds_and_proofpoint_uses(onboarded, portal_sandbox):
+def test_a_rotation_leaves_one_secret_the_portal_holds_and_proofpoint_uses(
+    onboarded, portal_sandbox
+):
     tenant = onboarded()
     old = EntraApplication.objects.get(tenant=tenant)
     assert azure_settings(portal_sandbox, tenant)["sync_frequency"] == 3
@@ -59,18 +63,35 @@ def test_a_rotation_leaves_one_secret_the_portal_holds_and_proofpoint_uses(onboa
 
     app = assert_rotated_cleanly(portal_sandbox, tenant, old)
     assert app.secret_hint in summary and "rotated" in summary
-    assert azure_settings(portal_sandbox, tenant)["sync_frequency"] == 3  # the org's frequency is kept
-    actions = list(AuditEvent.objects.filter(tenant=tenant, action__in=[
-        "entra.secret_added", "proofpoint.settings_updated", "entra.secret_removed"]).order_by("pk").values_list(
-        "action", "actor_label"))
-    assert actions == [("entra.secret_added", "system"), ("proofpoint.settings_updated", "system"),
-                       ("entra.secret_removed", "system")]
+    assert (
+        azure_settings(portal_sandbox, tenant)["sync_frequency"] == 3
+    )  # the org's frequency is kept
+    actions = list(
+        AuditEvent.objects.filter(
+            tenant=tenant,
+            action__in=[
+                "entra.secret_added",
+                "proofpoint.settings_updated",
+                "entra.secret_removed",
+            ],
+        )
+        .order_by("pk")
+        .values_list("action", "actor_label")
+    )
+    assert actions == [
+        ("entra.secret_added", "system"),
+        ("proofpoint.settings_updated", "system"),
+        ("entra.secret_removed", "system"),
+    ]
     assert app.rotation_claimed_until is None
 
 
-@pytest.mark.parametrize("crash_after", ["add_password", "_verify_pending", "_hand_to_proofpoint", "_remove_old"])
-def test_a_crash_anywhere_then_a_rerun_ends_with_one_working_secret(onboarded, portal_sandbox, monkeypatch,
-                                                                    crash_after):
+@pytest.mark.parametrize(
+    "crash_after", ["add_password", "_verify_pending", "_hand_to_proofpoint", "_remove_old"]
+)
+def test_a_crash_anywhere_then_a_rerun_ends_with_one_working_secret(
+    onboarded, portal_sandbox, monkeypatch, crash_after
+):
     tenant = onboarded()
     old = EntraApplication.objects.get(tenant=tenant)
     real = getattr(rotation, crash_after)
@@ -84,10 +105,13 @@ def test_a_crash_anywhere_then_a_rerun_ends_with_one_working_secret(onboarded, p
         rotation.rotate_secret(tenant)
     monkeypatch.setattr(rotation, crash_after, real)
 
-    # Meanwhile Proofpoint holds a secret that works: the old one, or the new one once the PUT went through.
+    # Meanwhile Proofpoint holds a secret that works: the old one, or the new one once the PUT went
+    # through.
     during = EntraApplication.objects.get(tenant=tenant)
     held = {c["keyId"]: c for c in sandbox_app(portal_sandbox, tenant)["passwordCredentials"]}
-    assert azure_settings(portal_sandbox, tenant)["secret_expiry"] in {c["endDateTime"] for c in held.values()}
+    assert azure_settings(portal_sandbox, tenant)["secret_expiry"] in {
+        c["endDateTime"] for c in held.values()
+    }
     assert during.rotation_failed_at and "WorkerKilled" in during.rotation_error
     if crash_after == "add_password":
         assert len(held) == 2 and during.rotation_attempt_name and not during.pending_key_id
@@ -98,10 +122,16 @@ def test_a_crash_anywhere_then_a_rerun_ends_with_one_working_secret(onboarded, p
 
     app = assert_rotated_cleanly(portal_sandbox, tenant, old)
     if crash_after != "add_password":
-        assert app.secret_key_id == during.pending_key_id  # the re-run carried on with the stored secret
+        assert (
+            app.secret_key_id == during.pending_key_id
+        )  # the re-run carried on with the stored secret
     else:
-        assert AuditEvent.objects.filter(tenant=tenant, action="entra.secret_removed",
-                                         description__contains="interrupted").count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                tenant=tenant, action="entra.secret_removed", description__contains="interrupted"
+            ).count()
+            == 1
+        )
 
 
 def test_a_new_secret_still_spreading_through_entra_is_waited_for(onboarded, portal_sandbox):
@@ -116,7 +146,9 @@ def test_a_new_secret_still_spreading_through_entra_is_waited_for(onboarded, por
     assert_rotated_cleanly(portal_sandbox, tenant, old)
 
 
-def test_a_secret_spreading_too_long_is_transient_and_the_next_run_carries_on(onboarded, portal_sandbox, settings):
+def test_a_secret_spreading_too_long_is_transient_and_the_next_run_carries_on(
+    onboarded, portal_sandbox, settings
+):
     tenant = onboarded()
     old = EntraApplication.objects.get(tenant=tenant)
     old_expiry = azure_settings(portal_sandbox, tenant)["secret_expiry"]
@@ -140,15 +172,21 @@ def test_a_secret_spreading_too_long_is_transient_and_the_next_run_carries_on(on
     assert AuditEvent.objects.filter(tenant=tenant, action="entra.secret_added").count() == 1
 
 
-def test_a_pending_secret_removed_in_entra_meanwhile_is_replaced(onboarded, portal_sandbox, monkeypatch):
+def test_a_pending_secret_removed_in_entra_meanwhile_is_replaced(
+    onboarded, portal_sandbox, monkeypatch
+):
     tenant = onboarded()
     old = EntraApplication.objects.get(tenant=tenant)
-    monkeypatch.setattr(rotation, "_verify_pending", lambda run: (_ for _ in ()).throw(WorkerKilled()))
+    monkeypatch.setattr(
+        rotation, "_verify_pending", lambda run: (_ for _ in ()).throw(WorkerKilled())
+    )
     with pytest.raises(WorkerKilled):
         rotation.rotate_secret(tenant)
     monkeypatch.undo()
     pending = EntraApplication.objects.get(tenant=tenant)
-    clients.msp_graph(tenant.entra_tenant_id).remove_password(pending.object_id, pending.pending_key_id)
+    clients.msp_graph(tenant.entra_tenant_id).remove_password(
+        pending.object_id, pending.pending_key_id
+    )
 
     rotation.rotate_secret(tenant)
 
@@ -158,9 +196,13 @@ def test_a_pending_secret_removed_in_entra_meanwhile_is_replaced(onboarded, port
 
 def test_a_second_rotation_at_the_same_time_is_refused(onboarded):
     tenant = onboarded()
-    EntraApplication.objects.filter(tenant=tenant).update(rotation_claimed_until=timezone.now() + timedelta(minutes=5))
+    EntraApplication.objects.filter(tenant=tenant).update(
+        rotation_claimed_until=timezone.now() + timedelta(minutes=5)
+    )
     with pytest.raises(rotation.RotationInProgress):
         rotation.rotate_secret(tenant)
     # A claim left by a killed worker lapses.
-    EntraApplication.objects.filter(tenant=tenant).update(rotation_claimed_until=timezone.now() - timedelta(seconds=1))
+    EntraApplication.objects.filter(tenant=tenant).update(
+        rotation_claimed_until=timezone.now() - timedelta(seconds=1)
+    )
     assert "rotated" in rotation.rotate_secret(tenant)

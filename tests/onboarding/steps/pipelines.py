@@ -1,4 +1,5 @@
-"""Pipelines for the Entra tests: the Entra half alone, and one whose worker dies right after addPassword."""
+"""Pipelines for the Entra tests: the Entra half alone, and one whose worker dies right after
+addPassword."""
 
 import os
 import signal
@@ -12,7 +13,8 @@ ENTRA = STEPS[:6]
 
 
 def create_secret_then_die(ctx):
-    """The first time (no marker file yet), the worker process is SIGKILLed right after addPassword answers."""
+    """The first time (no marker file yet), the worker process is SIGKILLed right after addPassword
+    answers."""
     marker = Path(os.environ["ENTRA_CRASH_MARKER"])
     if not marker.exists():
         marker.write_text("killed after addPassword")
@@ -20,11 +22,15 @@ def create_secret_then_die(ctx):
         def die(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)
 
-        create_secret_step._store_secret = die  # this process is about to die; the next worker imports a clean module
+        create_secret_step._store_secret = (
+            die  # this process is about to die; the next worker imports a clean module
+        )
     return create_secret(ctx)
 
 
 CRASH_AFTER_ADD_PASSWORD = [
     *(spec for spec in ENTRA if spec.key != "create_secret"),
 ]
-CRASH_AFTER_ADD_PASSWORD.insert(4, StepSpec("create_secret", "Create the client secret", create_secret_then_die))
+CRASH_AFTER_ADD_PASSWORD.insert(
+    4, StepSpec("create_secret", "Create the client secret", create_secret_then_die)
+)

@@ -1,4 +1,5 @@
-"""The report streams: building it for 100,000 users needs about the memory of 10,000 (tracemalloc peak)."""
+"""The report streams: building it for 100,000 users needs about the memory of 10,000 (tracemalloc
+peak)."""
 
 import gc
 import time
@@ -43,5 +44,8 @@ def test_memory_does_not_grow_with_the_size_of_the_tenant(onboard, portal_sandbo
     large_peak = peak_while_building(large)
     elapsed = time.monotonic() - started
     assert SyncReportRow.objects.filter(job=large).count() > 80_000
-    print(f"peak 10k={small_peak / 1e6:.1f} MB, 100k={large_peak / 1e6:.1f} MB, 100k build {elapsed:.1f} s")
+    print(
+        f"peak 10k={small_peak / 1e6:.1f} MB, 100k={large_peak / 1e6:.1f} MB, 100k build "
+        f"{elapsed:.1f} s"
+    )
     assert large_peak < 2 * small_peak

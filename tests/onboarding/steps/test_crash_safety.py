@@ -18,12 +18,18 @@ class WorkerKilled(BaseException):
 
 def test_a_crash_between_add_password_and_saving_leaves_no_orphan(entra, tenant_a, monkeypatch):
     entra.consent("fabrikam.example")
-    monkeypatch.setattr(create_secret_step, "_store_secret", lambda app, created: (_ for _ in ()).throw(WorkerKilled()))
+    monkeypatch.setattr(
+        create_secret_step,
+        "_store_secret",
+        lambda app, created: (_ for _ in ()).throw(WorkerKilled()),
+    )
     job = engine.start_job(tenant_a)
     with pytest.raises(WorkerKilled):
         drive(job)
     step = job.steps.get(key="create_secret")
-    assert step.state == StepState.RUNNING and step.data["secret_display_name"].startswith("proofpoint-sync ")
+    assert step.state == StepState.RUNNING and step.data["secret_display_name"].startswith(
+        "proofpoint-sync "
+    )
     [orphan] = entra.tenant("fabrikam.example")["applications"][0]["passwordCredentials"]
     assert orphan["displayName"] == step.data["secret_display_name"]
 
@@ -35,7 +41,9 @@ def test_a_crash_between_add_password_and_saving_leaves_no_orphan(entra, tenant_
     assert job.state == JobState.COMPLETED
     app = assert_exactly_one_of_each(entra, tenant_a)
     assert app["passwordCredentials"][0]["keyId"] != orphan["keyId"]
-    assert AuditEvent.objects.filter(action="entra.secret_removed", actor_label="system").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="entra.secret_removed", actor_label="system").count() == 1
+    )
 
 
 def test_a_stored_secret_missing_in_graph_is_replaced_and_a_stray_one_removed(entra, tenant_a):

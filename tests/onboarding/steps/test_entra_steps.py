@@ -1,4 +1,5 @@
-"""The Entra half (steps 1-6) against the sandbox over real HTTPS, run in-process as a worker would."""
+"""The Entra half (steps 1-6) against the sandbox over real HTTPS, run in-process as a worker
+would."""
 
 import pytest
 from django.core import mail
@@ -10,8 +11,11 @@ from tests.onboarding.entra_fixtures import drive, last_link_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
-DELEGATED = {"06da0dbc-49e2-44d2-8312-53f166ab848a", "5f8c59db-677d-491f-a6b8-5f174b11ec1d",
-             "b340eb25-3456-403f-be2f-af7a0d370277"}
+DELEGATED = {
+    "06da0dbc-49e2-44d2-8312-53f166ab848a",
+    "5f8c59db-677d-491f-a6b8-5f174b11ec1d",
+    "b340eb25-3456-403f-be2f-af7a0d370277",
+}
 ROLE = "7ab1d382-f21e-4acd-a863-ba3e13f7da61"
 
 
@@ -40,7 +44,11 @@ def assert_exactly_one_of_each(entra, tenant):
     assert found["assignments"][0]["resourceId"] == found["graph_sp"]
     grant = found["grants"][0]
     assert grant["consentType"] == "AllPrincipals" and grant["resourceId"] == found["graph_sp"]
-    assert set(grant["scope"].split()) == {"Directory.Read.All", "Group.Read.All", "User.ReadBasic.All"}
+    assert set(grant["scope"].split()) == {
+        "Directory.Read.All",
+        "Group.Read.All",
+        "User.ReadBasic.All",
+    }
     stored = EntraApplication.objects.get(tenant=tenant)
     assert (stored.object_id, stored.client_id) == (app["id"], app["appId"])
     assert stored.service_principal_id == found["sps"][0]["id"]
@@ -53,7 +61,9 @@ def onboard_to_consent(tenant, technician=None):
     return drive(job)
 
 
-def test_a_fresh_tenant_goes_through_consent_to_a_working_app(entra, tenant_a, technician, customer):
+def test_a_fresh_tenant_goes_through_consent_to_a_working_app(
+    entra, tenant_a, technician, customer
+):
     job = onboard_to_consent(tenant_a, technician)
     assert job.state == JobState.WAITING_CUSTOMER
     tenant_a.refresh_from_db()
@@ -73,10 +83,17 @@ def test_a_fresh_tenant_goes_through_consent_to_a_working_app(entra, tenant_a, t
     assert app["redirectUris"] == ["https://us1.proofpointessentials.com"]
     [access] = app["requiredResourceAccess"]
     assert access["resourceAppId"] == "00000003-0000-0000-c000-000000000000"
-    assert {(a["id"], a["type"]) for a in access["resourceAccess"]} == {*((g, "Scope") for g in DELEGATED),
-                                                                          (ROLE, "Role")}
+    assert {(a["id"], a["type"]) for a in access["resourceAccess"]} == {
+        *((g, "Scope") for g in DELEGATED),
+        (ROLE, "Role"),
+    }
     link = ConsentLink.objects.get(job=job)
-    assert link.state == ConsentState.APPROVED and link.opened_at and link.answered_at and not link.token
+    assert (
+        link.state == ConsentState.APPROVED
+        and link.opened_at
+        and link.answered_at
+        and not link.token
+    )
 
 
 def test_running_it_again_creates_nothing_new_and_sends_no_email(entra, tenant_a, customer):
@@ -103,10 +120,19 @@ def test_consent_already_in_place_skips_the_email(entra, tenant_a):
     assert ConsentLink.objects.filter(job=job).count() == 0
 
 
-def test_it_completes_with_throttling_outages_replication_and_secret_propagation_delays(entra, tenant_a):
+def test_it_completes_with_throttling_outages_replication_and_secret_propagation_delays(
+    entra, tenant_a
+):
     entra.consent("fabrikam.example")
-    entra.knobs(throttle_rate=0.2, unavailable_rate=0.1, retry_after=[0.05, 0.2, None], replication_delay_s=2,
-                replication_error="404", secret_propagation_s=3, seed=7)
+    entra.knobs(
+        throttle_rate=0.2,
+        unavailable_rate=0.1,
+        retry_after=[0.05, 0.2, None],
+        replication_delay_s=2,
+        replication_error="404",
+        secret_propagation_s=3,
+        seed=7,
+    )
     job = drive(engine.start_job(tenant_a), timeout=180)
     assert job.state == JobState.COMPLETED, [(s.key, s.message) for s in job.steps.all()]
     assert_exactly_one_of_each(entra, tenant_a)

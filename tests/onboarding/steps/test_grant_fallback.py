@@ -1,4 +1,5 @@
-"""If the MSP app may not grant consent, the customer approves the new sync app through a second link."""
+"""If the MSP app may not grant consent, the customer approves the new sync app through a second
+link."""
 
 import pytest
 from django.core import mail
@@ -14,15 +15,19 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def withdraw_msp_permission(sandbox, domain: str, permission: str) -> None:
-    """The customer's admin removed one of the MSP app's application permissions in their tenant: its
+    """The customer's admin removed one of the MSP app's application permissions in their tenant:
+    its
     next token lacks the role, and the sandbox's Graph answers 403 Authorization_RequestDenied."""
     world = sandbox.sb.state
     with world.lock:
         tenant = next(t for t in world.tenants.values() if domain in {d["id"] for d in t.domains})
         sp = tenant.sp_by_app_id(world.msp["app_id"], visible_only=False)
-        doomed = [key for key, record in tenant.assignments.items()
-                  if record.data["principalId"] == sp.data["id"]
-                  and record.data["appRoleId"] == APP_ROLES[permission]]
+        doomed = [
+            key
+            for key, record in tenant.assignments.items()
+            if record.data["principalId"] == sp.data["id"]
+            and record.data["appRoleId"] == APP_ROLES[permission]
+        ]
         assert doomed, f"the MSP app had no {permission} to withdraw"
         for key in doomed:
             del tenant.assignments[key]

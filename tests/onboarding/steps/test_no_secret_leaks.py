@@ -1,4 +1,5 @@
-"""No secret (the MSP app's, the new app's secretText, a consent token after use) in logs, pages or emails."""
+"""No secret (the MSP app's, the new app's secretText, a consent token after use) in logs, pages or
+emails."""
 
 import logging
 
@@ -22,8 +23,9 @@ def everything_logged(caplog):
     return caplog
 
 
-def test_no_secret_appears_in_any_log_page_or_email(entra, tenant_a, technician, tech_client, customer,
-                                                   everything_logged, settings):
+def test_no_secret_appears_in_any_log_page_or_email(
+    entra, tenant_a, technician, tech_client, customer, everything_logged, settings
+):
     entra.knobs(secret_propagation_s=1)
     job = drive(engine.start_job(tenant_a, technician))
     landing = customer.client.get(f"/consent/{last_link_token()}/")
@@ -38,13 +40,19 @@ def test_no_secret_appears_in_any_log_page_or_email(entra, tenant_a, technician,
     progress = tech_client.get(f"/jobs/{job.pk}/progress/")
     texts = [record.getMessage() for record in everything_logged.records]
     texts += [str(record.args) for record in everything_logged.records]
-    texts += [landing.content.decode(), callback.content.decode(), job_page.content.decode(),
-              progress.content.decode()]
+    texts += [
+        landing.content.decode(),
+        callback.content.decode(),
+        job_page.content.decode(),
+        progress.content.decode(),
+    ]
     texts += [m.body + str(m.alternatives) + m.subject for m in mail.outbox]
     texts += [o.body_text + o.body_html for o in OutboxMessage.objects.all()]
     texts += [a.description for a in AuditEvent.objects.all()]
     texts += [f"{s.message} {s.log} {s.data}" for s in job.steps.all()]
-    assert any("msal" in r.name for r in everything_logged.records)  # msal really was logging at DEBUG
+    assert any(
+        "msal" in r.name for r in everything_logged.records
+    )  # msal really was logging at DEBUG
     for secret in secrets:
         leaks = [t for t in texts if secret in t]
         assert not leaks, leaks[:1]

@@ -10,7 +10,9 @@ from tenants.models import Tenant
 
 
 def make_job(tenant, state="running", *, step="create_app", user=None, age=timedelta(0), **fields):
-    job = OnboardingJob.objects.create(tenant=tenant, state=state, current_step=step, started_by=user, **fields)
+    job = OnboardingJob.objects.create(
+        tenant=tenant, state=state, current_step=step, started_by=user, **fields
+    )
     when = timezone.now() - age
     OnboardingJob.objects.filter(pk=job.pk).update(created_at=when, state_changed_at=when)
     if step:
@@ -21,8 +23,11 @@ def make_job(tenant, state="running", *, step="create_app", user=None, age=timed
 
 def make_tenants(count: int, prefix="client") -> list[Tenant]:
     return Tenant.objects.bulk_create(
-        Tenant(name=f"{prefix} {i:04d}", primary_domain=f"{prefix}{i}.example",
-               customer_admin_email=f"a@{prefix}{i}.example")
+        Tenant(
+            name=f"{prefix} {i:04d}",
+            primary_domain=f"{prefix}{i}.example",
+            customer_admin_email=f"a@{prefix}{i}.example",
+        )
         for i in range(count)
     )
 

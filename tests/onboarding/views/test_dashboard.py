@@ -1,4 +1,5 @@
-"""The manager dashboard: every client's state, filters, needs attention, durations, CSV, constant queries."""
+"""The manager dashboard: every client's state, filters, needs attention, durations, CSV, constant
+queries."""
 
 import csv
 import io
@@ -19,7 +20,9 @@ def test_only_managers_see_the_dashboard(tech_client, outsider_client, client, m
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_each_client_shows_state_step_time_and_who(manager_client, tenant_a, tenant_b, technician, settings):
+def test_each_client_shows_state_step_time_and_who(
+    manager_client, tenant_a, tenant_b, technician, settings
+):
     make_job(tenant_a, "running", step="create_app", user=technician, age=timedelta(hours=5))
     page = manager_client.get("/dashboard/").content.decode()
     assert "Fabrikam" in page and "Northwind" in page
@@ -33,7 +36,9 @@ def test_filters(manager_client, tenant_a, tenant_b, technician, manager):
     make_job(tenant_b, "running", user=manager, age=timedelta(hours=1))
 
     def names(query):
-        return [row[0] for row in rows(manager_client.get("/dashboard/", {**query, "export": "csv"}))]
+        return [
+            row[0] for row in rows(manager_client.get("/dashboard/", {**query, "export": "csv"}))
+        ]
 
     assert names({"state": "failed"}) == ["Fabrikam"]
     assert names({"failed": "on"}) == ["Fabrikam"]
@@ -41,7 +46,9 @@ def test_filters(manager_client, tenant_a, tenant_b, technician, manager):
     assert names({"stuck_hours": "24"}) == ["Fabrikam"]
     assert names({}) == ["Fabrikam", "Northwind"]
     # A bad filter value shows the error and filters nothing away, never a 500.
-    response = manager_client.get("/dashboard/", {"stuck_hours": "x" * 50, "technician": "99999999999999999999"})
+    response = manager_client.get(
+        "/dashboard/", {"stuck_hours": "x" * 50, "technician": "99999999999999999999"}
+    )
     assert response.status_code == 200
 
 
@@ -55,18 +62,28 @@ def test_needs_attention(manager_client, tenant_a, tenant_b, technician):
 
     make_job(tenant_a, "failed", user=technician)
     waiting = make_job(tenant_b, "waiting_customer", step="customer_consent", user=technician)
-    ConsentLink.objects.create(job=waiting, token_hash="h" * 64, sent_to="it@northwind.example",
-                               sent_at=timezone.now() - timedelta(days=3),
-                               expires_at=timezone.now() + timedelta(days=1))
-    review_tenant = Tenant.objects.create(name="Tailspin", primary_domain="tailspin.example",
-                                          customer_admin_email="a@tailspin.example")
+    ConsentLink.objects.create(
+        job=waiting,
+        token_hash="h" * 64,
+        sent_to="it@northwind.example",
+        sent_at=timezone.now() - timedelta(days=3),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    review_tenant = Tenant.objects.create(
+        name="Tailspin",
+        primary_domain="tailspin.example",
+        customer_admin_email="a@tailspin.example",
+    )
     make_job(review_tenant, "waiting_review", step="review", age=timedelta(days=2))
-    fresh = Tenant.objects.create(name="Fresh Review", primary_domain="fresh.example",
-                                  customer_admin_email="a@f.example")
+    fresh = Tenant.objects.create(
+        name="Fresh Review", primary_domain="fresh.example", customer_admin_email="a@f.example"
+    )
     make_job(fresh, "waiting_review", step="review", age=timedelta(hours=2))
     page = manager_client.get("/dashboard/").content.decode()
     attention = page.split("Needs attention")[1].split("Start to completed")[0]
-    assert "Fabrikam" in attention and "it@northwind.example" in attention and "Tailspin" in attention
+    assert (
+        "Fabrikam" in attention and "it@northwind.example" in attention and "Tailspin" in attention
+    )
     assert "Fresh Review" not in attention
 
 
@@ -77,7 +94,9 @@ def test_average_and_p90_over_30_and_90_days(db):
     for index, (h, tenant) in enumerate(zip(hours, make_tenants(len(hours)), strict=True)):
         job = OnboardingJob.objects.create(tenant=tenant, state="completed")
         finished = now - timedelta(days=index * 8)  # 0..72 days ago
-        OnboardingJob.objects.filter(pk=job.pk).update(created_at=finished - timedelta(hours=h), finished_at=finished)
+        OnboardingJob.objects.filter(pk=job.pk).update(
+            created_at=finished - timedelta(hours=h), finished_at=finished
+        )
     times = completion_times(now=now)
     assert times[90]["count"] == 10
     assert times[90]["average"] == pytest.approx(5.5 * 3600)
@@ -89,17 +108,25 @@ def test_average_and_p90_over_30_and_90_days(db):
 def test_csv_export_has_every_client_and_quotes_formulas(manager_client, tenant_a, db):
     from tenants.models import Tenant
 
-    Tenant.objects.create(name="=HYPERLINK(1)", primary_domain="evil.example", customer_admin_email="a@evil.example")
+    Tenant.objects.create(
+        name="=HYPERLINK(1)", primary_domain="evil.example", customer_admin_email="a@evil.example"
+    )
     data = rows(manager_client.get("/dashboard/?export=csv"))
     assert data[0][:2] == ["'=HYPERLINK(1)", "evil.example"]
     assert len(data) == 2
 
 
-def test_the_dashboard_runs_a_constant_number_of_queries(manager_client, technician, django_assert_max_num_queries):
+def test_the_dashboard_runs_a_constant_number_of_queries(
+    manager_client, technician, django_assert_max_num_queries
+):
     tenants = make_tenants(300)
     for index, tenant in enumerate(tenants[:200]):
-        make_job(tenant, ["running", "failed", "waiting_review", "completed"][index % 4], user=technician,
-                 age=timedelta(days=index % 5))
+        make_job(
+            tenant,
+            ["running", "failed", "waiting_review", "completed"][index % 4],
+            user=technician,
+            age=timedelta(days=index % 5),
+        )
     # 16: one more than before for the charts (onboardings per week and time to onboard share one
     # query; the tenants by lifecycle and health take one aggregate). Constant whatever the rows.
     with django_assert_max_num_queries(16):

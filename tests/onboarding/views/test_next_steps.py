@@ -27,10 +27,15 @@ def checked(html: str, item_id: str) -> bool:
 def test_a_tick_is_saved_and_can_be_taken_back(tech_client, tenant_a, technician):
     job_at(tenant_a, technician, StepKey.ROUTING_COUNTDOWN, JobState.COMPLETED)
     assert not checked(page(tech_client, tenant_a), "transport_rule")
-    response = tech_client.post(f"/tenants/{tenant_a.pk}/next-steps/tick/",
-                                {"item": "transport_rule", "done": "on"}, HTTP_HX_REQUEST="true")
+    response = tech_client.post(
+        f"/tenants/{tenant_a.pk}/next-steps/tick/",
+        {"item": "transport_rule", "done": "on"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 204
-    tech_client.post(f"/tenants/{tenant_a.pk}/next-steps/tick/", {"item": "mx:fabrikam.example", "done": "on"})
+    tech_client.post(
+        f"/tenants/{tenant_a.pk}/next-steps/tick/", {"item": "mx:fabrikam.example", "done": "on"}
+    )
     html = page(tech_client, tenant_a)
     assert checked(html, "transport_rule") and checked(html, "mx-fabrikam-example")
     assert "2 of 6 ticked" in html
@@ -41,8 +46,11 @@ def test_a_tick_is_saved_and_can_be_taken_back(tech_client, tenant_a, technician
 
 
 def test_an_unknown_item_is_refused(tech_client, tenant_a):
-    response = tech_client.post(f"/tenants/{tenant_a.pk}/next-steps/tick/", {"item": "mx:evil.example",
-                                                                             "done": "on"}, HTTP_HX_REQUEST="true")
+    response = tech_client.post(
+        f"/tenants/{tenant_a.pk}/next-steps/tick/",
+        {"item": "mx:evil.example", "done": "on"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 400 and not NextStepTick.objects.exists()
 
 

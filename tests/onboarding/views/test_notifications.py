@@ -31,12 +31,14 @@ def words_before_details(text: str) -> str:
 
 
 def test_the_technician_is_emailed_when_the_customer_declines(
-        tenant_a, technician, dispatched, run_tasks_now, django_capture_on_commit_callbacks):
+    tenant_a, technician, dispatched, run_tasks_now, django_capture_on_commit_callbacks
+):
     job = job_at(tenant_a, technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER)
     link = sent_link(job)
     with django_capture_on_commit_callbacks(execute=True):
-        assert answers.record_answer(link, ConsentState.DECLINED,
-                                     "Declined: The user declined to consent. [access_denied]")
+        assert answers.record_answer(
+            link, ConsentState.DECLINED, "Declined: The user declined to consent. [access_denied]"
+        )
     assert [m.to for m in mail.outbox] == [[technician.email]]
     message = mail.outbox[0]
     text, html = parts(message)
@@ -50,16 +52,20 @@ def test_the_technician_is_emailed_when_the_customer_declines(
         assert internal_words(body) == [], internal_words(body)
 
 
-def test_a_failed_consent_tells_the_technician_too(tenant_a, technician, dispatched, run_tasks_now,
-                                                   django_capture_on_commit_callbacks):
+def test_a_failed_consent_tells_the_technician_too(
+    tenant_a, technician, dispatched, run_tasks_now, django_capture_on_commit_callbacks
+):
     job = job_at(tenant_a, technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER)
     with django_capture_on_commit_callbacks(execute=True):
-        answers.record_answer(sent_link(job), ConsentState.FAILED, "Failed: server_error [server_error]")
+        answers.record_answer(
+            sent_link(job), ConsentState.FAILED, "Failed: server_error [server_error]"
+        )
     assert len(mail.outbox) == 1 and "could not give consent" in mail.outbox[0].subject
 
 
-def test_an_approval_sends_no_decline_email(tenant_a, technician, dispatched, run_tasks_now,
-                                            django_capture_on_commit_callbacks):
+def test_an_approval_sends_no_decline_email(
+    tenant_a, technician, dispatched, run_tasks_now, django_capture_on_commit_callbacks
+):
     job = job_at(tenant_a, technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER)
     with django_capture_on_commit_callbacks(execute=True):
         answers.record_answer(sent_link(job), ConsentState.APPROVED, "Approved.")
@@ -69,7 +75,9 @@ def test_an_approval_sends_no_decline_email(tenant_a, technician, dispatched, ru
 def test_no_customer_answered_email_when_no_email_went_to_the_customer(tenant_a, technician):
     job = job_at(tenant_a, technician, StepKey.CREATE_APP, JobState.RUNNING)
     consent_step = job.steps.get(key=StepKey.CUSTOMER_CONSENT)
-    assert receivers.emails_for(job, events.STEP_SUCCEEDED, consent_step) == []  # consent was in place
+    assert (
+        receivers.emails_for(job, events.STEP_SUCCEEDED, consent_step) == []
+    )  # consent was in place
     sent_link(job, ConsentState.APPROVED)
     assert receivers.emails_for(job, events.STEP_SUCCEEDED, consent_step) == ["consent_answered"]
 
@@ -83,15 +91,21 @@ def test_the_consent_answered_email_says_approved(tenant_a, technician):
         assert "approved" in body and "the portal checks it" not in body
 
 
-def test_one_routing_ready_email_links_to_next_steps(tenant_a, technician, dispatched, run_tasks_now,
-                                                     django_capture_on_commit_callbacks, settings):
+def test_one_routing_ready_email_links_to_next_steps(
+    tenant_a, technician, dispatched, run_tasks_now, django_capture_on_commit_callbacks, settings
+):
     """The routing countdown finishing completes the job: exactly one email, to the technician
     (and the customer's own "you are set up"), with the Next steps link."""
     from onboarding.engine import run_job
 
     settings.ROUTING_WAIT_SECONDS = 0
-    job = job_at(tenant_a, technician, StepKey.ROUTING_COUNTDOWN, JobState.COUNTDOWN,
-                 stop_state=StepState.PENDING)
+    job = job_at(
+        tenant_a,
+        technician,
+        StepKey.ROUTING_COUNTDOWN,
+        JobState.COUNTDOWN,
+        stop_state=StepState.PENDING,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run_job(job.pk)
     job.refresh_from_db()
@@ -105,9 +119,15 @@ def test_one_routing_ready_email_links_to_next_steps(tenant_a, technician, dispa
 
 
 def test_the_step_failed_email_puts_words_first_and_codes_for_support(tenant_a, technician):
-    job = job_at(tenant_a, technician, StepKey.PREPARE_ORG, JobState.FAILED, stop_state=StepState.FAILED,
-                 message="Proofpoint has no organisation for fabrikam.example. Tick \"Create the "
-                 "Proofpoint org\" on the tenant, then retry. [org_missing] (request-id 42-abc)")
+    job = job_at(
+        tenant_a,
+        technician,
+        StepKey.PREPARE_ORG,
+        JobState.FAILED,
+        stop_state=StepState.FAILED,
+        message='Proofpoint has no organisation for fabrikam.example. Tick "Create the '
+        'Proofpoint org" on the tenant, then retry. [org_missing] (request-id 42-abc)',
+    )
     tasks.send_job_email("step_failed", job.pk)
     message = mail.outbox[0]
     text, html = parts(message)
@@ -119,11 +139,26 @@ def test_the_step_failed_email_puts_words_first_and_codes_for_support(tenant_a, 
     assert internal_words(message.subject) == []
 
 
-@pytest.mark.parametrize("kind", ["consent_answered", "consent_declined", "review_ready", "step_failed",
-                                  "routing_ready", "customer_completed"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "consent_answered",
+        "consent_declined",
+        "review_ready",
+        "step_failed",
+        "routing_ready",
+        "customer_completed",
+    ],
+)
 def test_no_email_shows_a_step_key_or_a_bracketed_code(tenant_a, technician, kind):
-    job = job_at(tenant_a, technician, StepKey.PREPARE_ORG, JobState.FAILED, stop_state=StepState.FAILED,
-                 message="No Proofpoint organisation uses fabrikam.example. [org_missing] (request-id r-1)")
+    job = job_at(
+        tenant_a,
+        technician,
+        StepKey.PREPARE_ORG,
+        JobState.FAILED,
+        stop_state=StepState.FAILED,
+        message="No Proofpoint organisation uses fabrikam.example. [org_missing] (request-id r-1)",
+    )
     sent_link(job, ConsentState.DECLINED, "Declined: The user declined to consent. [access_denied]")
     tasks.send_job_email(kind, job.pk)
     [message] = mail.outbox

@@ -28,7 +28,14 @@ def job(tenant_a, technician):
     add_rows(job, 40)
     add_rows(job, 2, section="exempt", guest=True, licensed=False)
     add_rows(job, 3, kind="functional", enabled=False, proofpoint_type="functional_account")
-    add_rows(job, 2, kind="functional", enabled=True, licensed=False, proofpoint_type="functional_account")
+    add_rows(
+        job,
+        2,
+        kind="functional",
+        enabled=True,
+        licensed=False,
+        proofpoint_type="functional_account",
+    )
     return job
 
 
@@ -39,8 +46,11 @@ def report(client, job, **params) -> str:
 
 
 def exclude_users(job, count: int) -> list[int]:
-    ids = list(SyncReportRow.objects.filter(job=job, section=Section.ADDING, kind="user")
-               .order_by("email").values_list("pk", flat=True)[:count])
+    ids = list(
+        SyncReportRow.objects.filter(job=job, section=Section.ADDING, kind="user")
+        .order_by("email")
+        .values_list("pk", flat=True)[:count]
+    )
     assert rq.set_excluded(job, excluded=True, ids=ids) == count
     return ids
 
@@ -57,8 +67,11 @@ def test_tab_counts_and_summary_follow_exclusions(tech_client, job):
 
 def test_an_in_place_exclusion_sends_fresh_tabs_out_of_band(tech_client, job):
     row = SyncReportRow.objects.filter(job=job, section=Section.ADDING).first()
-    response = tech_client.post(f"/jobs/{job.pk}/report/exclude/", {"row": row.pk, "query": "section=adding"},
-                                HTTP_HX_REQUEST="true")
+    response = tech_client.post(
+        f"/jobs/{job.pk}/report/exclude/",
+        {"row": row.pk, "query": "section=adding"},
+        HTTP_HX_REQUEST="true",
+    )
     body = response.content.decode()
     assert 'id="report-tabs" hx-swap-oob="true"' in body
     assert "· 1 excluded" in body and "Adding 44 · 1 excluded" in visible_text(body)
@@ -69,7 +82,9 @@ def test_after_the_import_the_summary_says_what_was_done(tech_client, job):
     rows = SyncReportRow.objects.filter(job=job)
     rows.filter(section=Section.ADDING, excluded=False).update(import_state=ImportState.DONE)
     rows.filter(pk__in=excluded).update(import_state=ImportState.SKIPPED)
-    Step.objects.filter(job=job, key__in=["review", "import_accounts"]).update(state=StepState.SUCCEEDED)
+    Step.objects.filter(job=job, key__in=["review", "import_accounts"]).update(
+        state=StepState.SUCCEEDED
+    )
     job.state = JobState.COUNTDOWN
     job.save()
     assert "Imported: 41 added, 0 updated, 4 exempted." in visible_text(report(tech_client, job))
@@ -78,7 +93,9 @@ def test_after_the_import_the_summary_says_what_was_done(tech_client, job):
 
 
 def test_exempt_rows_cannot_be_excluded_again(tech_client, job):
-    exempt = list(SyncReportRow.objects.filter(job=job, section=Section.EXEMPT).values_list("pk", flat=True))
+    exempt = list(
+        SyncReportRow.objects.filter(job=job, section=Section.EXEMPT).values_list("pk", flat=True)
+    )
     assert rq.set_excluded(job, excluded=True, ids=exempt) == 0
     assert rq.set_excluded(job, excluded=True, filters={"section": "exempt"}) == 0
     page = report(tech_client, job, section="exempt")
@@ -92,7 +109,11 @@ def test_each_row_says_why_it_is_there_and_what_will_happen(tech_client, job):
     assert "sign-in blocked: functional account, so mail keeps flowing" in text
     assert "shared or unlicensed mailbox: functional account, not billed" in text
     assert "licensed and enabled: a billable user" in text
-    assert "Will be added" in text and "Excluded: will be exempt from sync" in text and "Left alone" in text
+    assert (
+        "Will be added" in text
+        and "Excluded: will be exempt from sync" in text
+        and "Left alone" in text
+    )
 
 
 def test_numbered_pages_and_thousands_separators(tech_client, job):
@@ -102,12 +123,20 @@ def test_numbered_pages_and_thousands_separators(tech_client, job):
     assert 'page=2">2</a>' in page and 'page=25">25</a>' in page and "…" in page
 
 
-def test_the_licences_warn_before_approval_when_the_accounts_will_not_fit(tech_client, job, tenant_a):
+def test_the_licences_warn_before_approval_when_the_accounts_will_not_fit(
+    tech_client, job, tenant_a
+):
     cache.set(f"report-org-figures:{tenant_a.pk}", {"user_licenses": 30, "active_users": 0}, 60)
     page = visible_text(report(tech_client, job))
-    assert "Not enough licences: about 40 billable users" in page and "30 licences: 10 too many" in page
+    assert (
+        "Not enough licences: about 40 billable users" in page
+        and "30 licences: 10 too many" in page
+    )
     assert "will not fit the org's 30 licences" in page  # in the approve confirmation too
     exclude_users(job, 10)
     page = visible_text(report(tech_client, job))
     assert "Not enough licences" not in page
-    assert "Licences: about 30 billable users after the sync" in page and "of the org's 30 licences" in page
+    assert (
+        "Licences: about 30 billable users after the sync" in page
+        and "of the org's 30 licences" in page
+    )

@@ -1,4 +1,5 @@
-"""The review page, CSV, exclude/include (forms and htmx), approve and rebuild, and the next-steps page."""
+"""The review page, CSV, exclude/include (forms and htmx), approve and rebuild, and the next-steps
+page."""
 
 import pytest
 
@@ -25,7 +26,9 @@ def test_the_page_shows_counts_filters_and_fifty_rows_a_page(tech_client, job):
     page = tech_client.get(url(job)).content.decode()
     assert "Adding <span" in page and ">65<" in page and ">74<" in page
     assert page.count('name="ids"') == 50
-    assert '<li class="page-item active" aria-current="page"><span class="page-link">1</span>' in page
+    assert (
+        '<li class="page-item active" aria-current="page"><span class="page-link">1</span>' in page
+    )
     assert 'page=2">2</a>' in page  # numbered pages
 
 
@@ -41,7 +44,9 @@ def test_a_bad_filter_is_a_message_not_a_500(tech_client, job):
     assert response.status_code == 200 and "Filter ignored" in response.content.decode()
 
 
-def test_the_page_runs_a_constant_number_of_queries(tech_client, job, django_assert_max_num_queries):
+def test_the_page_runs_a_constant_number_of_queries(
+    tech_client, job, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(10):
         tech_client.get(url(job))
     add_rows(job, 500)
@@ -53,8 +58,15 @@ def test_the_page_runs_a_constant_number_of_queries(tech_client, job, django_ass
 def test_exclude_everything_matching_a_filter_states_the_count(tech_client, job):
     page = tech_client.get(url(job), {"section": "adding", "kind": "functional"}).content.decode()
     assert "Exclude all 5 matching this filter" in page
-    response = tech_client.post(url(job, "exclude/"), {"scope": "all", "section": "adding", "kind": "functional",
-                                                       "query": "section=adding&kind=functional"})
+    response = tech_client.post(
+        url(job, "exclude/"),
+        {
+            "scope": "all",
+            "section": "adding",
+            "kind": "functional",
+            "query": "section=adding&kind=functional",
+        },
+    )
     assert response.status_code == 302 and "section=adding" in response["Location"]
     assert SyncReportRow.objects.filter(job=job, excluded=True).count() == 5
     assert AuditEvent.objects.filter(job=job, action="report.excluded").exists()
@@ -70,18 +82,28 @@ def test_exclude_and_include_selected_rows(tech_client, job):
 
 def test_the_htmx_toggle_answers_with_the_row(tech_client, job):
     row = SyncReportRow.objects.filter(job=job).first()
-    response = tech_client.post(url(job, "exclude/"), {"row": row.pk, "ids": [999999]}, HTTP_HX_REQUEST="true")
+    response = tech_client.post(
+        url(job, "exclude/"), {"row": row.pk, "ids": [999999]}, HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
-    assert response.status_code == 200 and f'id="row-{row.pk}"' in body and "Excluded" in body and "Include" in body
+    assert (
+        response.status_code == 200
+        and f'id="row-{row.pk}"' in body
+        and "Excluded" in body
+        and "Include" in body
+    )
     assert SyncReportRow.objects.filter(job=job, excluded=True).count() == 1
 
 
 def test_the_approval_confirmation_says_exactly_what_will_happen(tech_client, job):
     SyncReportRow.objects.filter(job=job, section="adding", enabled=False).update(excluded=True)
     page = tech_client.get(url(job)).content.decode()
-    assert ("Approve and sync will add 60 account(s), update 4, exempt 5 excluded account(s) from the sync. "
-            "Deletions are off for this tenant: 3 account(s) no longer in Entra ID will be left alone. "
-            "2 account(s) already exempt from sync stay as they are.") in page
+    assert (
+        "Approve and sync will add 60 account(s), update 4, exempt 5 excluded account(s) from the "
+        "sync. "
+        "Deletions are off for this tenant: 3 account(s) no longer in Entra ID will be left alone. "
+        "2 account(s) already exempt from sync stay as they are."
+    ) in page
     job.tenant.allow_deletions = True
     job.tenant.save()
     page = tech_client.get(url(job)).content.decode()
@@ -95,8 +117,12 @@ def test_approve_starts_the_import_and_makes_the_report_read_only(tech_client, j
     job.state = JobState.RUNNING
     job.save()
     page = tech_client.get(url(job)).content.decode()
-    assert 'name="ids"' not in page and "Approve and sync" not in page and "Approved by alice" in page
-    response = tech_client.post(url(job, "exclude/"), {"ids": [SyncReportRow.objects.first().pk]}, follow=True)
+    assert (
+        'name="ids"' not in page and "Approve and sync" not in page and "Approved by alice" in page
+    )
+    response = tech_client.post(
+        url(job, "exclude/"), {"ids": [SyncReportRow.objects.first().pk]}, follow=True
+    )
     assert "only be changed while" in response.content.decode()
 
 
@@ -124,7 +150,9 @@ def test_outsiders_cannot_change_the_report(outsider_client, job):
 def test_next_steps_show_the_stack_records_and_commands(tech_client, tenant_a):
     page = tech_client.get(f"/tenants/{tenant_a.pk}/next-steps/").content.decode()
     assert "mx1-us1.ppe-hosted.com" in page and "outbound-us1.ppe-hosted.com" in page
-    assert "67.231.144.0/20,148.163.128.0/19" in page and "-SetSCL -1" in page and "RequireTls" in page
+    assert (
+        "67.231.144.0/20,148.163.128.0/19" in page and "-SetSCL -1" in page and "RequireTls" in page
+    )
     assert "not finished" in page
 
 
@@ -142,9 +170,12 @@ def test_next_steps_are_staff_only(outsider_client, tenant_a):
 def test_next_steps_cover_the_mail_domains_found_in_entra(tech_client, job):
     from onboarding.models import Step
 
-    Step.objects.filter(job=job, key="build_report").update(data={"domains": ["fabrikam.example", "fab-mail.example"]})
+    Step.objects.filter(job=job, key="build_report").update(
+        data={"domains": ["fabrikam.example", "fab-mail.example"]}
+    )
     page = tech_client.get(f"/tenants/{job.tenant.pk}/next-steps/").content.decode()
-    # One checklist item per domain (its title, the tick's label and the records to copy), none twice over.
+    # One checklist item per domain (its title, the tick's label and the records to copy), none
+    # twice over.
     assert page.count("MX records of fab-mail.example") == 1
     assert page.count("MX records of fabrikam.example") == 1
     assert page.count("fab-mail.example.  MX  10  mx1-us1.ppe-hosted.com.") == 1

@@ -1,4 +1,5 @@
-"""The "Rotate secret now" button and the rotate_secret command; who may press it; no secret anywhere."""
+"""The "Rotate secret now" button and the rotate_secret command; who may press it; no secret
+anywhere."""
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -22,7 +23,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 @pytest.fixture
 def sent_tasks(monkeypatch):
-    """Rotation tasks sent to the broker (the Celery app is shared: the engine's sends land here too)."""
+    """Rotation tasks sent to the broker (the Celery app is shared: the engine's sends land here
+    too)."""
     sent = []
 
     def send_task(name, args=None, **kwargs):
@@ -33,8 +35,14 @@ def sent_tasks(monkeypatch):
     return sent
 
 
-def test_the_button_rotates_the_secret_through_a_worker(onboarded, portal_sandbox, tech_client, technician,
-                                                        sent_tasks, django_capture_on_commit_callbacks):
+def test_the_button_rotates_the_secret_through_a_worker(
+    onboarded,
+    portal_sandbox,
+    tech_client,
+    technician,
+    sent_tasks,
+    django_capture_on_commit_callbacks,
+):
     tenant = onboarded()
     old = EntraApplication.objects.get(tenant=tenant)
     page = tech_client.get(f"/tenants/{tenant.pk}/").content.decode()
@@ -48,17 +56,26 @@ def test_the_button_rotates_the_secret_through_a_worker(onboarded, portal_sandbo
 
     app = EntraApplication.objects.get(tenant=tenant)
     assert app.secret_key_id != old.secret_key_id
-    assert [c["keyId"] for c in sandbox_app(portal_sandbox, tenant)["passwordCredentials"]] == [app.secret_key_id]
+    assert [c["keyId"] for c in sandbox_app(portal_sandbox, tenant)["passwordCredentials"]] == [
+        app.secret_key_id
+    ]
     page = tech_client.get(f"/tenants/{tenant.pk}/").content.decode()
     assert f"{app.secret_hint}…" in page and f"{app.secret_expires_at:%Y-%m-%d}" in page
     assert f"{app.rotated_at:%Y-%m-%d}" in page
-    by_alice = set(AuditEvent.objects.filter(tenant=tenant, actor=technician).values_list("action", flat=True))
-    assert {"secret.rotation_requested", "entra.secret_added", "proofpoint.settings_updated",
-            "entra.secret_removed"} <= by_alice
+    by_alice = set(
+        AuditEvent.objects.filter(tenant=tenant, actor=technician).values_list("action", flat=True)
+    )
+    assert {
+        "secret.rotation_requested",
+        "entra.secret_added",
+        "proofpoint.settings_updated",
+        "entra.secret_removed",
+    } <= by_alice
 
 
-def test_the_button_refuses_while_an_onboarding_is_under_way(onboarded, tech_client, sent_tasks,
-                                                            django_capture_on_commit_callbacks):
+def test_the_button_refuses_while_an_onboarding_is_under_way(
+    onboarded, tech_client, sent_tasks, django_capture_on_commit_callbacks
+):
     tenant = onboarded()
     OnboardingJob.objects.filter(tenant=tenant).update(state=JobState.RUNNING)
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,8 +91,9 @@ def test_a_failed_rotation_shows_on_the_tenant_page(onboarded, portal_sandbox, t
     assert "Failed" in page and "policy" in page.lower()
 
 
-def test_outsiders_and_anonymous_visitors_cannot_rotate(onboarded, client, outsider_client, sent_tasks,
-                                                       django_capture_on_commit_callbacks):
+def test_outsiders_and_anonymous_visitors_cannot_rotate(
+    onboarded, client, outsider_client, sent_tasks, django_capture_on_commit_callbacks
+):
     tenant = onboarded()
     with django_capture_on_commit_callbacks(execute=True):
         assert outsider_client.post(f"/tenants/{tenant.pk}/rotate-secret/").status_code == 403
@@ -95,14 +113,17 @@ def test_the_command_rotates_a_tenants_secret(onboarded, portal_sandbox, capsys)
     call_command("rotate_secret", "Fabrikam.Example")
     app = EntraApplication.objects.get(tenant=tenant)
     assert "Client secret rotated" in capsys.readouterr().out and app.secret_key_id != old_key
-    assert azure_settings(portal_sandbox, tenant)["secret_expiry"] == sandbox_app(
-        portal_sandbox, tenant)["passwordCredentials"][0]["endDateTime"]
+    assert (
+        azure_settings(portal_sandbox, tenant)["secret_expiry"]
+        == sandbox_app(portal_sandbox, tenant)["passwordCredentials"][0]["endDateTime"]
+    )
     with pytest.raises(CommandError, match="No tenant"):
         call_command("rotate_secret", "nobody.example")
 
 
-def test_no_secret_in_logs_pages_emails_or_the_database(onboarded, portal_sandbox, tech_client, manager_client,
-                                                        monkeypatch):
+def test_no_secret_in_logs_pages_emails_or_the_database(
+    onboarded, portal_sandbox, tech_client, manager_client, monkeypatch
+):
     tenant = onboarded()
     old = EntraApplication.objects.get(tenant=tenant).secret
     with captured_log_lines() as lines:
@@ -112,7 +133,9 @@ def test_no_secret_in_logs_pages_emails_or_the_database(onboarded, portal_sandbo
             call_command("rotate_secret", tenant.primary_domain)
     new = EntraApplication.objects.get(tenant=tenant).secret
     texts = {**log_texts(lines), **outbox_texts(), **database_texts()}
-    texts.update(response_texts(tech_client, [f"/tenants/{tenant.pk}/", f"/tenants/{tenant.pk}/audit/"]))
+    texts.update(
+        response_texts(tech_client, [f"/tenants/{tenant.pk}/", f"/tenants/{tenant.pk}/audit/"])
+    )
     texts.update(response_texts(manager_client, ["/dashboard/", "/audit/"]))
     assert lines and any("rotat" in line.lower() for line in lines)
     leaks = scan_for_secrets(texts, {"old secret": old, "new secret": new})
@@ -121,13 +144,17 @@ def test_no_secret_in_logs_pages_emails_or_the_database(onboarded, portal_sandbo
 
 def test_the_admin_shows_neither_the_secret_nor_a_pending_one(onboarded, admin_client, monkeypatch):
     tenant = onboarded()
-    monkeypatch.setattr("onboarding.secrets.rotation._verify_pending",
-                        lambda run: (_ for _ in ()).throw(RuntimeError()))
+    monkeypatch.setattr(
+        "onboarding.secrets.rotation._verify_pending",
+        lambda run: (_ for _ in ()).throw(RuntimeError()),
+    )
     with pytest.raises(RuntimeError):
         rotation.rotate_secret(tenant)
     app = EntraApplication.objects.get(tenant=tenant)
     assert app.pending_secret and app.rotation_error.startswith("Unexpected error (RuntimeError)")
-    texts = response_texts(admin_client, [f"/admin/tenants/entraapplication/{app.pk}/change/",
-                                          "/admin/tenants/entraapplication/"])
+    texts = response_texts(
+        admin_client,
+        [f"/admin/tenants/entraapplication/{app.pk}/change/", "/admin/tenants/entraapplication/"],
+    )
     assert all("(200)" in where for where in texts)
     assert not scan_for_secrets(texts, {"secret": app.secret, "pending secret": app.pending_secret})

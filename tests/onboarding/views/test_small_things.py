@@ -16,17 +16,31 @@ pytestmark = pytest.mark.django_db
 
 def a_tenant(name: str, **fields) -> Tenant:
     slug = name.lower().replace(" ", "-")
-    return Tenant.objects.create(name=name, primary_domain=f"{slug}.example",
-                                 customer_admin_email=f"it@{slug}.example", **fields)
+    return Tenant.objects.create(
+        name=name,
+        primary_domain=f"{slug}.example",
+        customer_admin_email=f"it@{slug}.example",
+        **fields,
+    )
 
 
 def test_my_jobs_puts_what_needs_me_first(tech_client, technician, manager):
     review = job_at(a_tenant("Review me"), technician, StepKey.REVIEW, JobState.WAITING_REVIEW)
-    failed = job_at(a_tenant("Broken"), technician, StepKey.CREATE_APP, JobState.FAILED,
-                    stop_state=StepState.FAILED, message="Graph refused.")
-    declined = job_at(a_tenant("Said no"), technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER)
+    failed = job_at(
+        a_tenant("Broken"),
+        technician,
+        StepKey.CREATE_APP,
+        JobState.FAILED,
+        stop_state=StepState.FAILED,
+        message="Graph refused.",
+    )
+    declined = job_at(
+        a_tenant("Said no"), technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER
+    )
     sent_link(declined, ConsentState.DECLINED, "Declined.")
-    waiting = job_at(a_tenant("Asked"), technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER)
+    waiting = job_at(
+        a_tenant("Asked"), technician, StepKey.CUSTOMER_CONSENT, JobState.WAITING_CUSTOMER
+    )
     sent_link(waiting)
     job_at(a_tenant("Not mine"), manager, StepKey.REVIEW, JobState.WAITING_REVIEW)
     page = tech_client.get("/jobs/mine/").content.decode()
@@ -54,7 +68,8 @@ def test_the_tenant_page_lists_every_domain_and_hides_an_empty_name(tech_client,
     tenant = a_tenant("Fabrikam", domains=["fabrikam.example.org"], customer_admin_name="")
     job = job_at(tenant, technician, StepKey.CONFIGURE_SYNC, JobState.RUNNING)
     job.steps.filter(key=StepKey.PREPARE_ORG).update(
-        data={"domains": ["fabrikam-mail.example", "fabrikam.example"]})
+        data={"domains": ["fabrikam-mail.example", "fabrikam.example"]}
+    )
     text = visible_text(tech_client.get(f"/tenants/{tenant.pk}/").content.decode())
     for domain in ("fabrikam.example", "fabrikam.example.org", "fabrikam-mail.example"):
         assert domain in text
@@ -72,5 +87,8 @@ def test_a_403_is_one_line_with_its_reason(outsider_client, caplog):
         assert outsider_client.get("/tenants/").status_code == 403
     [record] = [r for r in caplog.records if r.name == "django.request"]
     assert record.exc_info is None and record.exc_text is None
-    assert record.getMessage() == "Forbidden (Permission denied): /tenants/ (Your account has no technician or " \
+    assert (
+        record.getMessage()
+        == "Forbidden (Permission denied): /tenants/ (Your account has no technician or "
         "manager role.)"
+    )

@@ -1,4 +1,5 @@
-"""In a real Chromium: starting a new onboarding of a live tenant says what it will and will not touch,
+"""In a real Chromium: starting a new onboarding of a live tenant says what it will and will not
+touch,
 next to the button and in a Bootstrap modal, and starts only once the technician confirms, with the
 strict CSP raising no complaint."""
 
@@ -11,15 +12,29 @@ from tests.browser.harness import CHROMIUM
 from tests.worker import wait_for
 
 PARKED = (JobState.WAITING_CUSTOMER, JobState.WAITING_REVIEW, JobState.FAILED, JobState.COMPLETED)
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
+]
 
 
-def test_a_re_run_of_a_live_tenant_is_confirmed_in_a_modal(portal, page, technician, browser_problems):
-    tenant = Tenant.objects.create(name="Fabrikam", primary_domain="fabrikam.example", sync_frequency_hours=3,
-                                   customer_admin_email="admin@fabrikam.example", created_by=technician)
-    first = OnboardingJob.objects.create(tenant=tenant, state=JobState.COMPLETED, finished_at=timezone.now())
-    Tenant.objects.filter(pk=tenant.pk).update(lifecycle=Lifecycle.LIVE, live_since=first.finished_at)
+def test_a_re_run_of_a_live_tenant_is_confirmed_in_a_modal(
+    portal, page, technician, browser_problems
+):
+    tenant = Tenant.objects.create(
+        name="Fabrikam",
+        primary_domain="fabrikam.example",
+        sync_frequency_hours=3,
+        customer_admin_email="admin@fabrikam.example",
+        created_by=technician,
+    )
+    first = OnboardingJob.objects.create(
+        tenant=tenant, state=JobState.COMPLETED, finished_at=timezone.now()
+    )
+    Tenant.objects.filter(pk=tenant.pk).update(
+        lifecycle=Lifecycle.LIVE, live_since=first.finished_at
+    )
 
     portal.login(page, technician)
     page.goto(portal.url(f"/tenants/{tenant.pk}/"))
@@ -50,5 +65,8 @@ def test_a_re_run_of_a_live_tenant_is_confirmed_in_a_modal(portal, page, technic
     # Let the portal's worker park the new job (it waits for the customer's consent) before the test
     # database is flushed, so no worker holds rows meanwhile.
     rerun = OnboardingJob.objects.filter(tenant=tenant).order_by("-pk").first()
-    wait_for(lambda: OnboardingJob.objects.get(pk=rerun.pk).state in PARKED, timeout=60,
-             message="the new job to wait for the customer")
+    wait_for(
+        lambda: OnboardingJob.objects.get(pk=rerun.pk).state in PARKED,
+        timeout=60,
+        message="the new job to wait for the customer",
+    )
