@@ -113,10 +113,12 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address `host` resolves to (IP literals in any form the OS takes: 0x7f000001...)."""
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except socket.gaierror as error:
         raise RefusedTarget(
             f"the host name could not be resolved ({error.strerror or error})"
         ) from None
+    except UnicodeError:  # a label longer than DNS allows (63 characters), or empty
+        raise RefusedTarget("the host name is not a valid domain name") from None
     addresses = []
     for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])

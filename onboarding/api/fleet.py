@@ -7,8 +7,10 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from onboarding.api.serializers import DetailSerializer
+from onboarding.api.strict import StrictInput
 from onboarding.api.views import PortalAPIView
 from onboarding.fleet import discovery
+from tenants.validators import validate_domain
 
 MAX_BRING_IN = 500
 
@@ -22,9 +24,9 @@ class ProofpointUnavailable(APIException):
     default_code = "proofpoint_unavailable"
 
 
-class DiscoverRequest(serializers.Serializer):
+class DiscoverRequest(StrictInput, serializers.Serializer):
     bring_in = serializers.ListField(
-        child=serializers.CharField(max_length=253),
+        child=serializers.CharField(max_length=253, validators=[validate_domain]),
         required=False,
         max_length=MAX_BRING_IN,
         help_text="Primary domains of the orgs to make tenants of; leave out to only list them.",
@@ -52,7 +54,7 @@ class TenantDiscover(PortalAPIView, generics.GenericAPIView):
     serializer_class = DiscoverRequest
 
     def post(self, request):
-        body = DiscoverRequest(data=request.data or {})
+        body = DiscoverRequest(data=request.data if request.body else {})  # no body: list the orgs
         body.is_valid(raise_exception=True)
         try:
             if body.validated_data.get("bring_in"):

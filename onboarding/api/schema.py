@@ -169,5 +169,9 @@ def state_the_rules(result, generator, request, public):
         _tenant_rules(schemas["PatchedTenantRequest"], creating=False)
     if "ReportSelectionRequest" in schemas:
         _selection_rules(schemas)
+    for name in ("DiscoverRequest", "DiscoverRequestRequest"):
+        bring_in = schemas.get(name, {}).get("properties", {}).get("bring_in")
+        if bring_in:
+            bring_in["items"]["pattern"] = DOMAIN_PATTERN
     _query_rules(result.get("paths", {}))
     return result

@@ -119,15 +119,21 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
         parameters=[
             OpenApiParameter("search", str, description="Name, domain or admin email."),
             s.TenantFilterSerializer,
-            *[
-                OpenApiParameter(name, str, description=f"Filter by {words}.")
+            *[  # lifecycle and health are TenantFilterSerializer's, with their values
+                OpenApiParameter(
+                    name,
+                    str,
+                    description=f"Filter by {words}.",
+                    enum=overview.FILTER_CHOICES.get(name),
+                )
                 for name, words in overview.FILTER_WORDS.items()
+                if name not in ("lifecycle", "health")
             ],
             OpenApiParameter(
                 "sort",
                 str,
-                description="name, lifecycle, health, secret_expiry, last_sync, "
-                "licences or job; a leading - reverses.",
+                enum=overview.SORT_CHOICES,
+                description="A column to sort by; a leading - reverses.",
             ),
         ]
     )
@@ -151,6 +157,9 @@ class TenantList(PortalAPIView, generics.ListCreateAPIView):
             tenants = tenants.filter(lifecycle=params.validated_data["lifecycle"])
         if "health" in params.validated_data:
             tenants = tenants.filter(health_state=params.validated_data["health"])
+        for name in set(self.request.query_params) & FLEET_FILTERS:
+            if not self.request.query_params.get(name, "").strip():  # ?job= is a mistake, not "any"
+                raise ValidationError({name: ["Leave the filter out, or give it a value."]})
         if set(self.request.query_params) & FLEET_FILTERS:  # the fleet view's filters (issue 14)
             try:
                 tenants = overview.filter_fleet(overview.fleet(tenants), self.request.query_params)

@@ -12,6 +12,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from onboarding.health.codes import CODES
 from onboarding.models import JobState
 from onboarding.tracking import latest_job_of
 from tenants.models import HealthState, Lifecycle
@@ -37,6 +38,18 @@ FILTER_WORDS = {
     "licences": "licences (over, ok)",
     "finding": "worst finding code",
 }
+
+
+# The values each fleet filter takes (the API schema states them; filter_fleet checks them).
+FILTER_CHOICES = {
+    "adopted": ["true", "false"],
+    "job": ["none", *JobState.values],
+    "secret": ["expired", "expiring", "ok", "unknown"],
+    "sync": ["stale", "ok", "never"],
+    "licences": ["over", "ok"],
+    "finding": list(CODES),
+}
+SORT_CHOICES = [*SORTS, *(f"-{name}" for name in SORTS)]
 
 
 class FleetFilterError(ValueError):
@@ -118,15 +131,15 @@ def filter_fleet(rows, params):
         rows = rows.filter(health_state=_choice("health", get("health"), HealthState.values))
     if get("adopted"):
         rows = rows.filter(
-            adopted=_choice("adopted", get("adopted").lower(), ["true", "false"]) == "true"
+            adopted=_choice("adopted", get("adopted").lower(), FILTER_CHOICES["adopted"]) == "true"
         )
     if get("job"):
-        state = _choice("job", get("job"), ["none", *JobState.values])
+        state = _choice("job", get("job"), FILTER_CHOICES["job"])
         rows = (
             rows.filter(job_state__isnull=True) if state == "none" else rows.filter(job_state=state)
         )
     if get("secret"):
-        secret = _choice("secret", get("secret"), ["expired", "expiring", "ok", "unknown"])
+        secret = _choice("secret", get("secret"), FILTER_CHOICES["secret"])
         soon = now + timedelta(days=30)
         rows = rows.filter(
             {
@@ -137,7 +150,7 @@ def filter_fleet(rows, params):
             }[secret]
         )
     if get("sync"):
-        sync = _choice("sync", get("sync"), ["stale", "ok", "never"])
+        sync = _choice("sync", get("sync"), FILTER_CHOICES["sync"])
         rows = rows.filter(
             {
                 "stale": Q(last_sync_at__lt=now - STALE_SYNC),
@@ -146,14 +159,16 @@ def filter_fleet(rows, params):
             }[sync]
         )
     if get("licences"):
-        licences = _choice("licences", get("licences"), ["over", "ok"])
+        licences = _choice("licences", get("licences"), FILTER_CHOICES["licences"])
         rows = (
             rows.filter(licences_free__lt=0)
             if licences == "over"
             else rows.filter(licences_free__gte=0)
         )
     if get("finding"):
-        rows = rows.filter(worst_finding_code=get("finding")[:100])
+        rows = rows.filter(
+            worst_finding_code=_choice("finding", get("finding"), FILTER_CHOICES["finding"])
+        )
     if get("q"):
         term = get("q")[:200]
         rows = rows.filter(Q(name__icontains=term) | Q(primary_domain__icontains=term))

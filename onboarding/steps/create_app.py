@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.conf import settings
 
 from onboarding import clients
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.sync_app import register_sync_app
 
 
-def create_app(ctx: StepContext):
+def create_app(ctx: StepContext) -> Outcome:
     graph = clients.msp_graph(tenant_id_of(ctx))
     app = register_sync_app(ctx.tenant, graph, ctx.record)
     return Done(

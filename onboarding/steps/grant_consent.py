@@ -24,7 +24,7 @@ from tenants.models import EntraApplication
 
 # --- 4. admin consent for its permissions
 # -----------------------------------------------------------
-def grant_consent(ctx: StepContext):
+def grant_consent(ctx: StepContext) -> Outcome:
     tenant_id = tenant_id_of(ctx)
     app = find_sync_app(ctx.tenant, registered=True)
     graph = clients.msp_graph(tenant_id)

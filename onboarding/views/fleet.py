@@ -45,7 +45,7 @@ def discover(request):
         try:
             results = discovery.bring_in(domains, actor=request.user, request=request)
         except discovery.DiscoveryError as error:
-            return render(request, "fleet/discover.html", {"error": error.message}, status=502)
+            return render(request, "fleet/discover.html", {"error": error.message})
         return render(
             request,
             "fleet/discover_result.html",
@@ -57,7 +57,7 @@ def discover(request):
     try:
         orgs = list(discovery.discover())
     except discovery.DiscoveryError as error:
-        return render(request, "fleet/discover.html", {"error": error.message}, status=502)
+        return render(request, "fleet/discover.html", {"error": error.message})
     return render(
         request,
         "fleet/discover.html",

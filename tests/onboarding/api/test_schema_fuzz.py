@@ -31,7 +31,9 @@ CHECKS = CHECK_REGISTRY.get_all()
 
 
 @pytest.fixture
-def world(tenant_a, tenant_b, technician, dispatched, settings):
+def world(tenant_a, tenant_b, technician, dispatched, settings, portal_sandbox):
+    """A job in review with report rows; the sandbox answers discovery (the partner's orgs)."""
+    settings.TENANT_PREFLIGHT = False  # the fuzzer's made-up domains are not real tenants
     settings.ONBOARDING_PIPELINE = "tests.pipelines.REVIEW"
     job = engine.start_job(tenant_a, technician)
     engine.run_job(job.pk)

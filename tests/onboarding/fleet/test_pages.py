@@ -161,7 +161,7 @@ def test_bulk_start_makes_a_batch_with_its_progress_page(world, tech_client, set
     assert response.url == reverse("fleet-batch", args=[batch.pk])
     assert OnboardingJob.objects.filter(tenant_id__in=ids).count() == 2
     page = tech_client.get(response.url)
-    assert page.context["progress"].total == 2 and b"progressbar" in page.content
+    assert page.context["progress"].total == 2 and b"batch-progress" in page.content
     tech_client.post(response.url, {"action": "cancel"})
     assert set(OnboardingJob.objects.values_list("state", flat=True)) == {"cancelled"}
     nothing = tech_client.post(reverse("fleet-bulk-start"), {"back": "https://evil.example/"})

@@ -48,7 +48,9 @@ def test_a_state_change_is_audited_mailed_and_posted_signed(
     receiver,  # noqa: F811
     django_capture_on_commit_callbacks,
     monkeypatch,
+    settings,
 ):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the receiver listens on loopback
     hook = Webhook.objects.create(
         url=f"http://127.0.0.1:{receiver.server_port}/hook", secret="whsec_test"
     )

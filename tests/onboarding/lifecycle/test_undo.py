@@ -69,7 +69,10 @@ def test_a_first_onboarding_still_pauses_the_sync_until_the_review(
 
 @pytest.mark.parametrize(
     "cancel_after",
-    [KEYS.index(StepKey.PREPARE_ORG), *range(KEYS.index(StepKey.CONFIGURE_SYNC), len(KEYS))],
+    [
+        KEYS.index(StepKey.PREPARE_ORG),
+        *range(KEYS.index(StepKey.CONFIGURE_SYNC), KEYS.index(StepKey.IMPORT_ACCOUNTS)),
+    ],
 )
 def test_a_cancel_at_each_step_of_a_re_run_puts_proofpoint_back(
     live, portal_sandbox, technician, sent, tech_client, cancel_after
@@ -108,9 +111,22 @@ def test_every_step_before_the_settings_are_touched_leaves_them_alone(
     assert not SettingsSnapshot.objects.filter(job=job).exists()
 
 
-@pytest.mark.parametrize(
-    "cancel_after", [StepKey.CONFIGURE_SYNC, StepKey.REVIEW, StepKey.ROUTING_COUNTDOWN]
-)
+@pytest.mark.parametrize("after", [StepKey.IMPORT_ACCOUNTS, StepKey.ROUTING_COUNTDOWN])
+def test_once_the_import_has_started_a_cancel_is_refused_and_changes_nothing(
+    live, portal_sandbox, technician, sent, after
+):
+    """Issue 13: Cancel goes once the import has run (it could not undo the imported accounts)."""
+    tenant = live()
+    job = engine.start_job(tenant, technician)
+    run_until(job, after, technician)
+    settings_then = pp_settings(portal_sandbox, tenant)
+    with pytest.raises(engine.NotAllowedNow, match="already imported"):
+        engine.cancel(job, technician)
+    assert restores_asked(sent) == []
+    assert pp_settings(portal_sandbox, tenant) == settings_then
+
+
+@pytest.mark.parametrize("cancel_after", [StepKey.CONFIGURE_SYNC, StepKey.REVIEW])
 def test_a_cancelled_first_onboarding_removes_the_settings_it_made(
     onboard, portal_sandbox, technician, sent, cancel_after
 ):

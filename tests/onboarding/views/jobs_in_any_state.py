@@ -21,14 +21,14 @@ def make_job(tenant, state="running", *, step="create_app", user=None, age=timed
     return job
 
 
-def make_tenants(count: int, prefix="client") -> list[Tenant]:
+def make_tenants(count: int, prefix="client", start: int = 0) -> list[Tenant]:
     return Tenant.objects.bulk_create(
         Tenant(
             name=f"{prefix} {i:04d}",
             primary_domain=f"{prefix}{i}.example",
             customer_admin_email=f"a@{prefix}{i}.example",
         )
-        for i in range(count)
+        for i in range(start, start + count)
     )
 
 
