@@ -9,7 +9,7 @@ from integrations.errors import InsufficientPrivileges
 from onboarding import clients
 from onboarding.consent import links
 from onboarding.models import ConsentPurpose, ConsentState
-from onboarding.steps.base import Done, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, StepContext, tenant_id_of
 from onboarding.steps.consent_wait import ensure_link_sent, wait_for_customer
 from onboarding.sync_app import (
     GRANT_SCOPE,
