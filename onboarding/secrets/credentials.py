@@ -13,9 +13,18 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import InsufficientPrivileges, PermanentError, SecretLifetimeRefused
+from integrations.errors import (
+    InsufficientPrivileges,
+    InvalidClientCredentials,
+    PermanentError,
+    SecretLifetimeRefused,
+    TransientError,
+)
+from onboarding import clients
 from tenants.models import EntraApplication
 
 SECRET_PREFIX = "proofpoint-sync "
@@ -99,3 +108,52 @@ def store_secret(app: EntraApplication, created: dict) -> None:
     app.save(
         update_fields=["secret", "secret_key_id", "secret_hint", "secret_expires_at", "updated_at"]
     )
+
+
+def add_and_store(
+    graph,
+    app: EntraApplication,
+    name: str,
+    *,
+    remember: Callable[[str], None],
+    log: Callable[[str], None],
+    record: Callable[[str, str], None],
+) -> str:
+    """addPassword as `name`, kept at once as the app's current secret (encrypted). `remember`
+    saves the name first, so a crash right after addPassword leaves a secret a re-run recognises
+    (remove_leftovers). Returns the lifetime in words."""
+    remember(name)
+    # https://learn.microsoft.com/en-us/graph/api/application-addpassword
+    created, lifetime = add_password(graph, app, name, log)
+    store_secret(app, created)
+    record(
+        "entra.secret_created",
+        f"Created the client secret '{name}' (keyId {created['keyId']}, valid {lifetime}, "
+        f"expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.",
+    )
+    return lifetime
+
+
+def prove_secret_works(tenant_id: str, app: EntraApplication, started: datetime) -> None:
+    """A token with the app's secret works and reads the directory, as Proofpoint will.
+
+    While Entra may still be spreading a new secret (since `started`, for
+    ENTRA_SECRET_PROPAGATION_SECONDS, domain.md §3) a refusal is a TransientError; after that, a
+    PermanentError in words."""
+    try:
+        clients.graph_client(tenant_id, app.client_id, app.secret).first_user()
+    except (InvalidClientCredentials, InsufficientPrivileges) as error:
+        clients.forget_token(tenant_id, app.client_id)  # a refused token must not be reused
+        waited = (timezone.now() - started).total_seconds()
+        limit = settings.ENTRA_SECRET_PROPAGATION_SECONDS
+        if still_spreading(error) and waited < limit:
+            raise TransientError(
+                message=f"The new secret is not accepted yet ({error.message}); Microsoft Entra "
+                "can take a minute to spread it.",
+                code=error.code,
+                retry_after=max(1.0, min(limit - waited, limit / 6)),
+            ) from error
+        raise PermanentError(
+            message=f"The new app still cannot sign in after {int(waited)} s: {error.message}",
+            code=error.code,
+        ) from error

@@ -17,19 +17,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import (
-    InsufficientPrivileges,
-    InvalidClientCredentials,
-    PermanentError,
-    TransientError,
-)
 from onboarding import clients
 from onboarding.secrets.credentials import (
     SECRET_PREFIX,
-    add_password,
+    add_and_store,
+    prove_secret_works,
     remove_leftovers,
-    still_spreading,
-    store_secret,
 )
 from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
 from onboarding.sync_app import find_sync_app, save_azure_settings
@@ -62,7 +55,10 @@ def repair_secret(ctx: StepContext) -> Outcome:
         _add_new(ctx, graph, app, old)
     _verify(ctx, tenant_id, app)
     save_azure_settings(
-        ctx.tenant, frequency=ctx.tenant.sync_frequency_hours, attempt=ctx.step.attempts
+        ctx.tenant,
+        frequency=ctx.tenant.sync_frequency_hours,
+        attempt=ctx.step.attempts,
+        job=ctx.job,
     )
     ctx.record(
         "proofpoint.settings_updated",
@@ -87,16 +83,13 @@ def _add_new(ctx: StepContext, graph, app: EntraApplication, old: str) -> None:
     # Whatever has our prefix but is not the current secret is unusable: we lack its secretText.
     remove_leftovers(graph, app, [old], ctx.record)
     name = f"{SECRET_PREFIX}repair {ctx.job.pk}-{uuid.uuid4().hex[:12]}"
-    ctx.save_data(
-        secret_display_name=name
-    )  # before addPassword, so a crash right after it is recognisable
-    # https://learn.microsoft.com/en-us/graph/api/application-addpassword
-    created, lifetime = add_password(graph, app, name, ctx.log)
-    store_secret(app, created)
-    ctx.record(
-        "entra.secret_created",
-        f"Created the client secret '{name}' (keyId {created['keyId']}, valid "
-        f"{lifetime}, expires {app.secret_expires_at:%Y-%m-%d}); stored encrypted.",
+    add_and_store(
+        graph,
+        app,
+        name,
+        remember=lambda n: ctx.save_data(secret_display_name=n),
+        log=ctx.log,
+        record=ctx.record,
     )
 
 
@@ -104,20 +97,4 @@ def _verify(ctx: StepContext, tenant_id: str, app: EntraApplication) -> None:
     """A token with the new secret works, retried while Entra spreads it (domain.md §3)."""
     started = ctx.data.get("first_try_at") or timezone.now().isoformat()
     ctx.save_data(first_try_at=started)
-    try:
-        clients.graph_client(tenant_id, app.client_id, app.secret).first_user()
-    except (InvalidClientCredentials, InsufficientPrivileges) as error:
-        clients.forget_token(tenant_id, app.client_id)
-        waited = (timezone.now() - (parse_datetime(started) or timezone.now())).total_seconds()
-        limit = settings.ENTRA_SECRET_PROPAGATION_SECONDS
-        if still_spreading(error) and waited < limit:
-            raise TransientError(
-                message=f"The new secret is not accepted yet ({error.message}); Microsoft "
-                "Entra can take a minute to spread it.",
-                code=error.code,
-                retry_after=max(1.0, min(limit - waited, limit / 6)),
-            ) from error
-        raise PermanentError(
-            message=f"The new secret still cannot sign in after {int(waited)} s: {error.message}",
-            code=error.code,
-        ) from error
+    prove_secret_works(tenant_id, app, parse_datetime(started) or timezone.now())

@@ -8,7 +8,6 @@ job); it never trusts the returned `tenant`: the waiting step proves consent wit
 """
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -16,10 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from integrations.errors import PermanentError
-from onboarding import engine
 from onboarding.access import get_job_for_user
 from onboarding.consent import answers, links
 from onboarding.models import ConsentPurpose
+from onboarding.views.actions import job_action
 from tenants.access import staff_required
 
 PUBLIC_RATE = "30/m"
@@ -106,26 +105,23 @@ def consent_callback(request):
 @require_POST
 def consent_resend(request, pk: int):
     job = get_job_for_user(request.user, pk)
-    try:
-        link = answers.resend_consent(job, request.user, request)
-    except engine.NotAllowedNow as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"A new consent link was emailed to {link.sent_to}; the old one no longer works.",
-        )
-    return redirect(job)
+    return job_action(
+        request,
+        job,
+        lambda: answers.resend_consent(job, request.user, request),
+        lambda link: (
+            f"A new consent link was emailed to {link.sent_to}; the old one no longer works."
+        ),
+    )
 
 
 @staff_required
 @require_POST
 def consent_revoke(request, pk: int):
     job = get_job_for_user(request.user, pk)
-    try:
-        answers.revoke_consent(job, request.user, request)
-    except engine.NotAllowedNow as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The consent link was revoked. Resend a new one to continue.")
-    return redirect(job)
+    return job_action(
+        request,
+        job,
+        lambda: answers.revoke_consent(job, request.user, request),
+        "The consent link was revoked. Resend a new one to continue.",
+    )

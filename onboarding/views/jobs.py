@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from onboarding import engine
 from onboarding.access import get_job_for_user, get_tenant_for_user
 from onboarding.presenters import job_view
+from onboarding.views.actions import job_action
 from tenants import preflight
 from tenants.access import staff_required
 
@@ -92,23 +93,18 @@ def job_progress(request, pk: int):
 @require_POST
 def job_retry(request, pk: int):
     job = get_job_for_user(request.user, pk)
-    try:
-        engine.retry(job, request.user, request)
-    except engine.NotAllowedNow as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Retrying the failed step.")
-    return redirect(job)
+    return job_action(
+        request, job, lambda: engine.retry(job, request.user, request), "Retrying the failed step."
+    )
 
 
 @staff_required
 @require_POST
 def job_cancel(request, pk: int):
     job = get_job_for_user(request.user, pk)
-    try:
-        engine.cancel(job, request.user, request)
-    except engine.NotAllowedNow as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The onboarding was cancelled.")
-    return redirect(job)
+    return job_action(
+        request,
+        job,
+        lambda: engine.cancel(job, request.user, request),
+        "The onboarding was cancelled.",
+    )

@@ -25,6 +25,7 @@ from onboarding.models import AccountKind, JobState, Section, Step, StepKey, Syn
 from onboarding.report import explain
 from onboarding.report import queries as rq
 from onboarding.report.csv_export import streaming_csv_response
+from onboarding.views.actions import job_action
 from tenants.access import staff_required
 
 log = logging.getLogger(__name__)
@@ -309,23 +310,23 @@ def report_include(request, pk: int):
 @require_POST
 def report_approve(request, pk: int):
     job = get_job_for_user(request.user, pk)
-    try:
-        rq.approve(job, request=request)
-    except NotAllowedNow as error:
-        messages.error(request, str(error))
-        return redirect("job-report", job.pk)
-    messages.success(request, "Approved: the import into Proofpoint has started.")
-    return redirect(job)
+    return job_action(
+        request,
+        job,
+        lambda: rq.approve(job, request=request),
+        "Approved: the import into Proofpoint has started.",
+        refused_to=reverse("job-report", args=[job.pk]),
+    )
 
 
 @staff_required
 @require_POST
 def report_rebuild(request, pk: int):
     job = get_job_for_user(request.user, pk)
-    try:
-        rq.rebuild_report(job, request.user, request=request)
-    except NotAllowedNow as error:
-        messages.error(request, str(error))
-        return redirect("job-report", job.pk)
-    messages.success(request, "The report is being built again from the directory.")
-    return redirect(job)
+    return job_action(
+        request,
+        job,
+        lambda: rq.rebuild_report(job, request.user, request=request),
+        "The report is being built again from the directory.",
+        refused_to=reverse("job-report", args=[job.pk]),
+    )

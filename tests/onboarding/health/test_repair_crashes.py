@@ -6,6 +6,7 @@ import pytest
 from onboarding import engine
 from onboarding.health import service
 from onboarding.models import JobState
+from onboarding.secrets import credentials
 from onboarding.steps import repair_app, repair_secret
 from tenants.models import HealthState
 from tests.onboarding.health.conftest import run_to_end
@@ -20,8 +21,8 @@ class WorkerKilled(Exception):
 
 
 CRASHES = {
-    "after addPassword": (repair_secret, "add_password"),
-    "after storing the new secret": (repair_secret, "store_secret"),
+    "after addPassword": (credentials, "add_password"),
+    "after storing the new secret": (credentials, "store_secret"),
     "after saving Proofpoint's settings": (repair_secret, "save_azure_settings"),
     "after recreating the app": (repair_app, "register_sync_app"),
 }

@@ -6,7 +6,7 @@ import signal
 from pathlib import Path
 
 from onboarding.pipeline import STEPS, StepSpec
-from onboarding.steps import create_secret as create_secret_step
+from onboarding.secrets import credentials
 from onboarding.steps.create_secret import create_secret
 
 ENTRA = STEPS[:6]
@@ -22,9 +22,8 @@ def create_secret_then_die(ctx):
         def die(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)
 
-        create_secret_step._store_secret = (
-            die  # this process is about to die; the next worker imports a clean module
-        )
+        # This process is about to die; the next worker imports a clean module.
+        credentials.store_secret = die
     return create_secret(ctx)
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from onboarding import engine
 from onboarding.models import AuditEvent, JobState, StepState
-from onboarding.steps import create_secret as create_secret_step
+from onboarding.secrets import credentials
 from tenants.models import EntraApplication
 from tests.onboarding.entra_fixtures import drive
 from tests.onboarding.steps.test_entra_steps import assert_exactly_one_of_each
@@ -19,8 +19,8 @@ class WorkerKilled(BaseException):
 def test_a_crash_between_add_password_and_saving_leaves_no_orphan(entra, tenant_a, monkeypatch):
     entra.consent("fabrikam.example")
     monkeypatch.setattr(
-        create_secret_step,
-        "_store_secret",
+        credentials,
+        "store_secret",
         lambda app, created: (_ for _ in ()).throw(WorkerKilled()),
     )
     job = engine.start_job(tenant_a)
