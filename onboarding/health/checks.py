@@ -458,6 +458,21 @@ def proofpoint_mx_hosts(stack: str) -> set[str] | None:
     return {h.lower().rstrip(".") for h in hosts} if hosts else None
 
 
+def live_mx(domain: str, stack: str, timeout: float = 2.0) -> dict:
+    """What `domain`'s MX points to now (the Next steps page): {"hosts", "routed", "error"}.
+
+    `routed` follows mx_not_routed's rule: every MX host is one of the stack's Proofpoint hosts.
+    A lookup that cannot answer says why in `error`; the page never waits long for it."""
+    expected = proofpoint_mx_hosts(stack) or set()
+    try:
+        found = mx_hosts(
+            domain, settings.DNS_NAMESERVERS, min(timeout, settings.DNS_TIMEOUT_SECONDS)
+        )
+    except DnsUnavailable as error:
+        return {"hosts": [], "routed": None, "error": str(error)}
+    return {"hosts": found, "routed": bool(found) and set(found) <= expected, "error": ""}
+
+
 def routing_ready(tenant: Tenant, now: datetime) -> bool:
     """Mail may be routed: an onboarding completed and its routing_ready_at has passed."""
     return tenant.jobs.filter(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from onboarding import audit
 from onboarding.access import get_tenant_for_user
 from onboarding.emails import send_templated
+from onboarding.health.checks import live_mx
 from onboarding.models import JobKind, JobState, NextStepTick, StepKey
 from onboarding.presenters import routing_progress
 from tenants.access import staff_required
@@ -176,7 +177,10 @@ def _auth_items(routing: dict, ticks: set) -> list[dict]:
 @staff_required
 def next_steps(request, pk: int):
     tenant = get_tenant_for_user(request.user, pk)
-    return render(request, "onboarding/next_steps.html", checklist_context(tenant))
+    context = checklist_context(tenant)
+    for entry in context["dns_items"]:  # what each domain's MX points to right now
+        entry["mx_now"] = live_mx(entry["item"].removeprefix("mx:"), tenant.proofpoint_stack)
+    return render(request, "onboarding/next_steps.html", context)
 
 
 @staff_required

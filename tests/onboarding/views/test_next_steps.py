@@ -60,7 +60,7 @@ def test_every_item_has_something_to_copy_and_spf_dkim_follow_the_stack(tech_cli
     text = visible_text(html)
     assert "v=spf1 include:spf.protection.outlook.com a:dispatch-us.ppe-hosted.com -all" in text
     assert "fabrikam.example. MX 10 mx1-us1.ppe-hosted.com." in text
-    assert "DKIM" in text and "Live MX check" in text
+    assert "DKIM" in text and "MX right now" in text
     tenant_a.proofpoint_stack = "eu1"
     tenant_a.save()
     assert "a:dispatch-eu.ppe-hosted.com" in visible_text(page(tech_client, tenant_a))
