@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 def mx_line(tech_client, tenant) -> str:
     page = tech_client.get(f"/tenants/{tenant.pk}/next-steps/").content.decode()
     start = page.index('class="list-group-item small mx-check" data-domain="fabrikam.example"')
-    return page[start:page.index("</li>", start)]
+    return page[start : page.index("</li>", start)]
 
 
 def test_the_live_mx_check_follows_the_records(portal_sandbox, tech_client, tenant_a):
