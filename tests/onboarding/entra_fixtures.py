@@ -41,13 +41,14 @@ def entra(portal_sandbox, settings, dispatched):
     return portal_sandbox
 
 
-def drive(job, timeout: float = 90):
-    """Run the job in-process as workers would (retries after their delay) until it settles."""
+def drive(job, timeout: float = 90, settled=SETTLED):
+    """Run the job in-process as workers would (retries after their delay) until its state is one
+    of `settled`."""
     deadline = time.monotonic() + timeout
     while True:
         engine.run_job(job.pk)
         job.refresh_from_db()
-        if job.state in SETTLED:
+        if job.state in settled:
             return job
         if time.monotonic() > deadline:
             raise AssertionError(

@@ -20,6 +20,7 @@ from onboarding.models import ConsentLink, JobState, Step, StepState, SyncReport
 from onboarding.pipeline import StepSpec
 from onboarding.report import queries as rq
 from onboarding.steps.base import Done
+from tests.onboarding.entra_fixtures import drive as drive_until
 from tests.onboarding.entra_fixtures import entra  # noqa: F401  (fixture)
 from tests.onboarding.proofpoint_fixtures import add_sandbox_tenant, onboard  # noqa: F401  (fixture)
 
@@ -35,22 +36,8 @@ SETTLED = {
 
 
 def drive(job, timeout: float = 120):
-    """Run the job in-process as workers would (each retry after its delay) until it settles."""
-    deadline = time.monotonic() + timeout
-    while True:
-        engine.run_job(job.pk)
-        job.refresh_from_db()
-        if job.state in SETTLED:
-            return job
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"stuck in {job.state}: {list(job.steps.values_list('key', 'state', 'message'))}"
-            )
-        step = job.steps.filter(state=StepState.PENDING).first()
-        wait = 0.05
-        if step and step.next_attempt_at:
-            wait = min(2.0, max(0.0, (step.next_attempt_at - timezone.now()).total_seconds()))
-        time.sleep(wait)
+    """Until the job settles, a countdown included (tests/onboarding/entra_fixtures.py drive)."""
+    return drive_until(job, timeout, settled=SETTLED)
 
 
 def import_step(job) -> Step:
