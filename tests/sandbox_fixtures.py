@@ -220,8 +220,7 @@ def forget_cached_tokens() -> None:
     """msal apps (and their token caches) are kept per process; a reset world needs fresh tokens."""
     from integrations.microsoft import token as graph_token
 
-    with graph_token._apps_lock:
-        graph_token._apps.clear()
+    graph_token.forget_everything()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,14 @@
 """App-only tokens for Microsoft Graph through msal (client-credentials grant).
 
 One msal ConfidentialClientApplication per (login host, tenant, client id), kept in a module-level
-registry so msal's in-memory token cache is reused by every GraphClient in the process.
+registry so msal's in-memory token cache is reused by every GraphClient in the process. The
+registry is bounded (least recently used out first): a worker that checks 2,000 tenants an hour
+would otherwise keep 4,000 apps and their caches for ever, and an evicted app costs only a token.
+
+Each new msal app reads its tenant's OpenID configuration first. That document is the same for
+every app of the tenant, so it is kept once per tenant for a day (msal's own lifetime for it, in
+its per-app http cache), shared by the apps: the MSP app and the sync app of a tenant cost one
+discovery a day, not one each time an app is built.
 msal returns token errors as a dict; this module turns them into typed errors.
 """
 
@@ -10,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
+from collections import OrderedDict
 from urllib.parse import urlsplit
 
 import msal
@@ -39,8 +48,48 @@ CONSENT_CODES = frozenset({"AADSTS65001", "AADSTS65004", "AADSTS650051", "AADSTS
 TRANSIENT_OAUTH_ERRORS = frozenset({"temporarily_unavailable", "server_error", "too_many_requests"})
 _AADSTS = re.compile(r"AADSTS\d+")
 
-_apps: dict[tuple[str, str, str], tuple[str, msal.ConfidentialClientApplication]] = {}
+MAX_APPS = 512
+DISCOVERY_SECONDS = 24 * 3600
+MAX_DISCOVERIES = 2048
+_apps: OrderedDict[tuple[str, str, str], tuple[str, msal.ConfidentialClientApplication]] = (
+    OrderedDict()
+)
 _apps_lock = threading.Lock()
+_discoveries: OrderedDict[str, tuple[float, requests.Response]] = OrderedDict()
+
+
+class SharedDiscovery:
+    """The http client msal is given: the session, except that a tenant's OpenID configuration
+    (a 2xx answer) is served from the process-wide copy while it is fresh."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, url, **kwargs):
+        if not url.endswith("/.well-known/openid-configuration"):
+            return self.session.get(url, **kwargs)
+        with _apps_lock:
+            kept = _discoveries.get(url)
+            if kept and kept[0] > time.monotonic():
+                _discoveries.move_to_end(url)
+                return kept[1]
+        response = self.session.get(url, **kwargs)
+        if 200 <= response.status_code < 300:
+            with _apps_lock:
+                _discoveries[url] = (time.monotonic() + DISCOVERY_SECONDS, response)
+                while len(_discoveries) > MAX_DISCOVERIES:
+                    _discoveries.popitem(last=False)
+        return response
+
+    def __getattr__(self, name):  # post, close, ...: the session's own
+        return getattr(self.session, name)
+
+
+def forget_everything() -> None:
+    """Drop every app, token and OpenID configuration kept (a test's world was rebuilt)."""
+    with _apps_lock:
+        _apps.clear()
+        _discoveries.clear()
 
 
 def graph_scope(graph_url: str) -> str:
@@ -63,7 +112,7 @@ def _build_app(login_url: str, tenant_id: str, client_id: str, secret: str, sess
         client_id,
         client_credential=secret,
         authority=f"{login_url.rstrip('/')}/{tenant_id}",
-        http_client=session,
+        http_client=SharedDiscovery(session),
         **options,
     )
 
@@ -77,10 +126,14 @@ def confidential_app(
     with _apps_lock:
         cached = _apps.get(key)
         if cached and cached[0] == _fingerprint(secret):
+            _apps.move_to_end(key)
             return cached[1]
     app = _guarded(lambda: _build_app(login_url, tenant_id, client_id, secret, session), tenant_id)
     with _apps_lock:
         _apps[key] = (_fingerprint(secret), app)
+        _apps.move_to_end(key)
+        while len(_apps) > MAX_APPS:
+            _apps.popitem(last=False)
     return app
 
 

@@ -66,7 +66,7 @@ def session(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_msal_apps():
-    """Each test gets new msal apps (and so an empty token cache)."""
-    graph_token._apps.clear()
+    """Each test gets new msal apps (and so an empty token cache and no OpenID configuration)."""
+    graph_token.forget_everything()
     yield
-    graph_token._apps.clear()
+    graph_token.forget_everything()

@@ -13,6 +13,7 @@ from integrations.errors import (
     TenantNotFound,
     TransientError,
 )
+from integrations.microsoft import token as graph_token
 from integrations.microsoft.graph import admin_consent_url, resolve_tenant
 from integrations.microsoft.token import graph_scope
 from tests.integrations.graph_payloads import (
@@ -202,3 +203,39 @@ def test_a_new_secret_for_the_same_app_gets_its_own_token(stub, session, config)
     ).acquire_token()
     secrets_sent = [seen.form["client_secret"] for seen in stub.requests_to(TOKEN_PATH)]
     assert secrets_sent == [SECRET, "new-secret"]
+
+
+DISCOVERY_PATH = f"/{TENANT}/v2.0/.well-known/openid-configuration"
+
+
+def _client_for(stub, session, config, index: int):
+    from integrations.microsoft.graph import GraphClient
+
+    client_id = f"{index:08d}-bbbb-cccc-dddd-eeeeeeeeeeee"
+    return GraphClient(stub.url, f"{stub.url}/graph", TENANT, client_id, SECRET, session, config)
+
+
+def test_the_apps_of_one_tenant_read_its_openid_configuration_once(stub, session, config):
+    script_login(stub)
+    stub.on("GET", USERS, answer(200, {"value": []}))
+    for index in range(3):  # the MSP app and sync apps of one customer tenant
+        _client_for(stub, session, config, index).first_user()
+    assert len(stub.requests_to(TOKEN_PATH)) == 3  # each app its own token
+    assert len(stub.requests_to(DISCOVERY_PATH)) == 1
+
+
+def test_the_app_registry_keeps_only_the_most_recently_used_apps(
+    stub, session, config, monkeypatch
+):
+    monkeypatch.setattr(graph_token, "MAX_APPS", 2)
+    script_login(stub)
+    stub.on("GET", USERS, answer(200, {"value": []}))
+    clients = [_client_for(stub, session, config, index) for index in range(3)]
+    for client in clients:
+        client.first_user()
+    assert len(graph_token._apps) == 2 and len(stub.requests_to(TOKEN_PATH)) == 3
+    clients[2].first_user()  # still kept: its cached token serves
+    assert len(stub.requests_to(TOKEN_PATH)) == 3
+    clients[0].first_user()  # the least recently used went: a new app asks for a token again
+    assert len(stub.requests_to(TOKEN_PATH)) == 4
+    assert len(stub.requests_to(DISCOVERY_PATH)) == 1  # but not for the tenant's configuration
