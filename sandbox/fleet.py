@@ -5,6 +5,10 @@ tenant.
     POST /_sandbox/child_orgs {"count": 2000, "mix": {"never_synced": 1, "foreign_synced": 3}}
 
 or `"proofpoint": {"child_orgs": {...same fields...}}` in a scenario (made again at every reset).
+The answer lists each org when there are at most 200, or always with `"list": true`; with
+`"with_apps": true` each listed org also carries its sync app (object id, service principal id,
+secret key id and the secret itself): what a benchmark needs to seed the portal with tenants it
+onboarded, without onboarding 2,000 of them first.
 Org i is `{prefix}{i:04d}.example` (plus `{prefix}{i:04d}-mail.example`), on a stack drawn from the
 index, and its tenant has the same domains. Kept compact for 2,000 orgs: the Entra directories are
 generated (sandbox/generate.py), and each org's Proofpoint users are made from its directory on
@@ -123,22 +127,34 @@ def create_child_orgs(world, body: dict) -> dict:
             if index % 5 != 0:
                 for name in org_domains:
                     world.dns[name] = {"mx": proofpoint_mx(stack)}
-            made.append(
-                {
-                    "domain": domain,
-                    "state": state,
-                    "tenant_id": tenant.id,
-                    "stack": stack,
-                    "app_id": app.data["appId"] if app else None,
-                }
-            )
+            item = {
+                "domain": domain,
+                "state": state,
+                "tenant_id": tenant.id,
+                "stack": stack,
+                "app_id": app.data["appId"] if app else None,
+            }
+            if body.get("with_apps") and app is not None:
+                item["app"] = _app_detail(world, tenant, app, org)
+            made.append(item)
     counts: dict[str, int] = {}
     for item in made:
         counts[item["state"]] = counts.get(item["state"], 0) + 1
     summary = {"created": len(made), "partner": partner, "states": counts}
-    if len(made) <= 200:
+    if len(made) <= 200 or body.get("list") or body.get("with_apps"):
         summary["orgs"] = made
     return summary
+
+
+def _app_detail(world, tenant, app, org) -> dict:
+    sp = tenant.sp_by_app_id(app.data["appId"], visible_only=False)
+    return {
+        "object_id": app.data["id"],
+        "unique_name": app.data.get("uniqueName"),
+        "service_principal_id": sp.data["id"],
+        "secret_key_id": guid("fleet-key", org.primary_domain),
+        "secret": org.azure["ad_key"],
+    }
 
 
 def _partner(world, key: str | None) -> str:

@@ -9,15 +9,16 @@ POST /_sandbox/consent    {"tenant","app_id"?} grant admin consent without the p
 the MSP's)
 GET  /_sandbox/staff      the staff sign-in app (no secret) and its people with their app roles
 POST /_sandbox/staff      {"user": upn|username|oid, "roles": ["Technician"|"Manager"]} sets roles
-GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"total","writes","recent":[..],
+GET  /_sandbox/requests   {"counts":{"GET /v1.0/users":3,..},"by_service":{"graph":3,..},
+                          "total","writes","recent":[..],
                           "in_flight","max_in_flight","max_in_flight_by_scope"};
                           ?service=&since=SEQ&writes=1 filter "recent"; DELETE clears all of it
                           (counts, entries and the in-flight peaks)
 POST /_sandbox/break      {"tenant","what",..} break a live tenant (breaks.py)
 GET  /_sandbox/dns        ?domain=D: D's records; else every override. POST {"domain",
                           "mx"|"txt"|"a"|"fail"|"route"[,"spf"]|"reset"} changes them (dns.py)
-POST /_sandbox/child_orgs {"count",["states"|"mix"],"prefix","start","users":[lo,hi]} → 201
-                          (fleet.py)
+POST /_sandbox/child_orgs {"count",["states"|"mix"],"prefix","start","users":[lo,hi],
+                          "list","with_apps"} → 201 (fleet.py)
 """
 
 from __future__ import annotations

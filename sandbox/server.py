@@ -8,6 +8,12 @@ port=0 lets each listener pick a free port; otherwise they are PORT, PORT+1, POR
 PORT+4 (or `dns_port`, 0 = a free one). The plain
 http front serves the identity app for people, so the consent page opens without a certificate
 warning.
+
+The HTTP listeners are cheroot's threaded WSGI server: HTTP/1.1 with connections kept alive, as
+Graph, Entra and Proofpoint keep them. (werkzeug's development server closes every connection, so
+each call was a new TLS handshake and the portal looked slower than it is against the real
+services; it also discards whatever arrives in the 10 ms after a response, so it cannot be made to
+keep them.)
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from cheroot.wsgi import Server as WsgiServer
 
 from .certs import ensure_certs, load_private_key, server_ssl_context
 from .dns import DnsListener
@@ -26,13 +33,20 @@ from .scenario import load_scenario
 from .state import World
 
 DEFAULT_PORT = 8440
+# Threads that answer calls: latency knobs hold one per call in flight; idle kept-alive
+# connections hold none (cheroot's connection manager waits on them).
+THREADS = 64
 
 
-class QuietHandler(WSGIRequestHandler):
-    """No access log on stderr: the request log is /_sandbox/requests (and never prints secrets)."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
+def _listener(host: str, port: int, app, paths=None) -> WsgiServer:
+    """A bound, not yet serving, HTTP(S) server (no access log: /_sandbox/requests is the log)."""
+    server = WsgiServer((host, port), app, numthreads=THREADS, server_name="sandbox")
+    if paths is not None:
+        adapter = BuiltinSSLAdapter(str(paths.server_cert), str(paths.server_key))
+        adapter.context = server_ssl_context(paths)  # TLS 1.2 at least, as the services
+        server.ssl_adapter = adapter
+    server.prepare()  # binds, so port 0 has its number now
+    return server
 
 
 class Sandbox:
@@ -65,29 +79,18 @@ class Sandbox:
         paths = ensure_certs(self.state_dir, hosts)
         self.ca_path = paths.ca_cert
         self.state.signing_key = load_private_key(paths.signing_key)
-        ctx = server_ssl_context(paths)
         listeners = [
-            ("login", LoginService(self.state), ctx),
-            ("graph", GraphService(self.state), ctx),
-            ("proofpoint", ProofpointService(self.state), ctx),
+            ("login", LoginService(self.state), paths),
+            ("graph", GraphService(self.state), paths),
+            ("proofpoint", ProofpointService(self.state), paths),
             ("browser", LoginService(self.state), None),
         ]
-        for offset, (name, app, ssl_context) in enumerate(listeners):
+        for offset, (name, app, tls) in enumerate(listeners):
             port = 0 if self.port == 0 else self.port + offset
-            server = make_server(
-                self.host,
-                port,
-                app,
-                threaded=True,
-                ssl_context=ssl_context,
-                request_handler=QuietHandler,
-            )
-            server.daemon_threads = True
-            self.ports[name] = server.server_port
+            server = _listener(self.host, port, app, tls)
+            self.ports[name] = server.bind_addr[1]
             self._servers.append(server)
-            thread = threading.Thread(
-                target=server.serve_forever, name=f"sandbox-{name}", daemon=True
-            )
+            thread = threading.Thread(target=server.serve, name=f"sandbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
         wanted = self.dns_port_wanted
@@ -102,8 +105,7 @@ class Sandbox:
             self._dns.stop()
             self._dns = None
         for server in self._servers:
-            server.shutdown()
-            server.server_close()
+            server.stop()
         self._servers.clear()
         self._threads.clear()
 

@@ -120,6 +120,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self.counts: Counter = Counter()
+            self.service_counts: Counter = Counter()  # service -> calls (the entries are capped)
             self.entries: deque = deque(maxlen=self.MAX_ENTRIES)
             self.seq = 0
             self.writes = 0
@@ -171,6 +172,7 @@ class RequestLog:
         write = method.upper() not in SAFE_METHODS if write is None else write
         self.seq += 1
         self.counts[key] += 1
+        self.service_counts[service] += 1
         self.writes += bool(write)
         self.entries.append(
             {
@@ -205,6 +207,7 @@ class RequestLog:
                 by_scope.setdefault(svc, {})[scope] = peak
             return {
                 "counts": dict(self.counts),
+                "by_service": dict(self.service_counts),
                 "total": self.seq,
                 "writes": self.writes,
                 "recent": recent,

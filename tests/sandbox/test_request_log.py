@@ -151,10 +151,12 @@ def test_filters_and_clear(sb, http, admin, pp):
     pp("GET", f"/orgs/{TENANT}")
     log = admin.requests(service="proofpoint")
     assert log["recent"] and all(e["service"] == "proofpoint" for e in log["recent"])
+    assert log["by_service"]["proofpoint"] == 2  # every call counted, though `recent` is capped
     assert admin.requests(since=log["total"])["recent"] == []
     admin.clear_requests()
     assert admin.requests() == {
         "counts": {},
+        "by_service": {},
         "total": 0,
         "writes": 0,
         "recent": [],
