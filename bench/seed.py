@@ -53,6 +53,26 @@ def analyze() -> None:
             cursor.execute("ANALYZE")
 
 
+def wipe() -> None:
+    """Start each benchmark from empty tables (ours, not Django's)."""
+    from onboarding.models import AuditEvent, OnboardingJob, OutboxMessage
+    from tenants.models import Tenant
+
+    for model in (AuditEvent, OutboxMessage, OnboardingJob, Tenant):
+        model.objects.all().delete()
+    vacuum()
+
+
+def vacuum() -> None:
+    """Autovacuum may be off (it is on this machine): without this, each run's deleted rows stay
+    behind and later benchmarks measure scans of dead rows instead of the portal."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
 def _steps_for(job, done: int, state_of_current: str, now):
     from onboarding.models import Step
 
@@ -159,3 +179,62 @@ def job_with_report(row_count: int):
         SyncReportRow.objects.bulk_create(batch)
     analyze()
     return job
+
+
+HEALTH_STATES = ["ok", "ok", "warning", "critical", "unknown"]
+FINDINGS = {
+    "warning": [("secret_expiring", "warning", True), ("mx_not_routed", "warning", False)],
+    "critical": [("sync_paused", "critical", True), ("sync_stale", "warning", False)],
+}
+
+
+def health_for_all() -> None:
+    """Lifecycle and health on every tenant, as the checks leave them: most live, a share with
+    open findings (and closed ones behind them), each with its last check."""
+    from onboarding.models import HealthCheck, TenantFinding
+    from tenants.models import Tenant
+
+    now = timezone.now()
+    tenants = list(Tenant.objects.order_by("pk"))
+    for index, tenant in enumerate(tenants):
+        tenant.lifecycle = "onboarding" if index % 10 == 0 else "live"
+        tenant.live_since = None if index % 10 == 0 else now - timedelta(days=index % 400)
+        tenant.health_state = "unknown" if index % 10 == 0 else HEALTH_STATES[index % 5]
+        tenant.health_checked_at = None if index % 10 == 0 else now - timedelta(minutes=index % 60)
+    fields = ["lifecycle", "live_since", "health_state", "health_checked_at"]
+    Tenant.objects.bulk_update(tenants, fields, batch_size=BATCH)
+    findings = []
+    for tenant in tenants:
+        for code, severity, fixable in FINDINGS.get(tenant.health_state, []):
+            first = now - timedelta(days=3)
+            findings.append(
+                TenantFinding(
+                    tenant=tenant,
+                    code=code,
+                    severity=severity,
+                    message=f"{code} found.",
+                    first_seen_at=first,
+                    fixable=fixable,
+                )
+            )
+            findings.append(
+                TenantFinding(
+                    tenant=tenant,
+                    code=code,
+                    severity=severity,
+                    message=f"{code} found before.",
+                    fixable=fixable,
+                    first_seen_at=first - timedelta(days=30),
+                    closed_at=first - timedelta(days=20),
+                )
+            )
+    TenantFinding.objects.bulk_create(findings, batch_size=BATCH)
+    HealthCheck.objects.bulk_create(
+        (
+            HealthCheck(tenant=t, checked_at=t.health_checked_at, requests=7)
+            for t in tenants
+            if t.health_checked_at
+        ),
+        batch_size=BATCH,
+    )
+    analyze()
