@@ -25,3 +25,12 @@ def _check_before_beat_starts(sender=None, **kwargs) -> None:
     from portal.checks import exit_on_startup_errors
 
     exit_on_startup_errors("Celery beat")
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs) -> None:
+    """Leave logging to Django's LOGGING (portal/settings.py, applied by django.setup()).
+
+    Left to itself, Celery replaces the root logger's handlers with its own, which lack the
+    RedactSecrets filter: a worker or beat line (a task's arguments, an error's text) would be
+    written unmasked. Connected, Celery configures nothing; the level is LOG_LEVEL, not `-l`."""
