@@ -336,7 +336,7 @@ def import_accounts(Row, verdict) -> list:
 
 # --- 200 onboardings, 2 workers
 # -------------------------------------------------------------------------------
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """user+sys CPU of a process and its live children (a worker's embedded beat), from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
@@ -400,7 +400,7 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
             }
             workers = [Worker(env=env, concurrency=4).start() for _ in range(2)]
             time.sleep(3)  # let both connect before the clock starts
-            cpu_before = sum(_cpu_seconds(w.process.pid) for w in workers)
+            cpu_before = sum(cpu_seconds(w.process.pid) for w in workers)
             broker = Celery("bench", broker=redis.url, set_as_current=False)
             customer, approved = Customer(), set()
             with mock.patch("onboarding.engine.dispatch.current_app", broker):
@@ -422,7 +422,7 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
                         break
                     time.sleep(0.2)
                 took = time.perf_counter() - started
-            cpu = sum(_cpu_seconds(w.process.pid) for w in workers) - cpu_before
+            cpu = sum(cpu_seconds(w.process.pid) for w in workers) - cpu_before
             completed = OnboardingJob.objects.filter(pk__in=ids, state=JobState.COMPLETED).count()
     finally:
         for worker in workers:

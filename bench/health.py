@@ -11,13 +11,14 @@ Onboarding 2,000 of them for real first would take the bench ten minutes and mea
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
-from bench.flows import admin_for, sandbox_process
+from bench.flows import admin_for, cpu_seconds, sandbox_process
 from bench.seed import wipe
 
 HTTPS_SERVICES = ("login", "graph", "proofpoint")
@@ -181,7 +182,7 @@ def _start_workers(sb, redis_url: str) -> list:
     return workers
 
 
-def _sweep_once(admin, sb, redis_url: str, count: int) -> dict:
+def _sweep_once(admin, sb, sandbox_pid: int, redis_url: str, count: int) -> dict:
     from celery import Celery
     from django.conf import settings
     from django.utils import timezone
@@ -194,6 +195,7 @@ def _sweep_once(admin, sb, redis_url: str, count: int) -> dict:
     workers = _start_workers(sb, redis_url)
     try:
         admin.clear_requests()
+        cpu_before = [cpu_seconds(w.process.pid) for w in workers], cpu_seconds(sandbox_pid)
         broker = Celery("bench", broker=redis_url, set_as_current=False)
         settings.HEALTH_SWEEP_BATCH = count  # one sweep sends every check
         started_at, started = timezone.now(), time.perf_counter()
@@ -206,6 +208,8 @@ def _sweep_once(admin, sb, redis_url: str, count: int) -> dict:
                 break
             time.sleep(0.25)
         wall = time.perf_counter() - started
+        worker_cpu = sum(cpu_seconds(w.process.pid) for w in workers) - sum(cpu_before[0])
+        sandbox_cpu = cpu_seconds(sandbox_pid) - cpu_before[1]
         log = admin.requests()
         rss = max(_peak_rss_mb(w.process.pid) for w in workers)
     finally:
@@ -220,6 +224,8 @@ def _sweep_once(admin, sb, redis_url: str, count: int) -> dict:
         "dns": log["by_service"].get("dns", 0),
         "peaks": "/".join(str(log["max_in_flight"].get(s, 0)) for s in HTTPS_SERVICES),
         "rss": rss,
+        "worker_cpu": worker_cpu,
+        "sandbox_cpu": sandbox_cpu,
     }
 
 
@@ -230,12 +236,12 @@ def sweep(Row, verdict, sizes=(200, 2_000)) -> list:
     redis = RedisServer(Path(tempfile.mkdtemp(prefix="bench-redis-"))).start()
     runs = {}
     try:
-        with sandbox_process() as (sb, _):
+        with sandbox_process() as (sb, sandbox_pid):
             admin = admin_for(sb)
             for count in sizes:
                 wipe()
                 admin.reset()
-                runs[count] = _sweep_once(admin, sb, redis.url, count)
+                runs[count] = _sweep_once(admin, sb, sandbox_pid, redis.url, count)
     finally:
         redis.stop()
     small, big = runs[sizes[0]], runs[sizes[-1]]
@@ -255,7 +261,9 @@ def sweep(Row, verdict, sizes=(200, 2_000)) -> list:
             f"requests at {SWEEP_LATENCY_MS} ms with {WORKERS} workers x {THREADS} threads "
             f"= {in_flight} in flight (peaks seen login/Graph/Proofpoint {big['peaks']}): "
             f"ideal {ideal:.1f} s; "
-            f"plus {big['dns']:,} MX queries",
+            f"plus {big['dns']:,} MX queries. CPU: workers {big['worker_cpu']:.0f} s "
+            f"({1000 * big['worker_cpu'] / max(1, big['done']):.0f} ms a check), sandbox "
+            f"{big['sandbox_cpu']:.0f} s, on {os.cpu_count()} CPUs shared with PostgreSQL",
         ),
         Row(
             name,
