@@ -51,7 +51,14 @@ from integrations.errors import (
 )
 from onboarding.clients import graph_client, msp_graph, proofpoint_client
 from onboarding.health import codes
-from onboarding.models import JobKind, JobState, ProofpointSnapshot, Step, StepKey, StepState
+from onboarding.models import (
+    JobKind,
+    JobState,
+    Step,
+    StepKey,
+    StepState,
+    brought_in_without_app,
+)
 from onboarding.report.classify import mail_domains
 from onboarding.sync_app import APP_ROLES, DELEGATED_SCOPES
 from tenants.models import EntraApplication, Tenant
@@ -294,13 +301,14 @@ def _check_entra(
         result.skip(codes.MSP_ACCESS_LOST, *ENTRA_CODES)
         return
     graph = msp_graph(tenant.entra_tenant_id)
+    named = app is None and brought_in_without_app(tenant)
     try:
-        if app is None:  # brought in from Proofpoint: the sync app is the one its settings name
+        if named:  # brought in from Proofpoint: the sync app is the one its settings name
             _read_named_app(graph, result, facts, now)
         else:
             _read_entra(graph, app, result, facts, now)
     except IntegrationError as error:
-        if _access_lost(error) and app is None and never_consented(tenant):
+        if _access_lost(error) and named and never_consented(tenant):
             _not_consented(tenant, result, facts, now)
         elif _access_lost(error):
             facts.access_lost = True
@@ -450,9 +458,7 @@ def never_consented(tenant: Tenant) -> bool:
     brought in from Proofpoint (adopted, or with a discovery snapshot), it has no sync app the
     portal made, and no job of the portal's ever proved the MSP app's consent there (a consent
     step that succeeded, or a completed onboarding). So a refused token is not access *lost*."""
-    if EntraApplication.objects.filter(tenant=tenant).exists():
-        return False
-    if not (tenant.adopted or ProofpointSnapshot.objects.filter(tenant=tenant).exists()):
+    if not brought_in_without_app(tenant):
         return False
     proved = Step.objects.filter(
         job__tenant=tenant, key=StepKey.CUSTOMER_CONSENT, state=StepState.SUCCEEDED

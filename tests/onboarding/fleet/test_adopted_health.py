@@ -165,3 +165,109 @@ def test_the_sweep_records_adopted_tenants_without_critical_words(brought_in, po
         assert tenant.health_state == "ok", (state, tenant.findings.values_list("message"))
         check = HealthCheck.objects.get(tenant=tenant)
         assert (state == "foreign_synced") == any(NO_CONSENT in u for u in check.unchecked)
+
+
+def test_bring_in_asks_for_a_health_check_of_each_live_tenant_it_creates(
+    portal_sandbox, db, technician, django_capture_on_commit_callbacks
+):
+    orgs = portal_sandbox.child_orgs(6)["orgs"]
+    with django_capture_on_commit_callbacks() as sent:
+        discovery.bring_in([o["domain"] for o in orgs], actor=technician)
+    requested = set(
+        HealthCheck.objects.filter(requested_at__isnull=False).values_list(
+            "tenant__primary_domain", flat=True
+        )
+    )
+    live = {o["domain"] for o in orgs if o["state"] != "never_synced"}
+    assert requested == live
+    assert len(sent) >= len(live)  # each check is sent to a worker once the tenant is saved
+    assert not service.due_for_check().filter(primary_domain__in=live).exists()  # not sent twice
+
+
+# --- what repair does to a tenant whose sync app the portal does not hold -----------------------
+def azure_of(portal_sandbox, domain: str) -> dict:
+    from tests.onboarding.onboarded_fixtures import azure_settings
+
+    return azure_settings(portal_sandbox, Tenant.objects.get(primary_domain=domain))
+
+
+def test_repairing_a_missing_domain_leaves_the_adopted_sync_app_alone(
+    brought_in, portal_sandbox, technician
+):
+    from tests.onboarding.health.conftest import run_to_end
+
+    org, tenant = brought_in["domain_missing"]
+    second = org["domain"].replace(".", "-mail.", 1)
+    portal_sandbox.consent(org["tenant_id"])
+    service.run_check(tenant)
+    assert set(tenant.findings.filter(closed_at__isnull=True).values_list("code", flat=True)) >= {
+        codes.DOMAIN_MISSING
+    }
+    portal_sandbox.clear_requests()
+
+    job = run_to_end(service.start_repair(tenant, technician))
+
+    assert job.state == JobState.COMPLETED, [(s.key, s.state, s.message) for s in job.steps.all()]
+    writes = [f"{w['method']} {w['path']}" for w in portal_sandbox.writes()]
+    assert writes == [f"POST /api/v1/orgs/{org['domain']}/domains"], writes
+    steps = {s.key: s for s in job.steps.all()}
+    for key in (StepKey.REPAIR_APP, StepKey.REPAIR_PERMISSIONS, StepKey.REPAIR_SECRET):
+        assert steps[key].state == StepState.SKIPPED
+        assert "not made by the portal" in steps[key].message
+    assert steps[StepKey.REPAIR_DOMAINS].state == StepState.SUCCEEDED
+    assert not hasattr(Tenant.objects.get(pk=tenant.pk), "entra_app")
+    assert azure_of(portal_sandbox, org["domain"])["application_id"] == org["app_id"]
+    [pp_org] = [
+        o
+        for o in portal_sandbox.state()["proofpoint"]["orgs"]
+        if o["primary_domain"] == org["domain"]
+    ]
+    assert second in str(pp_org["domains"])
+    assert service.run_check(tenant)[1] in ("ok", "warning")  # the domain finding is closed
+    assert not tenant.findings.filter(code=codes.DOMAIN_MISSING, closed_at__isnull=True).exists()
+
+
+def test_repairing_an_expiring_secret_replaces_the_adopted_app_with_the_portals_own(
+    brought_in, portal_sandbox, technician
+):
+    from tests.onboarding.health.conftest import run_to_end
+
+    org, tenant = brought_in["portal_synced"]
+    portal_sandbox.secret_expiring(org["domain"], days=5, app_id=org["app_id"])
+    service.run_check(tenant)
+
+    job = run_to_end(service.start_repair(tenant, technician))
+
+    assert job.state == JobState.COMPLETED, [(s.key, s.state, s.message) for s in job.steps.all()]
+    made = Tenant.objects.get(pk=tenant.pk).entra_app
+    assert made.client_id != org["app_id"] and made.secret
+    assert azure_of(portal_sandbox, org["domain"])["application_id"] == made.client_id
+    app_ids = {a["appId"] for a in portal_sandbox.tenant(org["domain"])["applications"]}
+    assert {org["app_id"], made.client_id} <= app_ids  # the old app is left for the customer
+    assert service.run_check(tenant)[1] == "ok"
+
+
+def test_the_tenant_page_says_what_repair_would_replace_and_what_was_not_checked(
+    brought_in, portal_sandbox, tech_client
+):
+    org, tenant = brought_in["foreign_expired"]
+    service.run_check(tenant)
+    page = tech_client.get(tenant.get_absolute_url()).content.decode()
+    from django.utils.html import escape
+
+    assert escape(codes.UNHELD_APP_REPAIR) in page  # under the expired secret, not "rotation"
+    assert escape(codes.CODES[codes.SECRET_EXPIRED].repair) not in page
+    replaces = page.split('id="repair-replaces">', 1)[1].split("</p>", 1)[0]
+    assert org["app_id"] in replaces and "first emails the customer" in replaces
+    assert escape(f"the portal has no consent in {tenant.name}") in page
+    assert "takes the sync over with the portal" in page  # the onboarding promise
+
+
+def test_an_adopted_tenant_with_only_a_missing_domain_offers_no_replacement(
+    brought_in, portal_sandbox, tech_client
+):
+    org, tenant = brought_in["domain_missing"]
+    portal_sandbox.consent(org["tenant_id"])
+    service.run_check(tenant)
+    page = tech_client.get(tenant.get_absolute_url()).content.decode()
+    assert "Repair adds the missing domains" in page and 'id="repair-replaces"' not in page
