@@ -296,12 +296,15 @@ def _access_lost(error: Exception) -> bool:
 def _check_entra(
     tenant: Tenant, app: EntraApplication | None, result: CheckResult, facts: Facts, now: datetime
 ) -> None:
+    named = app is None and brought_in_without_app(tenant)
     if not tenant.entra_tenant_id:
         result.unchecked.append("Microsoft Entra: the customer's tenant id is not known yet.")
         result.skip(codes.MSP_ACCESS_LOST, *ENTRA_CODES)
+        if named:  # Proofpoint still says when the secret of the app it uses ends
+            result.skipped -= {codes.SECRET_EXPIRING, codes.SECRET_EXPIRED}
+            _check_proofpoint_secret(result, facts, now)
         return
     graph = msp_graph(tenant.entra_tenant_id)
-    named = app is None and brought_in_without_app(tenant)
     try:
         if named:  # brought in from Proofpoint: the sync app is the one its settings name
             _read_named_app(graph, result, facts, now)

@@ -97,6 +97,19 @@ def test_without_consent_entra_is_unchecked_in_words_and_proofpoint_is_still_che
         assert codes.SYNC_PAUSED in result.codes()
 
 
+def test_an_unknown_entra_tenant_still_has_its_secret_judged_by_proofpoint(
+    brought_in, portal_sandbox
+):
+    org, tenant = brought_in["foreign_expired"]
+    Tenant.objects.filter(pk=tenant.pk).update(entra_tenant_id="")  # the domain did not resolve
+    tenant.refresh_from_db()
+
+    result = check_read_only(portal_sandbox, tenant)
+
+    assert codes.SECRET_EXPIRED in result.codes() and codes.MSP_ACCESS_LOST not in result.codes()
+    assert any("tenant id is not known" in u for u in result.unchecked)
+
+
 def test_a_missing_domain_is_found_where_the_msp_has_consent(brought_in, portal_sandbox):
     org, tenant = brought_in["domain_missing"]
     second = org["domain"].replace(".", "-mail.", 1)
