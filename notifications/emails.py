@@ -12,7 +12,7 @@ from notifications.models import NotificationKind, NotificationPreference
 from onboarding.emails import send_templated
 from onboarding.health import codes
 from onboarding.job_page import split_codes
-from onboarding.models import TenantFinding
+from onboarding.models import TenantFinding, brought_in_without_app
 from onboarding.pipeline import step_titles
 from onboarding.tracking import completion_times, needs_attention
 from tenants.roles import MANAGERS
@@ -156,12 +156,13 @@ def health_recipients(tenant) -> list:
 
 def notify_health_changed(tenant, previous: str, state: str) -> int:
     """Email who asked for it that a tenant's health changed, with its open findings in words."""
+    holds = not brought_in_without_app(tenant)
     findings = [
         {
             "title": codes.CODES[f.code].title,
             "message": f.message,
             "severity": f.get_severity_display(),
-            "repair": codes.CODES[f.code].repair,
+            "repair": codes.repair_words(f.code, holds),
             "first_seen_at": f.first_seen_at,
         }
         for f in TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True).order_by(

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from onboarding.models import RestoreState, SettingsSnapshot, TenantFinding
+from onboarding.models import (
+    ProofpointSnapshot,
+    RestoreState,
+    SettingsSnapshot,
+    TenantFinding,
+    brought_in_without_app,
+)
 from tenants.models import HealthState, Lifecycle, Tenant
 
 FINDING_FIELDS = ("code", "severity", "message", "first_seen_at", "fixable")
@@ -71,6 +77,8 @@ def rerun_promise(tenant: Tenant) -> dict | None:
     confirmation)."""
     if tenant.lifecycle != Lifecycle.LIVE:
         return None
+    if brought_in_without_app(tenant):
+        return takeover_promise(tenant)
     hours = tenant.sync_frequency_hours
     return {
         "summary": f"{tenant.name} is live. Its Azure sync keeps running every {hours} h "
@@ -92,4 +100,42 @@ def rerun_promise(tenant: Tenant) -> dict | None:
         ],
         "undo": "If you cancel it, or it fails, the Proofpoint settings it changed are put back as "
         "they were.",
+    }
+
+
+def takeover_promise(tenant: Tenant) -> dict:
+    """An onboarding of a live tenant brought in from Proofpoint, whose sync app the portal does
+    not hold: it takes the sync over with the portal's own app, the only way to manage it."""
+    hours = tenant.sync_frequency_hours
+    snapshot = ProofpointSnapshot.objects.filter(tenant=tenant).first()
+    named = (
+        f" (client id {snapshot.application_id})" if snapshot and snapshot.application_id else ""
+    )
+    return {
+        "summary": f"{tenant.name} is live, with a sync app the portal did not make{named}. An "
+        "onboarding takes the sync over with the portal's own app; the sync keeps running every "
+        f"{hours} h throughout (never paused).",
+        "will": [
+            "ask the customer's admin (by email) to approve the portal's app, unless the portal "
+            "already has consent in their Microsoft 365;",
+            "make the portal's own sync app in Entra ID, grant its permissions and make a secret "
+            "the portal holds;",
+            f"save the Azure sync settings with the portal's app instead of the current one, every "
+            f"{hours} h;",
+            "check the Proofpoint org and add any missing domain;",
+            "build a new sync report: no account is added, changed or deleted until you "
+            "approve it.",
+        ],
+        "will_not": [
+            "delete the current sync app: it stays in the customer's Entra ID, unused, for them "
+            "(or you) to remove once the new sync works;",
+            "pause the sync or change its frequency;",
+            "touch mail routing (MX records, connectors).",
+        ],
+        # The undo PUTs the old fields with the secret the portal holds: for the old app it holds
+        # none, so a restore after the settings changed is refused (and shown), not silent.
+        "undo": "If you cancel it, or it fails, before Proofpoint's settings are saved, nothing "
+        "changes there. After that the portal cannot put the old app back in Proofpoint's "
+        "settings (it never held that app's secret): the tenant page says so, and the old "
+        "secret would have to be entered again in the Proofpoint portal.",
     }

@@ -300,9 +300,11 @@ class GraphClient:
             return None
 
     # https://learn.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0 (appId key)
-    def find_application_by_app_id(self, app_id: str) -> dict | None:
-        """The app registration with this application (client) id, or None."""
-        url = self._url(f"/applications(appId='{odata_key(app_id)}')")
+    def find_application_by_app_id(self, app_id: str, select: str = "") -> dict | None:
+        """The app registration with this application (client) id, or None; `select`: only
+        those properties (passwordCredentials comes back with its metadata, never a secret)."""
+        params = {"$select": select} if select else None
+        url = self._url(f"/applications(appId='{odata_key(app_id)}')", params)
         try:
             return self._get_json(url, "Looking up the app registration")
         except NotFound:
@@ -331,6 +333,17 @@ class GraphClient:
             return self._get_json(url, doing)
 
         return self._until_replicated(attempt, doing)
+
+    # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-get?view=graph-rest-1.0 (appId
+    # key)
+    def find_service_principal_by_app_id(self, app_id: str, select: str = "") -> dict | None:
+        """The service principal (enterprise application) of an app in this tenant, or None."""
+        params = {"$select": select} if select else None
+        url = self._url(f"/servicePrincipals(appId='{odata_key(app_id)}')", params)
+        try:
+            return self._get_json(url, "Looking up the app's service principal")
+        except NotFound:
+            return None
 
     # https://learn.microsoft.com/en-us/graph/api/serviceprincipal-get?view=graph-rest-1.0
     def get_graph_service_principal(self) -> dict:

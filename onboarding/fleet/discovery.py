@@ -11,6 +11,7 @@ How an org comes in:
 - a sync app the portal made (its client id is one of ours, or its Entra uniqueName is the portal's
   `proofpoint-sync-...` where the MSP app may read it): `live`;
 - any other sync app: `live` and `adopted` (checked read-only, never rebuilt without asking).
+A live org brought in gets a health check at once (health.service.request_check, after commit).
 
 A service layer module (pages, the API and the command call it); it reads Proofpoint and Graph
 through onboarding.clients only.
@@ -37,6 +38,7 @@ from onboarding.clients import (
     outbound_session,
     partner_domain,
 )
+from onboarding.health import service as health
 from onboarding.models import ProofpointSnapshot
 from tenants.models import (
     SYNC_FREQUENCIES,
@@ -325,6 +327,10 @@ def _bring_in_one(client: ProofpointClient, domain: str, actor, request) -> Brou
             user=actor,
             tenant=tenant,
         )
+    if tenant.lifecycle == Lifecycle.LIVE:
+        # Discovery's flags are Proofpoint's view only: the real checks (Entra too, where the
+        # portal has consent) run at once, not at the next hourly sweep. Sent after commit.
+        health.request_check(tenant)
     return BroughtIn(domain, "created", tenant.pk, tenant.lifecycle, tenant.adopted)
 
 

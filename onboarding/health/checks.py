@@ -15,6 +15,19 @@ Every call here is a read, and each fact comes from the fewest requests that can
 
 So a healthy tenant costs 7 HTTPS requests (plus tokens when none are cached) and one DNS query per
 mail domain. A fact a check cannot read raises no finding: it goes to `unchecked`, in words.
+
+A tenant brought in from Proofpoint (discovery) has no sync app the portal holds: no ids, no
+secret. Its sync app is the one settings/azure's `application_id` names, read as the MSP app by
+Graph's alternate key, so such a tenant costs 8 requests:
+
+  Graph       GET /applications(appId='{id}')?$select=id,appId,passwordCredentials
+                                         app_missing, secret_expir* (the credential ending last)
+              GET /servicePrincipals(appId='{id}')?$select=id     app_missing
+              then the role assignments and delegated grants, as above; nothing signs in as it.
+
+Where the portal never had consent (never_consented(): facts it holds, not hope), a refused MSP
+token is not msp_access_lost: Entra goes to `unchecked` with how to take the tenant over, and the
+secret is judged by Proofpoint's own `secret_expiry`.
 """
 
 from __future__ import annotations
@@ -38,7 +51,14 @@ from integrations.errors import (
 )
 from onboarding.clients import graph_client, msp_graph, proofpoint_client
 from onboarding.health import codes
-from onboarding.models import JobKind, JobState
+from onboarding.models import (
+    JobKind,
+    JobState,
+    Step,
+    StepKey,
+    StepState,
+    brought_in_without_app,
+)
 from onboarding.report.classify import mail_domains
 from onboarding.sync_app import APP_ROLES, DELEGATED_SCOPES
 from tenants.models import EntraApplication, Tenant
@@ -104,6 +124,8 @@ class Facts:
     entra_domains: list[str] | None = None
     credentials: list[dict] | None = None
     access_lost: bool = False
+    # Entra was not read because the portal never had consent there (an adopted tenant).
+    never_consented: bool = False
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -118,7 +140,7 @@ def run_checks(tenant: Tenant, now: datetime | None = None) -> CheckResult:
     _check_domains(tenant, result, facts)
     _check_licences(result, facts)
     _check_mx(tenant, result, facts, now)
-    _name_stale_cause(result)
+    _name_stale_cause(result, facts)
     return result
 
 
@@ -274,15 +296,24 @@ def _access_lost(error: Exception) -> bool:
 def _check_entra(
     tenant: Tenant, app: EntraApplication | None, result: CheckResult, facts: Facts, now: datetime
 ) -> None:
+    named = app is None and brought_in_without_app(tenant)
     if not tenant.entra_tenant_id:
         result.unchecked.append("Microsoft Entra: the customer's tenant id is not known yet.")
         result.skip(codes.MSP_ACCESS_LOST, *ENTRA_CODES)
+        if named:  # Proofpoint still says when the secret of the app it uses ends
+            result.skipped -= {codes.SECRET_EXPIRING, codes.SECRET_EXPIRED}
+            _check_proofpoint_secret(result, facts, now)
         return
     graph = msp_graph(tenant.entra_tenant_id)
     try:
-        _read_entra(graph, app, result, facts, now)
+        if named:  # brought in from Proofpoint: the sync app is the one its settings name
+            _read_named_app(graph, result, facts, now)
+        else:
+            _read_entra(graph, app, result, facts, now)
     except IntegrationError as error:
-        if _access_lost(error):
+        if _access_lost(error) and named and never_consented(tenant):
+            _not_consented(tenant, result, facts, now)
+        elif _access_lost(error):
             facts.access_lost = True
             result.add(
                 codes.MSP_ACCESS_LOST,
@@ -370,10 +401,18 @@ def _check_secret(
         result.unchecked.append("The sync app's client secret shows no end date.")
         result.skip(codes.SECRET_EXPIRING)
         return False
+    return _judge_secret_end(ends, result, now)
+
+
+def _judge_secret_end(
+    ends: datetime, result: CheckResult, now: datetime, whose: str = "The sync app's client secret"
+) -> bool:
+    """secret_expired / secret_expiring from the moment the secret ends; True when it found one.
+    `whose` says where the date comes from (Entra's credential, or Proofpoint's settings)."""
     if ends <= now:
         result.add(
             codes.SECRET_EXPIRED,
-            f"The sync app's client secret expired on {ends:%Y-%m-%d}: "
+            f"{whose} expired on {ends:%Y-%m-%d}: "
             "Proofpoint's sync has silently stopped adding and removing users (mail still flows).",
             expires_at=ends.isoformat(),
         )
@@ -381,7 +420,7 @@ def _check_secret(
         days = max(0, (ends - now).days)
         result.add(
             codes.SECRET_EXPIRING,
-            f"The sync app's client secret expires on {ends:%Y-%m-%d} (in "
+            f"{whose} expires on {ends:%Y-%m-%d} (in "
             f"{days} days); when it does, Proofpoint's sync stops adding and removing users.",
             expires_at=ends.isoformat(),
         )
@@ -409,6 +448,144 @@ def _check_sign_in(tenant_id: str, app: EntraApplication, result: CheckResult) -
             result.could_not("Signing in as the sync app did not work", error)
     except IntegrationError as error:
         result.could_not("Signing in as the sync app did not work", error)
+
+
+# --- a sync app the portal does not hold (brought in from Proofpoint) -----------------------------
+# The portal holds neither the app's ids nor any of its secrets: the app is the one Proofpoint's
+# settings name, read by its appId (Graph's alternate key), and nothing signs in as it.
+NAMED_APP_SELECT = "id,appId,passwordCredentials"
+
+
+def never_consented(tenant: Tenant) -> bool:
+    """The portal never had consent in the customer's tenant, from facts it holds: the tenant was
+    brought in from Proofpoint (adopted, or with a discovery snapshot), it has no sync app the
+    portal made, and no job of the portal's ever proved the MSP app's consent there (a consent
+    step that succeeded, or a completed onboarding). So a refused token is not access *lost*."""
+    if not brought_in_without_app(tenant):
+        return False
+    proved = Step.objects.filter(
+        job__tenant=tenant, key=StepKey.CUSTOMER_CONSENT, state=StepState.SUCCEEDED
+    ).exists()
+    onboarded = tenant.jobs.filter(kind=JobKind.ONBOARDING, state=JobState.COMPLETED).exists()
+    return not (proved or onboarded)
+
+
+def _named_app_id(facts: Facts) -> str:
+    return str((facts.azure or {}).get("application_id") or "").strip()
+
+
+def _read_named_app(graph, result: CheckResult, facts: Facts, now: datetime) -> None:
+    """Read-only, as the MSP app: the domains, the app Proofpoint's settings name (its secrets'
+    metadata in the same answer), its service principal, then its permissions."""
+    result.requests += 1
+    facts.entra_domains = mail_domains(graph.list_domains())
+    client_id = _named_app_id(facts)
+    if not client_id:
+        why = "could not be read" if not facts.azure_read else "name no sync app"
+        result.unchecked.append(
+            f"The sync app in Microsoft Entra ID: Proofpoint's Azure sync settings {why}, and the "
+            "portal holds no sync app of its own for this tenant, so there was no app to check."
+        )
+        result.skip(*ENTRA_CODES)
+        return
+    result.requests += 1
+    registration = graph.find_application_by_app_id(client_id, select=NAMED_APP_SELECT)
+    if registration is None:
+        result.add(
+            codes.APP_MISSING,
+            f"The sync app Proofpoint's Azure sync settings name (client id {client_id}) is not "
+            "in the customer's Microsoft Entra ID (it was deleted): Proofpoint cannot sign in to "
+            "sync.",
+            part="registration",
+            client_id=client_id,
+        )
+        result.skip(codes.PERMISSIONS_MISSING, codes.SECRET_EXPIRING, codes.SECRET_EXPIRED)
+        return
+    facts.credentials = registration.get("passwordCredentials") or []
+    _check_last_ending_secret(client_id, facts.credentials, result, now)
+    result.requests += 1
+    principal = graph.find_service_principal_by_app_id(client_id, select="id")
+    if principal is None or not principal.get("id"):
+        _named_principal_missing(client_id, result)
+        return
+    try:
+        result.requests += 1
+        assignments = graph.list_app_role_assignments(principal["id"])
+    except NotFound:  # deleted between the two reads
+        _named_principal_missing(client_id, result)
+        return
+    result.requests += 1
+    _check_permissions(assignments, graph.list_delegated_grants(principal["id"]), result)
+
+
+def _named_principal_missing(client_id: str, result: CheckResult) -> None:
+    result.add(
+        codes.APP_MISSING,
+        f"The sync app (client id {client_id}) has no service principal (enterprise "
+        "application) in the customer's Entra ID, so it has no permissions: Proofpoint cannot "
+        "sign in to sync.",
+        part="service_principal",
+        client_id=client_id,
+    )
+    result.skip(codes.PERMISSIONS_MISSING)
+
+
+def _check_last_ending_secret(
+    client_id: str, credentials: list[dict], result: CheckResult, now: datetime
+) -> None:
+    """The portal does not know which secret Proofpoint holds: judge by the one that ends last
+    (if even that one has ended, every secret has, whichever Proofpoint uses)."""
+    ends = [moment for c in credentials if (moment := parse_moment(c.get("endDateTime")))]
+    if not credentials:
+        result.add(
+            codes.SECRET_EXPIRED,
+            f"The sync app (client id {client_id}) has no client secret at all: Proofpoint "
+            "cannot sign in, so the sync stops adding and removing users.",
+            missing=True,
+        )
+        return
+    if not ends:
+        result.unchecked.append("The sync app's client secrets show no end date.")
+        result.skip(codes.SECRET_EXPIRING, codes.SECRET_EXPIRED)
+        return
+    _judge_secret_end(max(ends), result, now, "The sync app's last-ending client secret")
+
+
+def _not_consented(tenant: Tenant, result: CheckResult, facts: Facts, now: datetime) -> None:
+    """No consent was ever had here: say so as something not checked (not msp_access_lost), and
+    judge the secret by Proofpoint's own secret_expiry instead."""
+    facts.never_consented = True
+    how = (
+        "the tenant was adopted from Proofpoint (its sync app was not made by the portal)"
+        if tenant.adopted
+        else "the tenant was brought in from Proofpoint and never onboarded by this portal"
+    )
+    result.unchecked.append(
+        f"Microsoft Entra ID was not checked: the portal has no consent in {tenant.name}'s "
+        f"Microsoft 365, because {how}. So the sync app, its permissions and the Microsoft 365 "
+        "domains were not checked. To check and manage them, onboard the tenant: its admin "
+        "approves the portal's app from an emailed link, and the portal then takes over the sync "
+        "with a sync app of its own."
+    )
+    result.skip(codes.APP_MISSING, codes.PERMISSIONS_MISSING)
+    _check_proofpoint_secret(result, facts, now)
+
+
+def _check_proofpoint_secret(result: CheckResult, facts: Facts, now: datetime) -> None:
+    """secret_expired / secret_expiring from settings/azure's secret_expiry (domain.md §8)."""
+    if not facts.azure_read or facts.azure is None:
+        result.skip(codes.SECRET_EXPIRING, codes.SECRET_EXPIRED)
+        return
+    raw = facts.azure.get("secret_expiry")
+    ends = parse_moment(raw) if raw not in (None, "") else None
+    if ends is None:
+        result.unchecked.append(
+            "The sync app's client secret: neither Entra (no consent) nor Proofpoint's settings "
+            "(no readable secret expiry) say when it ends."
+        )
+        result.skip(codes.SECRET_EXPIRING, codes.SECRET_EXPIRED)
+        return
+    _judge_secret_end(ends, result, now, "Proofpoint says the sync app's client secret")
 
 
 def _check_permissions(assignments: list[dict], grants: list[dict], result: CheckResult) -> None:
@@ -512,7 +689,7 @@ def _check_mx(tenant: Tenant, result: CheckResult, facts: Facts, now: datetime) 
         )
 
 
-def _name_stale_cause(result: CheckResult) -> None:
+def _name_stale_cause(result: CheckResult, facts: Facts) -> None:
     """sync_stale is a symptom: name the likely cause among the other findings."""
     stale = next((f for f in result.findings if f.code == codes.SYNC_STALE), None)
     if stale is None:
@@ -534,6 +711,11 @@ def _name_stale_cause(result: CheckResult) -> None:
     named = [words[c] for c in causes if c in words]
     if named:
         stale.message += f" Likely cause: {'; '.join(named)}."
+    elif facts.never_consented:
+        stale.message += (
+            " No cause was found in Proofpoint's settings, and Entra ID was not checked (the "
+            "portal has no consent there): check the sync's log in the Proofpoint portal."
+        )
     else:
         stale.message += (
             " No cause was found in Entra or the settings: check the sync's log in the "

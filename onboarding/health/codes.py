@@ -112,6 +112,33 @@ CODES = {
 # What a repair starts for: the fixable codes, and msp_access_lost (repair asks for consent again).
 REPAIRABLE = {code for code, spec in CODES.items() if spec.fixable} | {MSP_ACCESS_LOST}
 
+# A tenant brought in from Proofpoint runs its sync with an app the portal does not hold (no ids, no
+# secret). Repair can fix these only by replacing that app with the portal's own: a secret cannot
+# be added to an app and handed to Proofpoint without saving the settings, and every save of
+# settings/azure needs the secret (its GET masks it). The other fixable codes (domain_missing) are
+# fixed with the app left alone.
+REPLACES_UNHELD_APP = {
+    APP_MISSING,
+    PERMISSIONS_MISSING,
+    SECRET_EXPIRING,
+    SECRET_EXPIRED,
+    SYNC_PAUSED,
+    SYNC_APP_MISMATCH,
+}
+UNHELD_APP_REPAIR = (
+    "Repair cannot fix this in an app the portal did not make and holds no secret of: it replaces "
+    "the sync app with the portal's own (a new app registration, its permissions and a secret the "
+    "portal holds, saved in Proofpoint's sync settings), then checks again."
+)
+
+
+def repair_words(code: str, holds_sync_app: bool = True) -> str:
+    """What Repair will do about a finding, for the tenant page: for a tenant whose sync app the
+    portal does not hold, the codes that need the app say it is replaced."""
+    if not holds_sync_app and code in REPLACES_UNHELD_APP:
+        return UNHELD_APP_REPAIR
+    return CODES[code].repair
+
 
 def worst(severities) -> str:
     """ "ok" for none, else the worst severity."""

@@ -6,6 +6,7 @@ from onboarding.models.fleet import (
     OnboardingBatch,
     ProofpointSnapshot,
     TenantImport,
+    brought_in_without_app,
 )
 from onboarding.models.health import HealthCheck, Severity, TenantFinding
 from onboarding.models.job import (
@@ -51,5 +52,6 @@ __all__ = [
     "SyncReportRow",
     "TenantImport",
     "TenantFinding",
+    "brought_in_without_app",
     "hash_token",
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from onboarding.models.job import OnboardingJob
-from tenants.models import Tenant
+from tenants.models import EntraApplication, Tenant
 
 
 class ProofpointSnapshot(models.Model):
@@ -30,6 +30,16 @@ class ProofpointSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Proofpoint snapshot of {self.tenant_id}"
+
+
+def brought_in_without_app(tenant: Tenant) -> bool:
+    """Brought in from Proofpoint (adopted, or with a discovery snapshot) and holding no sync app
+    the portal made: its sync runs with the app Proofpoint's settings name, whose ids and secrets
+    the portal does not hold. Checks, repair and pages treat such a tenant apart; a tenant the
+    portal onboarded always has its EntraApplication."""
+    if EntraApplication.objects.filter(tenant=tenant).exists():
+        return False
+    return tenant.adopted or ProofpointSnapshot.objects.filter(tenant=tenant).exists()
 
 
 class OnboardingBatch(models.Model):

@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from integrations.errors import PermanentError
 from onboarding import audit
-from onboarding.models import OnboardingJob, Step, StepState
+from onboarding.health import codes
+from onboarding.models import (
+    OnboardingJob,
+    Step,
+    StepState,
+    TenantFinding,
+    brought_in_without_app,
+)
 from tenants.models import Tenant
 
 MAX_LOG_LINES = 200
@@ -111,3 +118,19 @@ def tenant_id_of(ctx: StepContext) -> str:
             code="no_tenant_id",
         )
     return ctx.tenant.entra_tenant_id
+
+
+def unheld_app_kept(tenant: Tenant) -> str | None:
+    """Why a repair leaves alone a sync app the portal does not hold (a tenant brought in from
+    Proofpoint), or None when the repair goes on as usual: the portal holds its own app, or an open
+    finding can be fixed only by replacing that app (codes.REPLACES_UNHELD_APP). So a repair asked
+    for a missing domain never rebuilds the customer's sync app on the way."""
+    if not brought_in_without_app(tenant):
+        return None
+    found = TenantFinding.objects.filter(tenant=tenant, closed_at__isnull=True)
+    if found.filter(code__in=codes.REPLACES_UNHELD_APP).exists():
+        return None
+    return (
+        "The sync app Proofpoint uses was not made by the portal, and nothing found needs it "
+        "replaced: it is left as it is."
+    )

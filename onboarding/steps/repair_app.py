@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from integrations.errors import NotFound
 from onboarding import clients
-from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import (
+    Done,
+    Outcome,
+    Skipped,
+    StepContext,
+    tenant_id_of,
+    unheld_app_kept,
+)
 from onboarding.sync_app import register_sync_app
 from tenants.models import EntraApplication
 
@@ -28,12 +35,21 @@ def _in_place(graph, row: EntraApplication | None) -> bool:
 
 
 def repair_app(ctx: StepContext) -> Outcome:
+    kept = unheld_app_kept(ctx.tenant)
+    if kept:
+        return Skipped(kept)
     graph = clients.msp_graph(tenant_id_of(ctx))
     row = EntraApplication.objects.filter(tenant=ctx.tenant).first()
     if _in_place(graph, row):
         return Skipped("The sync app registration and its service principal are in place.")
     before = row.client_id if row else ""
     app = register_sync_app(ctx.tenant, graph, ctx.record)
+    if row is None:  # the tenant was brought in from Proofpoint with an app the portal did not make
+        return Done(
+            f"Made the portal's own sync app (client id {app.client_id}) to replace the one "
+            "Proofpoint used, which the portal did not make; the next steps grant its "
+            "permissions, make its secret and save it in Proofpoint's sync settings."
+        )
     if before and app.client_id != before:
         return Done(
             f"Recreated the deleted sync app (new client id {app.client_id}) and its service "

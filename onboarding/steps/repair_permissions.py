@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from integrations.errors import InsufficientPrivileges, PermanentError
 from onboarding import clients
-from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of, unheld_app_kept
 from onboarding.sync_app import (
     GRANT_SCOPE,
     consent_in_place,
@@ -16,6 +16,9 @@ from onboarding.sync_app import (
 
 
 def repair_permissions(ctx: StepContext) -> Outcome:
+    kept = unheld_app_kept(ctx.tenant)
+    if kept:
+        return Skipped(kept)
     graph = clients.msp_graph(tenant_id_of(ctx))
     app = find_sync_app(ctx.tenant, registered=True)
     graph_sp = graph.get_graph_service_principal()

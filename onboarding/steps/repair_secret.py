@@ -24,7 +24,7 @@ from onboarding.secrets.credentials import (
     prove_secret_works,
     remove_leftovers,
 )
-from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, tenant_id_of, unheld_app_kept
 from onboarding.sync_app import find_sync_app, save_azure_settings
 from tenants.models import EntraApplication
 
@@ -41,6 +41,9 @@ def _healthy(app: EntraApplication, credentials: list[dict]) -> str | None:
 
 
 def repair_secret(ctx: StepContext) -> Outcome:
+    kept = unheld_app_kept(ctx.tenant)
+    if kept:
+        return Skipped(kept)
     tenant_id = tenant_id_of(ctx)
     app = find_sync_app(ctx.tenant, registered=True)
     graph = clients.msp_graph(tenant_id)

@@ -5,11 +5,14 @@ wrong."""
 from __future__ import annotations
 
 from onboarding import clients
-from onboarding.steps.base import Done, Outcome, Skipped, StepContext
+from onboarding.steps.base import Done, Outcome, Skipped, StepContext, unheld_app_kept
 from onboarding.sync_app import find_sync_app, save_azure_settings
 
 
 def repair_sync(ctx: StepContext) -> Outcome:
+    kept = unheld_app_kept(ctx.tenant)
+    if kept:
+        return Skipped(kept)
     tenant = ctx.tenant
     app = find_sync_app(tenant, registered=True, with_secret=True)
     current = clients.proofpoint_client(tenant).get_azure_settings(tenant.primary_domain)
