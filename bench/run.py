@@ -385,6 +385,12 @@ def discovery() -> list[Row]:
     return fleet.discovery(Row, verdict)
 
 
+@benchmark("200 bulk onboardings, 2 workers")
+def bulk_onboardings() -> list[Row]:
+    wipe()
+    return fleet.bulk_onboardings(Row, verdict)
+
+
 @benchmark("fleet view")
 def fleet_view() -> list[Row]:
     client, _ = staff_client("manager")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from integrations.errors import PermanentError
 from onboarding import audit, engine
+from onboarding.engine import throttle
 from onboarding.engine.dispatch import enqueue
 from onboarding.health import checks, findings
 from onboarding.models import HealthCheck, JobKind, OnboardingJob
@@ -70,7 +71,13 @@ def _mark_requested(tenant_ids: list[int]) -> None:
 
 
 def run_check(tenant: Tenant) -> tuple[str, str] | None:
-    """Check the tenant now and record it: (previous state, state), or None if it could not run."""
+    """Check the tenant now and record it: (previous state, state), or None if it could not run.
+
+    A check calls Proofpoint and Graph, so it takes a slot of the same in-flight bounds as the steps
+    (engine/throttle.py): at a bound it is sent again after IN_FLIGHT_DEFER_SECONDS, not run."""
+    if not throttle.claim_check(tenant):
+        enqueue(CHECK_TASK, [tenant.pk], float(settings.IN_FLIGHT_DEFER_SECONDS))
+        return None
     try:
         result = checks.run_checks(tenant)
     except (
@@ -78,6 +85,8 @@ def run_check(tenant: Tenant) -> tuple[str, str] | None:
     ) as error:  # the portal is not configured (a setting missing): say so on the page
         findings.record_failure(tenant, error.message)
         return None
+    finally:
+        throttle.release_check(tenant)
     return findings.record_check(tenant, result)
 
 

@@ -53,6 +53,8 @@ class HealthCheck(models.Model):
         default=list, blank=True
     )  # sentences: what could not be read, and why
     requests = models.PositiveIntegerField(default=0)  # outbound calls the last check made
+    # A check running now holds a slot of the in-flight bounds until then (engine/throttle.py).
+    running_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(
         blank=True
     )  # a check that could not run at all (a portal setting missing)

@@ -1,15 +1,8 @@
-"""A short pipeline whose step calls the sandbox's Proofpoint (for the in-flight bound test)."""
+"""Short pipelines for the bulk tests: steps that name a service (so the in-flight bound and
+"has it called anything outside" apply) without calling one."""
 
-from onboarding.fleet.discovery import partner_client
 from onboarding.pipeline import StepSpec
 from onboarding.steps.base import Done
-
-
-def call_proofpoint(ctx):
-    client = partner_client()
-    for _ in range(3):
-        client.me()
-    return Done("Called Proofpoint.")
 
 
 def no_calls(ctx):
@@ -18,7 +11,7 @@ def no_calls(ctx):
 
 BOUNDED = [
     StepSpec("local", "Local work", no_calls),
-    StepSpec("proofpoint_calls", "Proofpoint calls", call_proofpoint, services=("proofpoint",)),
+    StepSpec("proofpoint_calls", "Proofpoint calls", no_calls, services=("proofpoint",)),
 ]
 
 GRAPH = [StepSpec("graph_calls", "Graph calls", no_calls, services=("graph",))]

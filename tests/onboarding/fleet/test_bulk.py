@@ -1,17 +1,16 @@
-"""Bulk onboarding: many jobs at once, in-flight calls per service bounded (the sandbox's log)."""
+"""Bulk onboarding: batches, the in-flight bound's scope, skipped and cancelled starts, each job's
+own consent email. The 100-tenant run through real workers and a throttling sandbox is in
+test_bulk_real_workers.py."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from onboarding.engine import run_job
 from onboarding.fleet import bulk
-from onboarding.models import JobState, OnboardingJob
+from onboarding.models import OnboardingJob
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.integration
@@ -26,90 +25,6 @@ def make_tenants(count: int) -> list[Tenant]:
         )
         for i in range(count)
     ]
-
-
-def run_all(jobs: list[OnboardingJob], workers: int) -> None:
-    """`workers` threads, each running jobs until all are done; a deferred job is simply retried."""
-    pending = [job.pk for job in jobs]
-    guard = threading.Lock()
-
-    def worker() -> None:
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                with guard:
-                    if not pending:
-                        return
-                    job_id = pending.pop(0)
-                run_job(job_id)
-                if OnboardingJob.objects.get(pk=job_id).state != JobState.COMPLETED:
-                    with guard:
-                        pending.append(job_id)  # deferred at the bound: back of the line
-                    time.sleep(0.02)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
-@pytest.fixture
-def bounded(portal_sandbox, settings, dispatched):
-    settings.ONBOARDING_PIPELINE = "tests.onboarding.fleet.pipelines.BOUNDED"
-    portal_sandbox.knobs(latency_ms=60, services=["proofpoint"])
-    portal_sandbox.clear_requests()
-    return portal_sandbox
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("bound", [2, 8])
-def test_a_batch_completes_with_proofpoint_calls_never_above_the_bound(
-    bounded, settings, bound, dispatched
-):
-    settings.MAX_JOBS_IN_FLIGHT_PER_PARTNER = bound
-    tenants = make_tenants(12)
-    batch = bulk.start_batch(tenants, name="Twelve")
-    jobs = [item.job for item in batch.items.select_related("job")]
-    assert len(jobs) == 12 and len({job.pk for job in jobs}) == 12
-
-    run_all(jobs, workers=8)
-
-    assert all(
-        j.state == JobState.COMPLETED
-        for j in OnboardingJob.objects.filter(pk__in=[job.pk for job in jobs])
-    )
-    peak = bounded.max_in_flight("proofpoint")
-    assert bounded.requests("proofpoint")["counts"].get("GET /api/v1/me", 0) >= 36
-    if bound == 2:
-        assert peak <= 2
-        assert any(countdown > 0 for _, countdown in dispatched)  # some waited their turn
-    else:
-        assert peak > 2  # the control: without a tight bound the calls do overlap
-    progress = bulk.progress(batch)
-    assert progress.counts == {"completed": 12} and progress.percent == 100
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_hundred_at_once_through_a_throttling_sandbox_all_complete_within_the_bound(
-    portal_sandbox, settings, dispatched
-):
-    settings.ONBOARDING_PIPELINE = "tests.onboarding.fleet.pipelines.BOUNDED"
-    settings.MAX_JOBS_IN_FLIGHT_PER_PARTNER = 3
-    portal_sandbox.knobs(
-        latency_ms=20, throttle_rate=0.1, retry_after=[0.05], services=["proofpoint"]
-    )
-    portal_sandbox.clear_requests()
-    batch = bulk.start_batch(make_tenants(100), name="Hundred")
-    jobs = [item.job for item in batch.items.select_related("job")]
-    run_all(jobs, workers=6)
-    assert bulk.progress(batch).counts == {"completed": 100}
-    log = portal_sandbox.requests("proofpoint")
-    assert portal_sandbox.max_in_flight("proofpoint") <= 3
-    statuses = {entry["status"] for entry in log["recent"]}
-    assert 429 in statuses  # the sandbox did throttle, and the jobs still all completed
 
 
 def test_the_graph_bound_is_per_customer_tenant(db, settings, dispatched):

@@ -244,3 +244,42 @@ def test_a_finding_stays_open_while_its_facts_cannot_be_read(live, portal_sandbo
         for line in check.unchecked
     ), check.unchecked
     assert AuditEvent.objects.filter(tenant=tenant, action="tenant.health_changed").count() == 1
+
+
+def test_a_check_holds_a_slot_of_the_in_flight_bounds_and_waits_its_turn_at_them(
+    live, portal_sandbox, settings, dispatched
+):
+    """The check every job's end sends reads Proofpoint and Graph: at the partner bound it must
+    wait like a step (issue 14), or 100 bulk completions add their checks on top of the bound."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onboarding.engine import throttle
+    from onboarding.models import Step, StepState
+
+    settings.MAX_JOBS_IN_FLIGHT_PER_PARTNER = 1
+    tenant = live()
+    job = tenant.jobs.get()
+    busy = Step.objects.filter(job=job, key="prepare_org")  # a Proofpoint step running now
+    busy.update(state=StepState.RUNNING, lease_expires_at=timezone.now() + timedelta(minutes=5))
+    portal_sandbox.clear_requests()
+    dispatched.clear()
+
+    assert service.run_check(tenant) is None  # not run: the partner is at its bound
+    assert portal_sandbox.requests()["recent"] == []  # not one call to Proofpoint or Graph
+    assert dispatched == [(tenant.pk, settings.IN_FLIGHT_DEFER_SECONDS)]  # sent again, later
+    assert not HealthCheck.objects.filter(tenant=tenant, checked_at__isnull=False).exists()
+
+    busy.update(lease_expires_at=timezone.now())  # the step's slot is free again
+    assert service.run_check(tenant) == ("unknown", "ok")
+    assert HealthCheck.objects.get(tenant=tenant).running_until is None  # its slot given back
+
+    # And while a check runs, it holds its slot: a Proofpoint step of any job waits for it.
+    HealthCheck.objects.filter(tenant=tenant).update(
+        running_until=timezone.now() + timedelta(minutes=1)
+    )
+    claimed: list[int] = []
+    step = Step.objects.get(job=job, key="prepare_org")
+    assert not throttle.claim_within_bounds(job, step, lambda s: claimed.append(s.pk) or True)
+    assert claimed == []
