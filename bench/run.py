@@ -387,7 +387,7 @@ def discovery() -> list[Row]:
 
 @benchmark("200 bulk onboardings, 2 workers")
 def bulk_onboardings() -> list[Row]:
-    wipe()
+    seed.wipe()
     return fleet.bulk_onboardings(Row, verdict)
 
 
