@@ -87,6 +87,10 @@ def worker_env(sandbox, broker_url: str) -> dict:
         "ENTRA_REPLICATION_SECONDS": "20",
         "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
         "CELERY_VISIBILITY_TIMEOUT": "20",
+        # The sweeper sends again a job whose message the Redis restart lost once it has waited
+        # this long (default: at least 60 s, most of the small run's 170 s deadline); as the
+        # visibility timeout above, seconds instead of a minute.
+        "REDISPATCH_AFTER_SECONDS": "20",
     }
 
 
