@@ -333,7 +333,22 @@ REPORT_PARAMETERS = [
 
 
 def strict_report_query(params) -> None:
-    """The API takes its filters exactly as the schema states them (the page is more forgiving)."""
+    """The API takes its filters exactly as the schema states them (the page is more forgiving).
+
+    A name it does not know is refused, not ignored: a script asking for `?sectoin=adding` would
+    otherwise get every row and take it for the filtered list."""
+    known = [parameter.name for parameter in REPORT_PARAMETERS]
+    unknown = [name for name in params if name not in (*known, "page")]
+    if unknown:
+        raise ValidationError(
+            {
+                (name or "(no name)")[:100]: [
+                    f"Not a filter of the report. Use {', '.join(known)} or page "
+                    "(see /api/schema/)."
+                ]
+                for name in unknown
+            }
+        )
     for parameter in REPORT_PARAMETERS:
         name, allowed = parameter.name, parameter.enum
         if parameter.type is bool:

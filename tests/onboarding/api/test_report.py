@@ -74,6 +74,8 @@ def test_list_filter_search_order(tech_api, review_job):
         ({"ordering": "password"}, "ordering"),
         ({"search": "x" * 500}, "search"),
         ({"search": "a\x00b"}, "search"),
+        ({"sectoin": "adding"}, "sectoin"),  # a typo is refused, not ignored
+        ({"": "false"}, "(no name)"),
     ],
 )
 def test_bad_filters_are_400_naming_the_field(tech_api, review_job, query, field):

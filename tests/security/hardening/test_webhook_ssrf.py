@@ -42,12 +42,16 @@ class Listener:
                 conn.settimeout(2)
                 try:
                     data = conn.recv(65536)
+                except OSError:
+                    data = b""
+                # Counted before answering: the client may look the moment it has its answer.
+                self.connections.append(data)
+                try:
                     conn.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
                     )
                 except OSError:
-                    data = b""
-                self.connections.append(data)
+                    pass
 
     def close(self) -> None:
         self.stopped.set()
