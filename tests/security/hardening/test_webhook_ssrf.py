@@ -3,6 +3,7 @@ spelling of a private address; the operator's setting lets a local PSA receive t
 delivery; the connection goes to the address that was checked (DNS rebinding), with TLS still
 checking the name."""
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -46,12 +47,10 @@ class Listener:
                     data = b""
                 # Counted before answering: the client may look the moment it has its answer.
                 self.connections.append(data)
-                try:
+                with contextlib.suppress(OSError):
                     conn.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
                     )
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.stopped.set()
