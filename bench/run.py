@@ -446,11 +446,15 @@ WHY_OVER = {
         "a third of the CPU."
     ),
     "dashboard": (
-        "**Dashboard.** Query counts are constant. Its time is within about 1.5x of the budget and "
-        "moves with the "
-        "load on this shared 2-CPU machine (the same page measured 70-90 ms when the machine was "
-        "quiet); the "
-        "latest-job-per-tenant subqueries are served by the `job_latest_per_tenant` index."
+        "**Dashboard.** Query counts are constant, and its queries take about 170 ms of the "
+        "1.3 s together; the rest is the two charts (onboarding/charts.py), which read every "
+        "onboarding started or finished in the last 12 weeks and bucket them by week in Python "
+        "(`timezone.localtime` and a datetime parse per row). The seed finishes all 20,000 jobs "
+        "within the window, so that is about 31,000 rows a request: the worst case, but a real "
+        "one for a large MSP. Before the charts (2026-11-26) the same page measured 64 ms. The "
+        "fix is to aggregate in the database: counts per week with TruncWeek, and the median "
+        "and p90 of the time to onboard per week with PostgreSQL's percentile_cont (SQLite: the "
+        "rows of one week at a time)."
     ),
 }
 
