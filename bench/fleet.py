@@ -11,7 +11,7 @@ import tracemalloc
 from pathlib import Path
 from unittest import mock
 
-from bench.flows import admin_for, sandbox_process
+from bench.flows import admin_for, onboarding_worker_env, sandbox_process, sandbox_tenants
 
 PAGE_SIZE = 200
 
@@ -106,9 +106,7 @@ def bulk_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
 
     from onboarding.fleet import bulk
     from onboarding.models import HealthCheck, JobState, OnboardingJob
-    from tenants.models import Tenant
     from tests.chaos.harness import Customer, RedisServer, approve_waiting_reviews
-    from tests.sandbox_fixtures import sandbox_env
     from tests.worker import Worker
 
     name = f"{jobs_wanted} bulk onboardings, 2 workers"
@@ -120,30 +118,9 @@ def bulk_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
         with sandbox_process(settings.PORTAL_BASE_URL) as (sb, _):
             admin = admin_for(sb)
             admin.knobs(auto_consent=True)
-            tenants = []
-            for i in range(jobs_wanted):
-                domain = f"bulk{i:03d}.example"
-                admin._admin("POST", "tenants", {"domain": domain, "users": 20, "seed": domain})
-                tenants.append(
-                    Tenant.objects.create(
-                        name=f"Bulk {i:03d}",
-                        primary_domain=domain,
-                        customer_admin_email=f"admin@{domain}",
-                        create_proofpoint_org=True,
-                    )
-                )
+            tenants = sandbox_tenants(admin, jobs_wanted, "bulk")
             admin.clear_requests()
-            env = {
-                **sandbox_env(sb),
-                "CELERY_BROKER_URL": redis.url,
-                "CELERY_QUEUE": getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"),
-                "SWEEP_INTERVAL_SECONDS": "1",
-                "ROUTING_WAIT_SECONDS": "1",
-                "STEP_RETRY_BASE_SECONDS": "1",
-                "ENTRA_REPLICATION_SECONDS": "20",
-                "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
-                "DJANGO_DEBUG": "false",
-            }
+            env = onboarding_worker_env(sb, redis.url)
             workers = [
                 Worker(env=env, concurrency=4, beat=index == 0).start() for index in range(2)
             ]

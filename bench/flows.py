@@ -146,6 +146,45 @@ def _tenant_summary(admin, domain: str) -> dict:
     return admin.tenant(domain)
 
 
+def sandbox_tenants(admin, count: int, prefix: str, users: int = 20) -> list:
+    """`count` customers, each with its Entra tenant in the sandbox and a portal tenant whose
+    onboarding makes its Proofpoint org: what the onboarding benchmarks start."""
+    from tenants.models import Tenant
+
+    tenants = []
+    for i in range(count):
+        domain = f"{prefix}{i:03d}.example"
+        admin._admin("POST", "tenants", {"domain": domain, "users": users, "seed": domain})
+        tenants.append(
+            Tenant.objects.create(
+                name=f"{prefix.capitalize()} {i:03d}",
+                primary_domain=domain,
+                customer_admin_email=f"admin@{domain}",
+                create_proofpoint_org=True,
+            )
+        )
+    return tenants
+
+
+def onboarding_worker_env(sb, redis_url: str) -> dict:
+    """A real worker's environment for whole onboardings: the sandbox, our broker, short waits."""
+    from django.conf import settings
+
+    from tests.sandbox_fixtures import sandbox_env
+
+    return {
+        **sandbox_env(sb),
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_QUEUE": getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"),
+        "SWEEP_INTERVAL_SECONDS": "1",
+        "ROUTING_WAIT_SECONDS": "1",
+        "STEP_RETRY_BASE_SECONDS": "1",
+        "ENTRA_REPLICATION_SECONDS": "20",
+        "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
+        "DJANGO_DEBUG": "false",
+    }
+
+
 # --- report build
 # ------------------------------------------------------------------------------------------
 def report_build(Row, verdict) -> list:
@@ -361,9 +400,7 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
 
     from onboarding import engine
     from onboarding.models import JobState, OnboardingJob
-    from tenants.models import Tenant
     from tests.chaos.harness import Customer, RedisServer, approve_waiting_reviews
-    from tests.sandbox_fixtures import sandbox_env
     from tests.worker import Worker
 
     name = f"{jobs_wanted} onboardings, 2 workers"
@@ -374,30 +411,8 @@ def many_onboardings(Row, verdict, jobs_wanted: int = 200) -> list:
         with sandbox_process(settings.PORTAL_BASE_URL) as (sb, _):
             admin = admin_for(sb)
             admin.knobs(auto_consent=True)
-            tenants = []
-            for i in range(jobs_wanted):
-                domain = f"flow{i:03d}.example"
-                admin._admin("POST", "tenants", {"domain": domain, "users": 20, "seed": domain})
-                tenants.append(
-                    Tenant.objects.create(
-                        name=f"Flow {i:03d}",
-                        primary_domain=domain,
-                        customer_admin_email=f"admin@{domain}",
-                        create_proofpoint_org=True,
-                    )
-                )
-            queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
-            env = {
-                **sandbox_env(sb),
-                "CELERY_BROKER_URL": redis.url,
-                "CELERY_QUEUE": queue,
-                "SWEEP_INTERVAL_SECONDS": "1",
-                "ROUTING_WAIT_SECONDS": "1",
-                "STEP_RETRY_BASE_SECONDS": "1",
-                "ENTRA_REPLICATION_SECONDS": "20",
-                "EMAIL_BACKEND": "onboarding.outbox.OutboxBackend",
-                "DJANGO_DEBUG": "false",
-            }
+            tenants = sandbox_tenants(admin, jobs_wanted, "flow")
+            env = onboarding_worker_env(sb, redis.url)
             workers = [Worker(env=env, concurrency=4).start() for _ in range(2)]
             time.sleep(3)  # let both connect before the clock starts
             cpu_before = sum(cpu_seconds(w.process.pid) for w in workers)
