@@ -199,9 +199,10 @@ def health_for_all() -> None:
     for index, tenant in enumerate(tenants):
         tenant.lifecycle = "onboarding" if index % 10 == 0 else "live"
         tenant.live_since = None if index % 10 == 0 else now - timedelta(days=index % 400)
+        tenant.onboarded_in = None if index % 10 == 0 else timedelta(hours=1 + index % 48)
         tenant.health_state = "unknown" if index % 10 == 0 else HEALTH_STATES[index % 5]
         tenant.health_checked_at = None if index % 10 == 0 else now - timedelta(minutes=index % 60)
-    fields = ["lifecycle", "live_since", "health_state", "health_checked_at"]
+    fields = ["lifecycle", "live_since", "onboarded_in", "health_state", "health_checked_at"]
     Tenant.objects.bulk_update(tenants, fields, batch_size=BATCH)
     findings = []
     for tenant in tenants:

@@ -9,12 +9,13 @@ from django.db.models import Q
 from django.urls import reverse
 
 from notifications.models import NotificationKind, NotificationPreference
+from onboarding.attention import needs_attention
 from onboarding.emails import send_templated
 from onboarding.health import codes
 from onboarding.job_page import split_codes
 from onboarding.models import TenantFinding, brought_in_without_app
 from onboarding.pipeline import step_titles
-from onboarding.tracking import completion_times, needs_attention
+from onboarding.tracking import completion_times
 from tenants.roles import MANAGERS
 
 log = logging.getLogger(__name__)

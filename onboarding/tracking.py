@@ -1,24 +1,18 @@
-"""What managers track across every client: the latest job per tenant, what needs attention, how
-long
-onboardings take. Shared by the dashboard page, its CSV export and the daily digest email.
+"""What managers track across every client: the latest job per tenant and how long onboardings
+take (what needs attention is in attention.py). Shared by the dashboard page, its CSV export and the
+daily digest email.
 
 Every function here runs a fixed number of queries however many tenants there are.
 """
 
 import math
-from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     Subquery,
 )
 from django.db.models.functions import Coalesce
@@ -26,20 +20,11 @@ from django.utils import timezone
 
 from onboarding.models import (
     ACTIVE_JOB_STATES,
-    ConsentLink,
-    ConsentState,
-    JobKind,
     JobState,
     OnboardingJob,
-    RestoreState,
-    SettingsSnapshot,
     Step,
 )
-from tenants.models import EntraApplication, HealthState, Lifecycle, Tenant
-
-CONSENT_UNANSWERED_AFTER = timedelta(days=2)
-REVIEW_WAITING_AFTER = timedelta(days=1)
-ATTENTION_LIMIT = 50
+from tenants.models import HealthState, Lifecycle, Tenant
 
 
 def latest_job_of(tenant_ref=None):
@@ -110,132 +95,55 @@ def state_counts(tenants) -> dict[str, int]:
 
 
 def tenant_counts(tenants) -> dict[str, dict[str, int]]:
-    """In one query: how many tenants are in each lifecycle, how healthy the live ones are, and how
-    many
-    have a job under way per state (finished jobs are history and are not counted).
+    """How many tenants are in each lifecycle, how healthy the live ones are, and how many have a
+    job under way per state (finished jobs are history and are not counted).
 
     The tenant's own state, not its latest job's: a live tenant with a cancelled re-run counts as
-    live."""
+    live. Two grouped queries: a tenant has at most one job under way (one_active_job_per_tenant),
+    so the jobs are counted from that index, not by finding every tenant's latest job."""
     lifecycles = {value: 0 for value in Lifecycle.values}
     health = {value: 0 for value in HealthState.values}
     jobs = {state: 0 for state in ACTIVE_JOB_STATES}
-    grouped = (
-        tenants_with_latest_job(tenants)
-        .values("lifecycle", "health_state", "job_state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    grouped = tenants.values("lifecycle", "health_state").annotate(n=Count("pk")).order_by()
     for row in grouped:
         lifecycles[row["lifecycle"]] = lifecycles.get(row["lifecycle"], 0) + row["n"]
         if row["lifecycle"] == Lifecycle.LIVE:
             health[row["health_state"]] = health.get(row["health_state"], 0) + row["n"]
-        if row["job_state"] in jobs:
-            jobs[row["job_state"]] += row["n"]
+    under_way = (
+        OnboardingJob.objects.filter(tenant__in=tenants, state__in=ACTIVE_JOB_STATES)
+        .values("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in under_way:
+        jobs[row["state"]] += row["n"]
     return {"lifecycle": lifecycles, "health": health, "jobs": jobs}
-
-
-@dataclass
-class Attention:
-    failed: list
-    consent_unanswered: list
-    review_waiting: list
-    secrets_expiring: list
-    rotation_failed: list
-    # Jobs whose Proofpoint settings could not be put back after a cancel or a failure.
-    restore_failed: list = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return (
-            len(self.failed)
-            + len(self.consent_unanswered)
-            + len(self.review_waiting)
-            + len(self.secrets_expiring)
-            + len(self.rotation_failed)
-            + len(self.restore_failed)
-        )
-
-
-def needs_attention(now=None) -> Attention:
-    now = now or timezone.now()
-    jobs = OnboardingJob.objects.select_related("tenant", "started_by")
-    links = (
-        ConsentLink.objects.select_related("job__tenant", "job__started_by")
-        .filter(
-            job__state=JobState.WAITING_CUSTOMER,
-            answered_at__isnull=True,
-            state__in=[ConsentState.SENT, ConsentState.OPENED],
-            sent_at__lt=now - CONSENT_UNANSWERED_AFTER,
-        )
-        .order_by("sent_at")
-    )
-    return Attention(
-        failed=list(
-            jobs.filter(state=JobState.FAILED).order_by("state_changed_at")[:ATTENTION_LIMIT]
-        ),
-        consent_unanswered=list(links[:ATTENTION_LIMIT]),
-        review_waiting=list(
-            jobs.filter(
-                state=JobState.WAITING_REVIEW, state_changed_at__lt=now - REVIEW_WAITING_AFTER
-            ).order_by("state_changed_at")[:ATTENTION_LIMIT]
-        ),
-        **_secret_attention(now),
-        restore_failed=list(
-            SettingsSnapshot.objects.select_related("job__tenant")
-            .filter(restore_state=RestoreState.FAILED)
-            .order_by("-restore_requested_at", "-pk")[:ATTENTION_LIMIT]
-        ),
-    )
-
-
-def _secret_attention(now) -> dict:
-    """Sync app secrets expiring within SECRET_ROTATE_DAYS that no rotation renewed, and failed
-    rotations."""
-    apps = EntraApplication.objects.select_related("tenant").defer("secret", "pending_secret")
-    expiring = apps.exclude(secret_key_id="").filter(
-        secret_expires_at__lt=now + timedelta(days=settings.SECRET_ROTATE_DAYS),
-        rotation_failed_at__isnull=True,
-    )
-    return {
-        "secrets_expiring": list(expiring.order_by("secret_expires_at", "pk")[:ATTENTION_LIMIT]),
-        "rotation_failed": list(
-            apps.filter(rotation_failed_at__isnull=False).order_by("rotation_failed_at", "pk")[
-                :ATTENTION_LIMIT
-            ]
-        ),
-    }
 
 
 def completion_times(windows=(30, 90), now=None) -> dict[int, dict]:
     """Average and nearest-rank p90 seconds from start to completed of each tenant's FIRST completed
     onboarding, per window of days (re-runs and repairs, completed or not, change nothing here).
 
-    Computed in the database (two small queries a window) so the cost does not grow with the
-    number of jobs pulled into Python.
+    Read from the tenants (engine/lifecycle.py keeps `live_since` and `onboarded_in` when a tenant
+    goes live), two small queries a window, so the cost follows the number of tenants, not of jobs.
     """
     now = now or timezone.now()
     return {days: _window_times(now - timedelta(days=days)) for days in windows}
 
 
-def first_completed_onboardings():
-    """Each tenant's first completed onboarding job (one row per tenant that was ever onboarded)."""
-    completed = OnboardingJob.objects.filter(kind=JobKind.ONBOARDING, state=JobState.COMPLETED)
-    earlier = completed.filter(tenant=OuterRef("tenant")).filter(
-        Q(finished_at__lt=OuterRef("finished_at"))
-        | Q(finished_at=OuterRef("finished_at"), pk__lt=OuterRef("pk"))
-    )
-    return completed.exclude(Exists(earlier))
+def onboarded_tenants():
+    """Tenants the portal onboarded, each with how long its first completed onboarding took."""
+    return Tenant.objects.filter(onboarded_in__isnull=False, live_since__isnull=False)
 
 
 def _window_times(since) -> dict:
-    took = ExpressionWrapper(F("finished_at") - F("created_at"), output_field=DurationField())
-    jobs = first_completed_onboardings().filter(finished_at__gte=since).annotate(took=took)
-    totals = jobs.aggregate(count=Count("pk"), average=Avg("took"))
+    tenants = onboarded_tenants().filter(live_since__gte=since)
+    totals = tenants.aggregate(count=Count("pk"), average=Avg("onboarded_in"))
     count = totals["count"]
     if not count:
         return {"count": 0, "average": None, "p90": None}
     rank = max(1, math.ceil(round(0.9 * count, 6)))  # round: 0.9 * 10 is 9.000000000000002
-    p90 = jobs.order_by("took").values_list("took", flat=True)[rank - 1]
+    p90 = tenants.order_by("onboarded_in").values_list("onboarded_in", flat=True)[rank - 1]
     return {
         "count": count,
         "average": totals["average"].total_seconds(),

@@ -88,6 +88,10 @@ class Tenant(models.Model):
         db_index=True,
     )
     live_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # How long the first completed onboarding took (start to completion), kept with live_since so
+    # the dashboard's time-to-onboard figures aggregate tenants, not every job ever run. Empty for a
+    # tenant brought in live from Proofpoint: the portal did not onboard it.
+    onboarded_in = models.DurationField(null=True, blank=True, editable=False)
     # Brought in from Proofpoint with a sync app the portal did not make: checked read-only, never
     # rebuilt
     # unless a technician asks.

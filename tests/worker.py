@@ -95,6 +95,27 @@ class Worker:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def flush_while_a_worker_runs(within: float = 30) -> None:
+    """Empty the test database as pytest-django is about to, retrying a deadlock.
+
+    A worker that stays up across tests (the browser tests' portal) can be inside a transaction, a
+    job-end health check say, when the test's flush TRUNCATEs every table; PostgreSQL then picks one
+    of the two to fail. Flushing here first, with the arguments TransactionTestCase uses, and again
+    on a deadlock, means the flush that follows finds nothing left to fight over."""
+    from django.core.management import call_command
+    from django.db.utils import OperationalError
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            call_command("flush", verbosity=0, interactive=False, database="default")
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def wait_for(predicate, timeout: float = 60, interval: float = 0.25, message: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -23,8 +23,9 @@ def job_started(job: OnboardingJob) -> None:
 def job_completed(job: OnboardingJob) -> None:
     if job.kind != JobKind.ONBOARDING:
         return
+    finished_at = job.finished_at or timezone.now()
     Tenant.objects.filter(pk=job.tenant_id).exclude(lifecycle=Lifecycle.LIVE).update(
-        lifecycle=Lifecycle.LIVE, live_since=job.finished_at or timezone.now()
+        lifecycle=Lifecycle.LIVE, live_since=finished_at, onboarded_in=finished_at - job.created_at
     )
 
 

@@ -98,7 +98,9 @@ class OnboardingJob(models.Model):
         ]
         # "The latest job of each tenant" (tenant list, dashboard) is one index probe per tenant.
         indexes = [
-            models.Index(fields=["tenant", "-created_at", "-id"], name="job_latest_per_tenant")
+            models.Index(fields=["tenant", "-created_at", "-id"], name="job_latest_per_tenant"),
+            # "Needs attention": the failed jobs and the reports waiting longest, oldest first.
+            models.Index(fields=["state", "state_changed_at"], name="job_state_since"),
         ]
 
     def __str__(self) -> str:

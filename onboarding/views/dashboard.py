@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from onboarding import tracking
 from onboarding.access import tenants_for
+from onboarding.attention import needs_attention
 from onboarding.models import FINISHED_JOB_STATES, JobState
 from onboarding.pipeline import step_titles
 from onboarding.report.csv_export import csv_response
@@ -91,7 +92,7 @@ def dashboard(request):
         "state_labels": dict(JobState.choices),
         "lifecycle_labels": dict(Lifecycle.choices),
         "health_labels": dict(HealthState.choices),
-        "attention": tracking.needs_attention(),
+        "attention": needs_attention(),
         "times": tracking.completion_times(),
         "now": timezone.now(),
     }

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from tests.browser.harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, start_portal, stop_portal
-from tests.worker import Worker
+from tests.worker import Worker, flush_while_a_worker_runs
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make in between
 # are still plain synchronous code.
@@ -65,6 +65,7 @@ def portal(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _fresh_sandbox_and_a_live_worker(request):
     if "portal" not in request.fixturenames:
+        yield
         return
     running = request.getfixturevalue("portal")
     running.sandbox_admin.reset()
@@ -81,6 +82,10 @@ def _fresh_sandbox_and_a_live_worker(request):
         running.worker = Worker(
             env=running.worker.env, concurrency=running.worker.concurrency
         ).start()
+    yield
+    # This fixture is torn down before pytest-django's flush (its database fixture was set up
+    # first), while the worker may still be writing.
+    flush_while_a_worker_runs()
 
 
 @pytest.fixture(scope="package")

@@ -131,6 +131,23 @@ def test_the_daily_digest_goes_to_managers_who_want_it(tenant_a, tenant_b, techn
     assert tasks.send_manager_digest.name == "onboarding.send_manager_digest"
 
 
+def test_the_digest_names_the_failed_step_in_words_and_counts_what_it_leaves_out(
+    manager, technician, db
+):
+    from tests.onboarding.views.jobs_in_any_state import make_tenants
+
+    for tenant in make_tenants(12, prefix="failing"):
+        make_job(tenant, "failed", step="configure_sync", user=technician)
+    assert tasks.send_manager_digest() == 1
+    message = mail.outbox[0]
+    html = message.alternatives[0][0]
+    assert "12 items need attention" in message.subject
+    assert "Failed jobs (12)" in message.body and "Failed jobs (12)" in html
+    assert message.body.count("Configure Azure sync in Proofpoint (paused)") == 10
+    assert "configure_sync" not in message.body and "configure_sync" not in html
+    assert "and 2 more on the dashboard" in message.body and "and 2 more on the dashboard" in html
+
+
 def test_no_digest_on_a_quiet_day(manager, db):
     assert tasks.send_manager_digest() == 0 and mail.outbox == []
 

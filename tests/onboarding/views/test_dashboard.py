@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from onboarding.engine import lifecycle
 from onboarding.models import ConsentLink, OnboardingJob
 from onboarding.tracking import completion_times
 from tests.onboarding.views.jobs_in_any_state import make_job, make_tenants
@@ -89,6 +90,18 @@ def test_needs_attention(manager_client, tenant_a, tenant_b, technician):
     assert "Fresh Review" not in attention
 
 
+def test_long_attention_lists_show_the_first_ten_and_how_many_in_all(manager_client, technician):
+    for index, tenant in enumerate(make_tenants(23, prefix="failing")):
+        make_job(tenant, "failed", user=technician, age=timedelta(hours=23 - index))
+    page = manager_client.get("/dashboard/").content.decode()
+    attention = page.split("Needs attention")[1].split("Start to completed")[0]
+    assert 'Failed <span class="text-muted">(23)</span>' in attention
+    listed = [f"failing {i:04d}" for i in range(23) if f"failing {i:04d}</a>" in attention]
+    assert listed == [f"failing {i:04d}" for i in range(10)], "the longest failing come first"
+    assert "and 13 more" in attention and 'href="?state=failed">see all 23</a>' in attention
+    assert '<span class="badge bg-danger">23</span>' in attention
+
+
 def test_average_and_p90_over_30_and_90_days(db):
     # One client each: the figures count each client's first completed onboarding (issue 11).
     now = timezone.now()
@@ -99,6 +112,7 @@ def test_average_and_p90_over_30_and_90_days(db):
         OnboardingJob.objects.filter(pk=job.pk).update(
             created_at=finished - timedelta(hours=h), finished_at=finished
         )
+        lifecycle.job_completed(OnboardingJob.objects.get(pk=job.pk))  # the engine's bookkeeping
     times = completion_times(now=now)
     assert times[90]["count"] == 10
     assert times[90]["average"] == pytest.approx(5.5 * 3600)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.charts import onboardings_per_week, time_to_onboard
+from onboarding.engine import lifecycle as engine_lifecycle
 from onboarding.models import JobState, OnboardingJob
 from tenants.models import Tenant
 
@@ -18,6 +19,8 @@ def completed_job(tenant, started, hours: float) -> OnboardingJob:
     OnboardingJob.objects.filter(pk=job.pk).update(
         created_at=started, finished_at=started + timedelta(hours=hours)
     )
+    job.refresh_from_db()
+    engine_lifecycle.job_completed(job)  # the engine's bookkeeping: the tenant goes live
     return job
 
 
