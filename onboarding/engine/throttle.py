@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from onboarding.engine.dispatch import dispatch
@@ -43,26 +44,33 @@ def limits() -> dict[str, int]:
     }
 
 
-def in_flight(service: str, job: OnboardingJob | None = None, tenant: Tenant | None = None) -> int:
-    """Steps of other jobs and health checks of other tenants running now (lease not passed)
-    against the scope of `service` of this job (or, for a check, of this tenant)."""
+def in_flight(
+    services: list[str], job: OnboardingJob | None = None, tenant: Tenant | None = None
+) -> dict[str, int]:
+    """Per service: steps of other jobs and health checks of other tenants running now (lease not
+    passed) against that service's scope for this job (or, for a check, this tenant).
+
+    Two queries whatever the number of services (a count per service in each): a health sweep asks
+    this twice per check, so its cost is part of every check's."""
     tenant = tenant if tenant is not None else job.tenant if job is not None else None
     assert tenant is not None
     now = timezone.now()
-    steps = Step.objects.filter(
-        state=StepState.RUNNING, lease_expires_at__gt=now, key__in=keys_calling(service)
-    )
+    steps = Step.objects.filter(state=StepState.RUNNING, lease_expires_at__gt=now)
     steps = steps.exclude(job_id=job.pk) if job is not None else steps
     checks = HealthCheck.objects.filter(running_until__gt=now)
     checks = checks.exclude(tenant_id=tenant.pk) if job is None else checks
-    if service == GRAPH:
-        if tenant.entra_tenant_id:
-            steps = steps.filter(job__tenant__entra_tenant_id=tenant.entra_tenant_id)
-            checks = checks.filter(tenant__entra_tenant_id=tenant.entra_tenant_id)
-        else:
-            steps = steps.filter(job__tenant_id=tenant.pk)
-            checks = checks.filter(tenant_id=tenant.pk)
-    return steps.count() + checks.count()
+    if tenant.entra_tenant_id:
+        same_graph_step = Q(job__tenant__entra_tenant_id=tenant.entra_tenant_id)
+        same_graph_check = Q(tenant__entra_tenant_id=tenant.entra_tenant_id)
+    else:
+        same_graph_step, same_graph_check = Q(job__tenant_id=tenant.pk), Q(tenant_id=tenant.pk)
+    step_scope = {PROOFPOINT: Q(), GRAPH: same_graph_step}
+    check_scope = {PROOFPOINT: Q(), GRAPH: same_graph_check}
+    running_steps = steps.aggregate(
+        **{s: Count("pk", filter=Q(key__in=keys_calling(s)) & step_scope[s]) for s in services}
+    )
+    running_checks = checks.aggregate(**{s: Count("pk", filter=check_scope[s]) for s in services})
+    return {s: running_steps[s] + running_checks[s] for s in services}
 
 
 def _scope_key(service: str, tenant: Tenant) -> str:
@@ -74,7 +82,8 @@ def _scope_key(service: str, tenant: Tenant) -> str:
 def _at_bound(
     services: list[str], job: OnboardingJob | None = None, tenant: Tenant | None = None
 ) -> bool:
-    return any(in_flight(s, job, tenant) >= limits()[s] for s in services)
+    counts = in_flight(services, job, tenant)
+    return any(counts[s] >= limits()[s] for s in services)
 
 
 def _lock(scope: str) -> None:
