@@ -21,8 +21,8 @@ from onboarding.models import (
     OnboardingJob,
     RestoreState,
     SettingsSnapshot,
-    StepKey,
 )
+from onboarding.pipeline import step_titles
 from tenants.models import EntraApplication
 
 CONSENT_UNANSWERED_AFTER = timedelta(days=2)
@@ -92,7 +92,7 @@ def needs_attention(now=None) -> Attention:
     now = now or timezone.now()
     jobs = OnboardingJob.objects.select_related("tenant", "started_by").only(*JOB_FIELDS)
     failed = Listed(jobs.filter(state=JobState.FAILED).order_by("state_changed_at", "pk"))
-    titles = dict(StepKey.choices)
+    titles = step_titles()
     for job in failed:
         job.step_title = titles.get(job.current_step, "")  # words, not the step's key
     return Attention(
